@@ -1,0 +1,54 @@
+import type { Backend, BackendMemory, View } from '../../backend.js';
+import { allocArray, type DataArray, type DType } from '../../dtype.js';
+import { binary, cast, compare, strided, unary, where } from './elementwise.js';
+import { reduce } from './reduce.js';
+
+/**
+ * The CPU reference backend: plain TypeScript over typed arrays, float32 and float64 (and int32,
+ * bool). It is the specification the WebGPU backend is tested against, written for clarity first
+ * and for enough speed that real networks run (im2col + blocked matmul for convolutions).
+ * A buffer is the typed array itself.
+ */
+export class CpuBackend implements Backend<DataArray> {
+  readonly device = 'cpu' as const;
+  private live = 0;
+  private liveBytes = 0;
+
+  private own(a: DataArray): DataArray {
+    this.live++;
+    this.liveBytes += a.byteLength;
+    return a;
+  }
+
+  upload(data: DataArray, dtype: DType): DataArray {
+    const a = allocArray(dtype, data.length);
+    a.set(data);
+    return this.own(a);
+  }
+  fill(size: number, value: number, dtype: DType): DataArray {
+    const a = allocArray(dtype, size);
+    if (value !== 0) a.fill(value);
+    return this.own(a);
+  }
+  read(x: View<DataArray>): Promise<DataArray> {
+    return Promise.resolve(this.readSync(x));
+  }
+  readSync(x: View<DataArray>): DataArray {
+    return x.buf.slice();
+  }
+  dispose(buf: DataArray): void {
+    this.live--;
+    this.liveBytes -= buf.byteLength;
+  }
+  memory(): BackendMemory {
+    return { buffers: this.live, bytes: this.liveBytes };
+  }
+
+  unary: Backend<DataArray>['unary'] = (op, x, p) => this.own(unary(op, x, p));
+  binary: Backend<DataArray>['binary'] = (op, a, b, s) => this.own(binary(op, a, b, s));
+  compare: Backend<DataArray>['compare'] = (op, a, b, s) => this.own(compare(op, a, b, s));
+  where: Backend<DataArray>['where'] = (c, a, b, s) => this.own(where(c, a, b, s));
+  cast: Backend<DataArray>['cast'] = (x, dtype) => this.own(cast(x, dtype));
+  reduce: Backend<DataArray>['reduce'] = (op, x, axes) => this.own(reduce(op, x, axes));
+  strided: Backend<DataArray>['strided'] = (x, shape, strides, offset) => this.own(strided(x, shape, strides, offset));
+}

@@ -1,0 +1,27 @@
+/**
+ * @pixgrad/core: tensors, a closed set of differentiable primitives, reverse-mode autodiff with
+ * gradients of gradients, the CPU reference backend (float32 and float64), memory scopes,
+ * gradcheck and optimisers.
+ */
+import { CpuBackend } from './backends/cpu/index.js';
+import { registerBackend } from './engine.js';
+
+export type { DType, DataArray } from './dtype.js';
+export { DTYPES, isFloat, promoteTypes } from './dtype.js';
+export type { Shape } from './shape.js';
+export { broadcastShapes } from './shape.js';
+export * from './errors.js';
+export type * from './backend.js';
+export { UNARY_OPS, BINARY_OPS, COMPARE_OPS, REDUCE_OPS } from './backend.js';
+export { registerBackend, unregisterBackend, getBackend, hasBackend, setDefaultDevice, getDefaultDevice, isGradEnabled, noGrad, withGradMode } from './engine.js';
+export { Tensor, type TensorLike, type NestedArray } from './tensor.js';
+export type { Prim, VjpContext, ForwardResult } from './prim.js';
+export { apply } from './prim.js';
+export { tidy, keep, dispose, memory, type MemoryInfo } from './memory.js';
+export * from './creation.js';
+export { Generator, manualSeed, defaultGenerator } from './random.js';
+export { backward, gradients, grad, valueAndGrad, type BackwardOptions, type GradientsOptions, type GradOptions } from './autodiff.js';
+export * from './ops/index.js';
+export { CpuBackend };
+
+registerBackend(new CpuBackend());

@@ -1,0 +1,32 @@
+import type { UnaryOp, UnaryParams } from '../backend.js';
+import { isFloat } from '../dtype.js';
+import { type Prim, apply } from '../prim.js';
+import type { Tensor } from '../tensor.js';
+import { cast } from './cast.js';
+
+/** The VJP of a unary op: the cotangent g, the input x, the output out (all differentiable tensors). */
+export type UnaryVjp = (g: Tensor, x: Tensor, out: Tensor, params: UnaryParams) => Tensor;
+
+/**
+ * Builds the primitive for one elementwise unary op. Shape and dtype are those of the input;
+ * `floatOnly` ops (exp, log, ...) first cast int and bool inputs to float32, as PyTorch does.
+ * Without a vjp the op is not differentiable (sign, floor, ceil, round have zero gradient).
+ */
+export function unaryPrim(op: UnaryOp, vjp?: UnaryVjp): Prim<UnaryParams> {
+  return {
+    name: op,
+    forward: (backend, [x], params) => ({ buf: backend.unary(op, x!, params), shape: x!.shape, dtype: x!.dtype }),
+    ...(vjp && { vjp: (g, { inputs, out, params }) => [vjp(g, inputs[0]!, out, params)] }),
+  };
+}
+
+/** Applies a unary primitive, casting int/bool inputs to float32 first when the op needs floats. */
+export function applyUnary(prim: Prim<UnaryParams>, x: Tensor, params: UnaryParams = {}, floatOnly = true): Tensor {
+  if (floatOnly && !isFloat(x.dtype)) {
+    const xf = cast(x, 'float32');
+    const y = apply(prim, [xf], params);
+    xf.dispose();
+    return y;
+  }
+  return apply(prim, [x], params);
+}
