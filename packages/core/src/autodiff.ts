@@ -163,7 +163,12 @@ export function backward(out: Tensor, gradient?: Tensor, opts: BackwardOptions =
  */
 export function gradients(outputs: Tensor | readonly Tensor[], inputs: readonly Tensor[], opts: GradientsOptions = {}): Tensor[] {
   const outs = outputs instanceof Tensor ? [outputs] : [...outputs];
-  inputs.forEach((t) => assertUsable(t, 'gradients'));
+  inputs.forEach((t, i) => {
+    assertUsable(t, 'gradients');
+    if (!t.requiresGrad) {
+      throw new AutodiffError(`gradients: input ${i} (tensor #${t.id} ${fmtShape(t.shape)}) does not require grad, so no gradient can be taken with respect to it; set requiresGrad on it before computing the outputs`);
+    }
+  });
   const live = outs.map((o, i) => [o, opts.gradOutputs?.[i]] as const).filter(([o]) => (assertUsable(o, 'gradients'), o.requiresGrad));
   let grads = new Map<Tensor, Tensor>();
   if (live.length > 0) {

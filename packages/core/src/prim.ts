@@ -1,5 +1,5 @@
 import type { Backend, View } from './backend.js';
-import type { DType } from './dtype.js';
+import { type DType, isFloat } from './dtype.js';
 import { getBackend, isGradEnabled } from './engine.js';
 import { ValueError } from './errors.js';
 import type { Shape } from './shape.js';
@@ -57,7 +57,9 @@ export function apply<P>(prim: Prim<P>, inputs: readonly Tensor[], params: P): T
   }
   const backend = getBackend(device);
   const res = prim.forward(backend, inputs.map((t) => t._view()), params);
-  const record = prim.vjp !== undefined && isGradEnabled() && inputs.some((t) => t.requiresGrad);
+  // only float results carry gradients (a cast to int or bool, a comparison, cut the graph)
+  const outDType = 'alias' in res ? inputs[res.alias]!.dtype : res.dtype;
+  const record = prim.vjp !== undefined && isFloat(outDType) && isGradEnabled() && inputs.some((t) => t.requiresGrad);
 
   let out: Tensor;
   let extra: Tensor[] = [];
