@@ -1,7 +1,8 @@
 import type { Backend, BackendMemory, View } from '../../backend.js';
 import { allocArray, type DataArray, type DType } from '../../dtype.js';
 import { binary, cast, compare, strided, unary, where } from './elementwise.js';
-import { reduce } from './reduce.js';
+import { concat, gather, pad, scatterAdd } from './movement.js';
+import { argReduce, reduce } from './reduce.js';
 
 /**
  * The CPU reference backend: plain TypeScript over typed arrays, float32 and float64 (and int32,
@@ -51,4 +52,9 @@ export class CpuBackend implements Backend<DataArray> {
   cast: Backend<DataArray>['cast'] = (x, dtype) => this.own(cast(x, dtype));
   reduce: Backend<DataArray>['reduce'] = (op, x, axes) => this.own(reduce(op, x, axes));
   strided: Backend<DataArray>['strided'] = (x, shape, strides, offset) => this.own(strided(x, shape, strides, offset));
+  argReduce: Backend<DataArray>['argReduce'] = (op, x, axis) => this.own(argReduce(op, x, axis));
+  pad: Backend<DataArray>['pad'] = (x, pads, value) => this.own(pad(x, pads, value));
+  concat: Backend<DataArray>['concat'] = (xs, axis, shape) => this.own(concat(xs, axis, shape));
+  gather: Backend<DataArray>['gather'] = (x, axis, index) => this.own(gather(x, axis, index));
+  scatterAdd: Backend<DataArray>['scatterAdd'] = (shape, axis, index, src) => this.own(scatterAdd(shape, axis, index, src));
 }

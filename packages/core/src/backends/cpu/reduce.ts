@@ -1,4 +1,4 @@
-import type { ReduceOp, View } from '../../backend.js';
+import type { ArgReduceOp, ReduceOp, View } from '../../backend.js';
 import { allocArray, type DataArray } from '../../dtype.js';
 import { contiguousStrides, sizeOf } from '../../shape.js';
 
@@ -57,6 +57,37 @@ export function reduce(op: ReduceOp, x: View<DataArray>, axes: readonly number[]
       if (outIdx[d]! < keptShape[d]!) break;
       base -= outIdx[d]! * keptStrides[d]!;
       outIdx[d] = 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * argmax / argmin along one axis, int32 result with the axis kept as size 1. Ties give the first
+ * index; a NaN beats every number and the first NaN wins (PyTorch treats NaN as the maximum for
+ * argmax and the minimum for argmin).
+ */
+export function argReduce(op: ArgReduceOp, x: View<DataArray>, axis: number): Int32Array {
+  const shape = x.shape;
+  const size = shape[axis] ?? 1;
+  const inner = sizeOf(shape.slice(axis + 1));
+  const outer = sizeOf(shape.slice(0, axis));
+  const out = new Int32Array(outer * inner);
+  const src = x.buf;
+  const isMax = op === 'argmax';
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * size * inner + i;
+      let best = src[base]!;
+      let at = 0;
+      if (best === best) {
+        for (let k = 1, p = base + inner; k < size; k++, p += inner) {
+          const v = src[p]!;
+          if (v !== v) { at = k; break; }
+          if (isMax ? v > best : v < best) { best = v; at = k; }
+        }
+      }
+      out[o * inner + i] = size === 0 ? 0 : at;
     }
   }
   return out;
