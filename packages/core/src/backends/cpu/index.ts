@@ -1,6 +1,7 @@
 import type { Backend, BackendMemory, View } from '../../backend.js';
 import { allocArray, type DataArray, type DType } from '../../dtype.js';
 import { binary, cast, compare, strided, unary, where } from './elementwise.js';
+import { matmul } from './matmul.js';
 import { concat, gather, pad, scatterAdd } from './movement.js';
 import { argReduce, reduce } from './reduce.js';
 
@@ -57,4 +58,5 @@ export class CpuBackend implements Backend<DataArray> {
   concat: Backend<DataArray>['concat'] = (xs, axis, shape) => this.own(concat(xs, axis, shape));
   gather: Backend<DataArray>['gather'] = (x, axis, index) => this.own(gather(x, axis, index));
   scatterAdd: Backend<DataArray>['scatterAdd'] = (shape, axis, index, src) => this.own(scatterAdd(shape, axis, index, src));
+  matmul: Backend<DataArray>['matmul'] = (a, b, transA, transB, shape) => this.own(matmul(a, b, transA, transB, shape));
 }
