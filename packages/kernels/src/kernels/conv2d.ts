@@ -1,0 +1,146 @@
+import type { Conv2dParams, Shape } from '@pixgrad/core';
+import type { DispatchSpec, KernelDescriptor } from '../descriptor.js';
+import { BackendError } from '@pixgrad/core';
+import { MAX_WORKGROUPS_PER_DIM } from '../descriptor.js';
+
+/** Every size a conv2d kernel needs (all three kernels share it). */
+export interface ConvGeometry {
+  n: number; c: number; h: number; w: number; o: number;
+  kh: number; kw: number; ho: number; wo: number;
+  sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
+  groups: number; cg: number; og: number;
+}
+
+/** Geometry from x's and w's shapes; `outHW` overrides the computed output size (gradients pass dy's). */
+export function convGeometry(xShape: Shape, wShape: Shape, p: Conv2dParams, op: string, outHW?: readonly [number, number]): ConvGeometry {
+  const [n, c, h, w] = xShape as [number, number, number, number];
+  const [o, , kh, kw] = wShape as [number, number, number, number];
+  const [sh, sw] = p.stride;
+  const [ph, pw] = p.padding;
+  const [dh, dw] = p.dilation;
+  const ho = outHW ? outHW[0] : Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
+  const wo = outHW ? outHW[1] : Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+  if (n > MAX_WORKGROUPS_PER_DIM) throw new BackendError(`webgpu ${op}: batch ${n} exceeds ${MAX_WORKGROUPS_PER_DIM}; split the batch`);
+  return { n, c, h, w, o, kh, kw, ho: Math.max(ho, 0), wo: Math.max(wo, 0), sh, sw, ph, pw, dh, dw, groups: p.groups, cg: c / p.groups, og: o / p.groups };
+}
+
+const CONV_UNIFORMS: KernelDescriptor['uniforms'] = (['c', 'h', 'w', 'o', 'kh', 'kw', 'ho', 'wo', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw', 'cg', 'og'] as const).map((k) => [k, 'u32'] as const);
+
+/** shaders/conv2d.wgsl: forward, TO output channels x 4 pixels per invocation. */
+export const CONV2D: KernelDescriptor = {
+  name: 'conv2d',
+  shader: 'conv2d',
+  entryPoint: 'main',
+  storage: [
+    { name: 'x', binding: 0, access: 'read' },
+    { name: 'wt', binding: 1, access: 'read' },
+    { name: 'out', binding: 2, access: 'read_write' },
+  ],
+  uniformBinding: 3,
+  uniforms: CONV_UNIFORMS,
+};
+
+/** shaders/conv2d_input_grad.wgsl: dx gathered per input pixel. */
+export const CONV2D_INPUT_GRAD: KernelDescriptor = {
+  name: 'conv2dInputGrad',
+  shader: 'conv2d_input_grad',
+  entryPoint: 'main',
+  storage: [
+    { name: 'dy', binding: 0, access: 'read' },
+    { name: 'wt', binding: 1, access: 'read' },
+    { name: 'dx', binding: 2, access: 'read_write' },
+  ],
+  uniformBinding: 3,
+  uniforms: CONV_UNIFORMS,
+};
+
+/** shaders/conv2d_weight_grad.wgsl: dw with the reduction split S ways. */
+export const CONV2D_WEIGHT_GRAD: KernelDescriptor = {
+  name: 'conv2dWeightGrad',
+  shader: 'conv2d_weight_grad',
+  entryPoint: 'main',
+  storage: [
+    { name: 'x', binding: 0, access: 'read' },
+    { name: 'dy', binding: 1, access: 'read' },
+    { name: 'out', binding: 2, access: 'read_write' },
+  ],
+  uniformBinding: 3,
+  uniforms: [...CONV_UNIFORMS, ['n', 'u32'], ['rows', 'u32'], ['pad0', 'u32'], ['pad1', 'u32']],
+};
+
+const WG_X = 16;
+const WG_Y = 4;
+
+function uniformsOf(g: ConvGeometry): Record<string, number> {
+  const { c, h, w, o, kh, kw, ho, wo, sh, sw, ph, pw, dh, dw, cg, og } = g;
+  return { c, h, w, o, kh, kw, ho, wo, sh, sw, ph, pw, dh, dw, cg, og };
+}
+
+export function conv2dSpec(x: GPUBuffer, w: GPUBuffer, out: GPUBuffer, g: ConvGeometry): DispatchSpec {
+  const to = g.og % 4 === 0 ? 4 : 1;
+  const npix = g.ho * g.wo;
+  return {
+    kernel: CONV2D,
+    defines: { TO: to, WG_X, WG_Y, WG: WG_X * WG_Y },
+    uniforms: uniformsOf(g),
+    buffers: [x, w, out],
+    workgroups: npix === 0 || g.o === 0 ? [0, 0, 0] : [Math.ceil(npix / 4 / WG_X), Math.ceil(g.o / to / WG_Y), g.n],
+  };
+}
+
+export function conv2dInputGradSpec(dy: GPUBuffer, w: GPUBuffer, dx: GPUBuffer, g: ConvGeometry): DispatchSpec {
+  const tc = g.cg % 4 === 0 ? 4 : 1;
+  const npix = g.h * g.w;
+  return {
+    kernel: CONV2D_INPUT_GRAD,
+    defines: { TC: tc, WG_X, WG_Y, WG: WG_X * WG_Y },
+    uniforms: uniformsOf(g),
+    buffers: [dy, w, dx],
+    workgroups: npix === 0 || g.c === 0 ? [0, 0, 0] : [Math.ceil(npix / 4 / WG_X), Math.ceil(g.c / tc / WG_Y), g.n],
+  };
+}
+
+/**
+ * The dispatches for dw. When outputs are few relative to the reduction the work is split S ways
+ * into a partial buffer (allocated with `alloc`) that the caller sums over S.
+ */
+export function conv2dWeightGradSpec(
+  x: GPUBuffer, dy: GPUBuffer, out: GPUBuffer, g: ConvGeometry, alloc: (elements: number) => GPUBuffer,
+): { specs: DispatchSpec[]; partial?: { buffer: GPUBuffer; parts: number } } {
+  const to = g.og % 4 === 0 ? 4 : 1;
+  const ncol = g.cg * g.kh * g.kw;
+  const count = g.o * ncol;
+  const totalRows = g.n * g.ho;
+  if (count === 0) return { specs: [] };
+  if (totalRows === 0 || g.wo === 0) {
+    return { specs: [zeroSpec(x, dy, out, g, to)] };
+  }
+  const invocations = Math.ceil(ncol / 4) * Math.ceil(g.o / to);
+  // aim for >= 4096 invocations and >= ~8k multiply-adds per invocation per split
+  const byParallelism = Math.ceil(4096 / invocations);
+  const byWork = Math.floor((totalRows * g.wo) / 2048);
+  const parts = Math.max(1, Math.min(byParallelism, byWork, totalRows, 256));
+  const rows = Math.ceil(totalRows / parts);
+  const used = Math.ceil(totalRows / rows);
+  const target = used > 1 ? alloc(used * count) : out;
+  const spec: DispatchSpec = {
+    kernel: CONV2D_WEIGHT_GRAD,
+    defines: { TO: to, WG_X, WG_Y, WG: WG_X * WG_Y },
+    uniforms: { ...uniformsOf(g), n: g.n, rows },
+    buffers: [x, dy, target],
+    workgroups: [Math.ceil(ncol / 4 / WG_X), Math.ceil(g.o / to / WG_Y), used],
+  };
+  return used > 1 ? { specs: [spec], partial: { buffer: target, parts: used } } : { specs: [spec] };
+}
+
+/** An empty reduction (no output pixels): the same kernel with zero rows writes zeros. */
+function zeroSpec(x: GPUBuffer, dy: GPUBuffer, out: GPUBuffer, g: ConvGeometry, to: number): DispatchSpec {
+  const ncol = g.cg * g.kh * g.kw;
+  return {
+    kernel: CONV2D_WEIGHT_GRAD,
+    defines: { TO: to, WG_X, WG_Y, WG: WG_X * WG_Y },
+    uniforms: { ...uniformsOf(g), n: g.n, rows: 0 },
+    buffers: [x, dy, out],
+    workgroups: [Math.ceil(ncol / 4 / WG_X), Math.ceil(g.o / to / WG_Y), 1],
+  };
+}

@@ -1,0 +1,59 @@
+import { BackendError, type Shape } from '@pixgrad/core';
+import type { DispatchSpec, KernelDescriptor } from '../descriptor.js';
+import { MAX_WORKGROUPS_PER_DIM } from '../descriptor.js';
+import { broadcastStridesOf, checkRank, coalesce, sizeOfShape } from '../layout.js';
+
+/** shaders/matmul.wgsl: batched matmul, 4x4 register tile per invocation. */
+export const MATMUL: KernelDescriptor = {
+  name: 'matmul',
+  shader: 'matmul',
+  entryPoint: 'main',
+  storage: [
+    { name: 'a1', binding: 0, access: 'read' },
+    { name: 'a4', binding: 1, access: 'read' },
+    { name: 'b1', binding: 2, access: 'read' },
+    { name: 'b4', binding: 3, access: 'read' },
+    { name: 'out', binding: 4, access: 'read_write' },
+  ],
+  uniformBinding: 5,
+  uniforms: [
+    ['m', 'u32'], ['n', 'u32'], ['k', 'u32'], ['pad0', 'u32'],
+    ['bshape', 'array<vec4<u32>, 2>'], ['bsa', 'array<vec4<u32>, 2>'], ['bsb', 'array<vec4<u32>, 2>'],
+  ],
+};
+
+const WG_X = 8;
+const WG_Y = 8;
+
+/** The dispatch for one matmul, or 'zeros' when k = 0 (the product is all zeros). */
+export function matmulSpec(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, aShape: Shape, bShape: Shape, transA: boolean, transB: boolean, outShape: Shape): DispatchSpec | 'zeros' {
+  const r = outShape.length;
+  const m = outShape[r - 2]!;
+  const n = outShape[r - 1]!;
+  const k = transA ? aShape[aShape.length - 2]! : aShape[aShape.length - 1]!;
+  if (k === 0) return 'zeros';
+  const batchShape = outShape.slice(0, r - 2);
+  const aBatch = aShape.slice(0, aShape.length - 2);
+  const bBatch = bShape.slice(0, bShape.length - 2);
+  // batch strides in elements: the broadcast strides of the batch dims, scaled by the matrix size
+  const sa = broadcastStridesOf(aBatch, batchShape).map((s) => s * m * k);
+  const sb = broadcastStridesOf(bBatch, batchShape).map((s) => s * k * n);
+  const c = coalesce(batchShape, [sa, sb]);
+  checkRank('matmul', c.shape.length);
+  const batch = sizeOfShape(batchShape);
+  if (batch > MAX_WORKGROUPS_PER_DIM) throw new BackendError(`webgpu matmul: ${batch} batch matrices exceed the ${MAX_WORKGROUPS_PER_DIM} a dispatch can address; split the batch`);
+  const aVec = transA ? m % 4 === 0 : k % 4 === 0;
+  const bVec = transB ? k % 4 === 0 : n % 4 === 0;
+  const ta = transA ? 't' : 'n';
+  const tb = transB ? 't' : 'n';
+  return {
+    kernel: MATMUL,
+    defines: {
+      LOADA: `loadA_${ta}${aVec ? 4 : 1}`, LOADB: `loadB_${tb}${bVec ? 4 : 1}`, A1: `a_${ta}`, B1: `b_${tb}`,
+      BRANK: c.shape.length, WG_X, WG_Y, WG: WG_X * WG_Y,
+    },
+    uniforms: { m, n, k, bshape: c.shape, bsa: c.strides[0]!, bsb: c.strides[1]! },
+    buffers: [a, a, b, b, out],
+    workgroups: [Math.ceil(n / 4 / WG_X), Math.ceil(m / 4 / WG_Y), batch],
+  };
+}

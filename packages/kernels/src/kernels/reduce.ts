@@ -1,0 +1,67 @@
+import type { ReduceOp } from '@pixgrad/core';
+import type { DispatchSpec, KernelDescriptor } from '../descriptor.js';
+import { grid1d } from '../descriptor.js';
+import type { StorageType } from '../layout.js';
+
+const STORAGE: KernelDescriptor['storage'] = [
+  { name: 'x', binding: 0, access: 'read' },
+  { name: 'out', binding: 1, access: 'read_write' },
+];
+const UNIFORMS: KernelDescriptor['uniforms'] = [
+  ['nout', 'u32'], ['r', 'u32'], ['chunk', 'u32'], ['parts', 'u32'],
+  ['kshape', 'array<vec4<u32>, 2>'], ['kstrides', 'array<vec4<u32>, 2>'],
+  ['rshape', 'array<vec4<u32>, 2>'], ['rstrides', 'array<vec4<u32>, 2>'],
+];
+
+/** shaders/reduce.wgsl `reduce_rows`: one invocation per output. */
+export const REDUCE_ROWS: KernelDescriptor = { name: 'reduce', shader: 'reduce', entryPoint: 'reduce_rows', storage: STORAGE, uniformBinding: 2, uniforms: UNIFORMS };
+/** shaders/reduce.wgsl `reduce_wg`: one workgroup per (output, chunk), tree-combined. */
+export const REDUCE_WG: KernelDescriptor = { name: 'reduce', shader: 'reduce', entryPoint: 'reduce_wg', storage: STORAGE, uniformBinding: 2, uniforms: UNIFORMS };
+
+const ROWS_WG = 64;
+const TREE_WG = 128;
+const INIT_BITS: Record<StorageType, { max: number; min: number }> = {
+  f32: { max: 0xff800000, min: 0x7f800000 },
+  i32: { max: 0x80000000, min: 0x7fffffff },
+  u32: { max: 0, min: 0xffffffff },
+};
+
+/** Geometry of one reduction: kept dims and reduced dims, each coalesced, with input strides. */
+export interface ReduceGeometry {
+  nout: number;
+  r: number;
+  kshape: number[];
+  kstrides: number[];
+  rshape: number[];
+  rstrides: number[];
+}
+
+/**
+ * How to run a reduction: `rows` when there are enough outputs to fill the machine with one
+ * invocation each and each loop is short; otherwise tree reductions, split into `parts` chunks
+ * per output when few outputs reduce many elements (a workgroup runs on one core).
+ */
+export function reducePlan(g: ReduceGeometry): { mode: 'rows' } | { mode: 'wg'; parts: number; chunk: number } {
+  if (g.nout >= 1024 || (g.nout >= 64 && g.r <= 4096) || g.r <= 64) return { mode: 'rows' };
+  const target = 4096 * 4; // elements per workgroup worth splitting at
+  const parts = g.nout >= 16 ? 1 : Math.min(64, Math.max(1, Math.floor(g.r / target)));
+  const chunk = Math.ceil(g.r / parts);
+  return { mode: 'wg', parts, chunk };
+}
+
+export function reduceSpec(op: ReduceOp, t: StorageType, x: GPUBuffer, out: GPUBuffer, g: ReduceGeometry, plan: ReturnType<typeof reducePlan>): DispatchSpec {
+  const rows = plan.mode === 'rows';
+  const wg = rows ? ROWS_WG : TREE_WG;
+  const parts = rows ? 1 : plan.parts;
+  return {
+    kernel: rows ? REDUCE_ROWS : REDUCE_WG,
+    defines: {
+      T: t, OP: op, KAHAN: op === 'sum' && t === 'f32' ? 'true' : 'false',
+      MAX_INIT_BITS: INIT_BITS[t].max, MIN_INIT_BITS: INIT_BITS[t].min,
+      KRANK: g.kshape.length, RRANK: g.rshape.length, WG: wg,
+    },
+    uniforms: { nout: g.nout, r: g.r, chunk: rows ? 0 : plan.chunk, parts, kshape: g.kshape, kstrides: g.kstrides, rshape: g.rshape, rstrides: g.rstrides },
+    buffers: [x, out],
+    workgroups: rows ? grid1d(Math.ceil(g.nout / wg)) : grid1d(g.nout * parts),
+  };
+}

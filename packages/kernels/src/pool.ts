@@ -1,0 +1,85 @@
+/// <reference types="@webgpu/types" />
+
+/**
+ * A pool of GPU storage buffers, reused by size class.
+ *
+ * Size classes are quarter steps between powers of two (256 B, 320 B, 384 B, 448 B, 512 B, ...), so
+ * a reused buffer wastes at most 25% and a training loop that allocates the same shapes each
+ * step never creates a buffer after the first one. Free buffers above `maxFreeBytes` are destroyed.
+ *
+ * Ordering rule: a dispatch recorded but not yet submitted may still read a buffer that was
+ * disposed after it was recorded. Reusing it as a dispatch *output* is safe (commands run in
+ * order), but `queue.writeBuffer` runs before the pending commands, so an upload must not land in
+ * such a buffer. Every buffer remembers the batch (epoch) that last used it, and
+ * {@link BufferPool.acquire} with `forQueueWrite` skips buffers touched by the open batch.
+ */
+export class BufferPool {
+  private readonly free = new Map<number, GPUBuffer[]>();
+  private freeBytes = 0;
+  /** epoch of the batch that last recorded a command using the buffer */
+  readonly lastUse = new WeakMap<GPUBuffer, number>();
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly create: (bytes: number) => GPUBuffer,
+    public maxFreeBytes = 512 * 1024 * 1024,
+  ) {}
+
+  /** The size class (bytes actually allocated) for a request of `bytes`. */
+  static sizeClass(bytes: number): number {
+    const b = Math.max(bytes, 256);
+    const p = 2 ** Math.floor(Math.log2(b));
+    if (p === b) return b;
+    const q = p / 4;
+    return Math.ceil(b / q) * q;
+  }
+
+  /**
+   * A buffer of at least `bytes` bytes. `openEpoch` is the current batch; with `forQueueWrite` the
+   * buffer is guaranteed unused by that batch.
+   */
+  acquire(bytes: number, openEpoch: number, forQueueWrite: boolean): GPUBuffer {
+    const cls = BufferPool.sizeClass(bytes);
+    const list = this.free.get(cls);
+    if (list && list.length > 0) {
+      for (let i = list.length - 1; i >= 0; i--) {
+        const buf = list[i]!;
+        if (forQueueWrite && (this.lastUse.get(buf) ?? -1) >= openEpoch) continue;
+        list.splice(i, 1);
+        this.freeBytes -= cls;
+        return buf;
+      }
+    }
+    return this.create(cls);
+  }
+
+  /** Returns a buffer to the pool (or destroys it when the pool is over its byte cap). */
+  release(buf: GPUBuffer, canDestroyNow: boolean, deferDestroy: (b: GPUBuffer) => void): void {
+    const cls = buf.size;
+    if (this.freeBytes + cls > this.maxFreeBytes) {
+      if (canDestroyNow) buf.destroy();
+      else deferDestroy(buf);
+      return;
+    }
+    let list = this.free.get(cls);
+    if (!list) this.free.set(cls, (list = []));
+    list.push(buf);
+    this.freeBytes += cls;
+  }
+
+  /** Bytes held by free (pooled) buffers. */
+  get pooledBytes(): number {
+    return this.freeBytes;
+  }
+
+  /** Destroys every free buffer. */
+  clear(): void {
+    for (const list of this.free.values()) for (const b of list) b.destroy();
+    this.free.clear();
+    this.freeBytes = 0;
+  }
+
+  get gpuDevice(): GPUDevice {
+    return this.device;
+  }
+}

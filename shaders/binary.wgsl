@@ -1,0 +1,109 @@
+// Elementwise binary ops with broadcasting: out[i] = OP(a[ia], b[ib]) where ia, ib come from the
+// output coordinates and per-input strides (0 on broadcast dims), so no broadcast copy is made.
+//
+// Template parameters (packages/kernels/src/kernels/binary.ts):
+//   {{T}}     storage type of a, b, out: f32 | i32 | u32 (bool)
+//   {{C}}     compute type: f32 or i32
+//   {{OP}}    one of the op_* (f32) / iop_* (i32) functions below
+//   {{RANK}}  rank of the (coalesced) output, 1..8
+//   {{WG}}    workgroup size
+// The host merges dims that are contiguous in every operand first, so the common cases (same shape;
+// per-channel bias) run with rank 1 or 2 and need at most one integer division per element.
+
+struct Params {
+  n: u32,
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
+  shape: array<vec4<u32>, 2>,   // output dims (coalesced), dim d at [d / 4][d % 4]
+  sa: array<vec4<u32>, 2>,      // element strides of a per output dim (0 = broadcast)
+  sb: array<vec4<u32>, 2>,      // element strides of b
+}
+
+@group(0) @binding(0) var<storage, read> a: array<{{T}}>;
+@group(0) @binding(1) var<storage, read> b: array<{{T}}>;
+@group(0) @binding(2) var<storage, read_write> out: array<{{T}}>;
+@group(0) @binding(3) var<uniform> u: Params;
+
+const VPT: u32 = 4u;
+// Non-finite constants live in private vars: WGSL rejects inf/NaN in constant expressions.
+var<private> INF_BITS: u32 = 0x7f800000u;
+var<private> NAN_BITS: u32 = 0x7fc00000u;
+
+fn op_add(x: f32, y: f32) -> f32 { return x + y; }
+fn op_sub(x: f32, y: f32) -> f32 { return x - y; }
+fn op_mul(x: f32, y: f32) -> f32 { return x * y; }
+fn op_div(x: f32, y: f32) -> f32 { return x / y; }
+// pow with PyTorch's (C's) conventions: negative bases allowed for integral exponents; WGSL's pow
+// is undefined for x < 0.
+fn op_pow(x: f32, y: f32) -> f32 {
+  if (y == 0.0) { return 1.0; }
+  if (x != x || y != y) { return x + y; }
+  let ax = abs(x);
+  var r: f32;
+  if (ax == 0.0) {
+    r = select(0.0, bitcast<f32>(INF_BITS), y < 0.0);
+  } else {
+    r = exp2(y * log2(ax));
+    if (ax == 1.0) { r = 1.0; }
+  }
+  if (x < 0.0) {
+    if (floor(y) != y) { return bitcast<f32>(NAN_BITS); }
+    let odd = abs(y) < 16777216.0 && (i32(abs(y)) & 1) == 1;
+    if (odd) { return -r; }
+  }
+  return r;
+}
+// maximum/minimum propagate NaN (PyTorch); WGSL's max/min do not promise to.
+fn op_maximum(x: f32, y: f32) -> f32 { if (x != x || y != y) { return x + y; } return max(x, y); }
+fn op_minimum(x: f32, y: f32) -> f32 { if (x != x || y != y) { return x + y; } return min(x, y); }
+fn op_atan2(x: f32, y: f32) -> f32 { return atan2(x, y); }
+
+fn iop_add(x: i32, y: i32) -> i32 { return x + y; }
+fn iop_sub(x: i32, y: i32) -> i32 { return x - y; }
+fn iop_mul(x: i32, y: i32) -> i32 { return x * y; }
+// integer division truncates toward zero; division by zero gives 0 rather than WGSL's x
+fn iop_div(x: i32, y: i32) -> i32 { if (y == 0) { return 0; } return x / y; }
+fn iop_pow(x: i32, y: i32) -> i32 {
+  // negative exponents: only 1 and -1 have integral results; everything else truncates to 0
+  if (y < 0) {
+    if (x == 1) { return 1; }
+    if (x == -1) { return select(-1, 1, (y & 1) == 0); }
+    return 0;
+  }
+  var r = 1;
+  var base = x;
+  var e = y;
+  loop {
+    if (e == 0) { break; }
+    if ((e & 1) == 1) { r = r * base; }
+    base = base * base;
+    e = e >> 1u;
+  }
+  return r;
+}
+fn iop_maximum(x: i32, y: i32) -> i32 { return max(x, y); }
+fn iop_minimum(x: i32, y: i32) -> i32 { return min(x, y); }
+
+@compute @workgroup_size({{WG}})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let base = (wid.y * nwg.x + wid.x) * ({{WG}}u * VPT) + lid;
+  for (var k = 0u; k < VPT; k++) {
+    let i = base + k * {{WG}}u;
+    if (i >= u.n) { return; }
+    var rem = i;
+    var ia = 0u;
+    var ib = 0u;
+    for (var d = {{RANK}}u - 1u; d > 0u; d--) {
+      let s = u.shape[d >> 2u][d & 3u];
+      let c = rem % s;
+      rem = rem / s;
+      ia += c * u.sa[d >> 2u][d & 3u];
+      ib += c * u.sb[d >> 2u][d & 3u];
+    }
+    ia += rem * u.sa[0].x;
+    ib += rem * u.sb[0].x;
+    out[i] = {{T}}({{OP}}({{C}}(a[ia]), {{C}}(b[ib])));
+  }
+}

@@ -1,0 +1,98 @@
+// compare, where and cast: the elementwise kernels whose output dtype differs from their input.
+// Entry points: `compare` (out bool), `where_select` (cond bool), `cast` (dense, any to any).
+//
+// Template parameters (packages/kernels/src/kernels/compare.ts):
+//   {{T}}     storage type of the data inputs: f32 | i32 | u32 (bool is one 0/1 u32 per element)
+//   {{TO}}    storage type of the output (cast only; bool -> u32)
+//   {{CAST}}  one of the cast_* functions below (cast only)
+//   {{OP}}    one of the cmp_* functions below (compare only)
+//   {{RANK}}  rank of the coalesced output, 1..8 (compare, where)
+//   {{WG}}    workgroup size
+// Bindings are declared per entry point group so one file serves three pipelines; unused bindings
+// are stripped by the compiler, and each descriptor lists the ones its entry point uses.
+
+struct Params {
+  n: u32,
+  pad0: u32,
+  pad1: u32,
+  pad2: u32,
+  shape: array<vec4<u32>, 2>,   // output dims (coalesced)
+  s0: array<vec4<u32>, 2>,      // strides of input 0 (compare: a; where: cond; cast: unused)
+  s1: array<vec4<u32>, 2>,      // strides of input 1 (compare: b; where: a)
+  s2: array<vec4<u32>, 2>,      // strides of input 2 (where: b)
+}
+
+@group(0) @binding(0) var<storage, read> in0: array<{{T0}}>;
+@group(0) @binding(1) var<storage, read> in1: array<{{T}}>;
+@group(0) @binding(2) var<storage, read> in2: array<{{T}}>;
+@group(0) @binding(3) var<storage, read_write> out: array<{{TO}}>;
+@group(0) @binding(4) var<uniform> u: Params;
+
+const VPT: u32 = 4u;
+
+fn cmp_eq(x: {{T}}, y: {{T}}) -> bool { return x == y; }
+fn cmp_ne(x: {{T}}, y: {{T}}) -> bool { return x != y; }
+fn cmp_lt(x: {{T}}, y: {{T}}) -> bool { return x < y; }
+fn cmp_le(x: {{T}}, y: {{T}}) -> bool { return x <= y; }
+fn cmp_gt(x: {{T}}, y: {{T}}) -> bool { return x > y; }
+fn cmp_ge(x: {{T}}, y: {{T}}) -> bool { return x >= y; }
+
+// float -> int truncates toward zero (WGSL's i32(f32) does, saturating out of range; NaN -> 0)
+fn cast_f32_i32(v: f32) -> i32 { return i32(v); }
+fn cast_f32_u32(v: f32) -> u32 { return select(0u, 1u, v != 0.0); }
+fn cast_f32_f32(v: f32) -> f32 { return v; }
+fn cast_i32_f32(v: i32) -> f32 { return f32(v); }
+fn cast_i32_u32(v: i32) -> u32 { return select(0u, 1u, v != 0); }
+fn cast_i32_i32(v: i32) -> i32 { return v; }
+fn cast_u32_f32(v: u32) -> f32 { return f32(v); }
+fn cast_u32_i32(v: u32) -> i32 { return i32(v); }
+fn cast_u32_u32(v: u32) -> u32 { return v; }
+
+// Offsets of output element i in up to three inputs, from the coalesced output shape.
+fn offsets(i: u32) -> vec3u {
+  var rem = i;
+  var o = vec3u(0u);
+  for (var d = {{RANK}}u - 1u; d > 0u; d--) {
+    let s = u.shape[d >> 2u][d & 3u];
+    let c = rem % s;
+    rem = rem / s;
+    o += c * vec3u(u.s0[d >> 2u][d & 3u], u.s1[d >> 2u][d & 3u], u.s2[d >> 2u][d & 3u]);
+  }
+  return o + rem * vec3u(u.s0[0].x, u.s1[0].x, u.s2[0].x);
+}
+
+fn index(wid: vec3u, nwg: vec3u, lid: u32, k: u32) -> u32 {
+  return (wid.y * nwg.x + wid.x) * ({{WG}}u * VPT) + lid + k * {{WG}}u;
+}
+
+@compute @workgroup_size({{WG}})
+fn compare(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+           @builtin(local_invocation_index) lid: u32) {
+  for (var k = 0u; k < VPT; k++) {
+    let i = index(wid, nwg, lid, k);
+    if (i >= u.n) { return; }
+    let o = offsets(i);
+    out[i] = select(0u, 1u, {{OP}}(in1[o.y], in2[o.z]));
+  }
+}
+
+@compute @workgroup_size({{WG}})
+fn where_select(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+                @builtin(local_invocation_index) lid: u32) {
+  for (var k = 0u; k < VPT; k++) {
+    let i = index(wid, nwg, lid, k);
+    if (i >= u.n) { return; }
+    let o = offsets(i);
+    out[i] = select(in2[o.z], in1[o.y], in0[o.x] != 0u);
+  }
+}
+
+@compute @workgroup_size({{WG}})
+fn cast(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  for (var k = 0u; k < VPT; k++) {
+    let i = index(wid, nwg, lid, k);
+    if (i >= u.n) { return; }
+    out[i] = {{CAST}}(in0[i]);
+  }
+}

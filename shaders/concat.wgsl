@@ -1,0 +1,33 @@
+// concat: copies one input into its slot of the output, one dispatch per input.
+// The input is viewed as [outer, len] with len = (its axis length) * inner; its element (o, j)
+// goes to out[o * ostride + offset + j], where ostride = (output axis length) * inner and offset
+// = (sum of earlier inputs' axis lengths) * inner. When outer is 1 the host uses a plain buffer copy.
+//
+// Template parameters (packages/kernels/src/kernels/concat.ts):
+//   {{T}}   storage type: f32 | i32 | u32
+//   {{WG}}  workgroup size
+
+struct Params {
+  n: u32,        // input elements (outer * len)
+  len: u32,
+  ostride: u32,
+  offset: u32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<{{T}}>;
+@group(0) @binding(1) var<storage, read_write> out: array<{{T}}>;
+@group(0) @binding(2) var<uniform> u: Params;
+
+const VPT: u32 = 4u;
+
+@compute @workgroup_size({{WG}})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let base = (wid.y * nwg.x + wid.x) * ({{WG}}u * VPT) + lid;
+  for (var k = 0u; k < VPT; k++) {
+    let i = base + k * {{WG}}u;
+    if (i >= u.n) { return; }
+    let o = i / u.len;
+    out[o * u.ostride + u.offset + (i - o * u.len)] = x[i];
+  }
+}
