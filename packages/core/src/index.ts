@@ -21,6 +21,7 @@ export { tidy, keep, dispose, memory, type MemoryInfo } from './memory.js';
 export * from './creation.js';
 export { Generator, manualSeed, defaultGenerator } from './random.js';
 export { backward, gradients, grad, valueAndGrad, type BackwardOptions, type GradientsOptions, type GradOptions } from './autodiff.js';
+export { gradcheck, gradgradcheck, type GradcheckFn, type GradcheckOptions, type GradcheckResult, type GradcheckMismatch } from './gradcheck.js';
 export * from './ops/index.js';
 export { CpuBackend };
 
