@@ -1,0 +1,22 @@
+/**
+ * @pixgrad/models: checkpoint readers and writers (torch zip / legacy / tar, safetensors),
+ * with a restricted pickle machine, and image I/O.
+ */
+export { CheckpointError, type CheckpointErrorCode, type CheckpointErrorInfo } from './errors.js';
+export type { SourceDtype, OutDtype, Int64Mode } from './dtypes.js';
+export { isRawTensor, isSkippedTensor, type RawTensor, type SkippedTensor, type ArrayOfOut } from './raw-tensor.js';
+export { PyDict, PyGlobal, StorageRef, TensorRef, isTuple, type PyValue } from './pickle-values.js';
+export { MemorySource, type ByteSource } from './byte-source.js';
+export {
+  detectFormat,
+  parseCheckpoint,
+  readCheckpointRaw,
+  type CheckpointFormat,
+  type CheckpointOptions,
+  type RawCheckpoint,
+} from './checkpoint.js';
+export { readSafetensorsHeader, SAFETENSORS_MAX_HEADER, type SafetensorsHeader, type SafetensorsEntry } from './safetensors.js';
+export { crc32 } from './crc32.js';
+export { loadCheckpoint, rawToTensor, type LoadCheckpointOptions } from './load.js';
+export { serializeSafetensors, saveSafetensors, type TensorSource } from './safetensors-write.js';
+export type { InflateRaw } from './zip.js';
