@@ -14,7 +14,7 @@ import type { Int64Mode } from './dtypes.js';
 import { CheckpointError } from './errors.js';
 import { PyDict, type PyValue } from './pickle-values.js';
 import type { RawTensor } from './raw-tensor.js';
-import { looksLikeSafetensors, readSafetensors } from './safetensors.js';
+import { SAFETENSORS_MAX_HEADER, looksLikeSafetensors, readSafetensors } from './safetensors.js';
 import { assembleTorch } from './torch-assemble.js';
 import { looksLikeLegacy, openTorchLegacy } from './torch-legacy.js';
 import { openTorchTar } from './torch-tar.js';
@@ -61,15 +61,25 @@ export interface RawCheckpoint {
   metadata: Record<string, string> | null;
 }
 
-/** Reads the first bytes used for detection. */
+/** Reads the first bytes used for detection (at least 9 when the file has them). */
 function head(src: ByteSource): Uint8Array {
   return src.view(0, Math.min(src.size, 512));
+}
+
+/** The 8-byte little-endian length is within the 100 MB limit and the file. */
+function plausibleHeaderLength(h: Uint8Array, size: number): boolean {
+  const lo = (h[0]! | (h[1]! << 8) | (h[2]! << 16) | (h[3]! << 24)) >>> 0;
+  const hi = (h[4]! | (h[5]! << 8) | (h[6]! << 16) | (h[7]! << 24)) >>> 0;
+  return hi === 0 && lo <= SAFETENSORS_MAX_HEADER && 8 + lo <= size;
 }
 
 /** Which format the bytes are in (see the module comment), or `safetensors` as the fallback. */
 export function detectFormat(src: ByteSource): CheckpointFormat {
   const h = head(src);
   if (looksLikeZip(h)) return 'torch-zip';
+  // safetensors before legacy: a header length such as 0x0280 starts with the byte of pickle's
+  // PROTO opcode, but a legacy file's first 8 bytes never make a plausible header length.
+  if (looksLikeSafetensors(h) && plausibleHeaderLength(h, src.size)) return 'safetensors';
   if (looksLikeLegacy(h)) return 'torch-legacy';
   if (looksLikeTar(h)) return 'torch-tar';
   return 'safetensors';

@@ -27,9 +27,12 @@ import { storageDtype, torchHooks } from './torch-globals.js';
 export const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 const PROTOCOL_VERSION = 1001;
 
-/** True if the bytes start with a pickle PROTO opcode (legacy torch files start `80 02 8a 0a`). */
+/**
+ * True if the bytes start with pickle PROTO then LONG1 (legacy torch files start `80 02 8a 0a`
+ * and the magic number; a corrupted magic is still detected here and reported as such).
+ */
 export function looksLikeLegacy(head: Uint8Array): boolean {
-  return head.length >= 2 && head[0] === 0x80 && head[1]! <= 5;
+  return head.length >= 3 && head[0] === 0x80 && head[1]! <= 5 && head[2] === 0x8a;
 }
 
 /** Hooks for the header pickles (magic, protocol, sys_info): plain values only. */
