@@ -22,7 +22,7 @@ const sumPrim: Prim<readonly number[]> = {
  * @example tensor([[1, 2], [3, 4]]).sum(1) // [3, 7]
  */
 export function sum(x: Tensor, axis?: number | readonly number[], keepdim = false): Tensor {
-  const axes = normalizeAxes('sum', axis, x.rank);
+  const axes = reductionAxes('sum', axis, x.rank);
   const src = x.dtype === 'bool' ? cast(x, 'int32') : x;
   const kept = axes.length === 0 ? reshape(src, src.shape) : apply(sumPrim, [src], axes);
   if (src !== x) src.dispose();
@@ -30,6 +30,18 @@ export function sum(x: Tensor, axis?: number | readonly number[], keepdim = fals
   const out = reshape(kept, x.shape.filter((_, i) => !axes.includes(i)));
   kept.dispose();
   return out;
+}
+
+/**
+ * @internal The sorted, unique axes a reduction reduces (every axis when omitted). A 0-d tensor
+ * accepts axis 0 or -1, as PyTorch, and reduces nothing.
+ */
+export function reductionAxes(op: string, axis: number | readonly number[] | undefined, rank: number): number[] {
+  if (rank === 0 && axis !== undefined) {
+    for (const a of typeof axis === 'number' ? [axis] : axis) if (a !== 0 && a !== -1) normalizeAxes(op, a, 0);
+    return [];
+  }
+  return normalizeAxes(op, axis, rank);
 }
 
 /** Sums a broadcast gradient back to `shape` (the shape of the input that was broadcast). */
