@@ -19,8 +19,12 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> out: array<i32>;
 @group(0) @binding(2) var<uniform> u: Params;
 
-fn better_max(v: {{T}}, best: {{T}}) -> bool { return v > best || (v != v && best == best); }
-fn better_min(v: {{T}}, best: {{T}}) -> bool { return v < best || (v != v && best == best); }
+// WGSL lets compilers assume floats are never NaN, so `v != v` may fold to false (it does on
+// lavapipe); test the bit pattern instead. Integers convert to non-NaN floats.
+fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+
+fn better_max(v: {{T}}, best: {{T}}) -> bool { let bn = is_nan(f32(best)); return !bn && (v > best || is_nan(f32(v))); }
+fn better_min(v: {{T}}, best: {{T}}) -> bool { let bn = is_nan(f32(best)); return !bn && (v < best || is_nan(f32(v))); }
 
 @compute @workgroup_size({{WG}})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,

@@ -30,6 +30,10 @@ const VPT: u32 = 4u;
 var<private> INF_BITS: u32 = 0x7f800000u;
 var<private> NAN_BITS: u32 = 0x7fc00000u;
 
+// WGSL lets compilers assume floats are never NaN, so `v != v` may fold to false (it does on
+// lavapipe); test the bit pattern instead. Integers convert to non-NaN floats.
+fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+
 fn op_add(x: f32, y: f32) -> f32 { return x + y; }
 fn op_sub(x: f32, y: f32) -> f32 { return x - y; }
 fn op_mul(x: f32, y: f32) -> f32 { return x * y; }
@@ -38,26 +42,49 @@ fn op_div(x: f32, y: f32) -> f32 { return x / y; }
 // is undefined for x < 0.
 fn op_pow(x: f32, y: f32) -> f32 {
   if (y == 0.0) { return 1.0; }
-  if (x != x || y != y) { return x + y; }
+  if (is_nan(x) || is_nan(y)) { return x + y; }
   let ax = abs(x);
   var r: f32;
+  let yint = floor(y) == y;
+  let yodd = yint && abs(y) < 16777216.0 && (i32(abs(y)) & 1) == 1;
   if (ax == 0.0) {
+    // +-0 to a power: 0 or inf, negative only for -0 and odd integral y (C's pow)
     r = select(0.0, bitcast<f32>(INF_BITS), y < 0.0);
+    if (yodd && (bitcast<u32>(x) >> 31u) == 1u) { return -r; }
+    return r;
   } else {
     r = exp2(y * log2(ax));
     if (ax == 1.0) { r = 1.0; }
   }
   if (x < 0.0) {
-    if (floor(y) != y) { return bitcast<f32>(NAN_BITS); }
-    let odd = abs(y) < 16777216.0 && (i32(abs(y)) & 1) == 1;
-    if (odd) { return -r; }
+    if (!yint) { return bitcast<f32>(NAN_BITS); }
+    if (yodd) { return -r; }
   }
   return r;
 }
 // maximum/minimum propagate NaN (PyTorch); WGSL's max/min do not promise to.
-fn op_maximum(x: f32, y: f32) -> f32 { if (x != x || y != y) { return x + y; } return max(x, y); }
-fn op_minimum(x: f32, y: f32) -> f32 { if (x != x || y != y) { return x + y; } return min(x, y); }
-fn op_atan2(x: f32, y: f32) -> f32 { return atan2(x, y); }
+fn op_maximum(x: f32, y: f32) -> f32 { if (is_nan(x) || is_nan(y)) { return bitcast<f32>(NAN_BITS); } return max(x, y); }
+fn op_minimum(x: f32, y: f32) -> f32 { if (is_nan(x) || is_nan(y)) { return bitcast<f32>(NAN_BITS); } return min(x, y); }
+// atan2 with IEEE's signed-zero and infinity cases spelled out (WGSL leaves them undefined).
+fn op_atan2(y: f32, x: f32) -> f32 {
+  if (is_nan(x) || is_nan(y)) { return bitcast<f32>(NAN_BITS); }
+  let xneg = (bitcast<u32>(x) >> 31u) == 1u;
+  let pi = 3.14159265358979;
+  if (y == 0.0) {
+    let r = select(0.0, pi, xneg);
+    return select(r, -r, (bitcast<u32>(y) >> 31u) == 1u);
+  }
+  let yinf = abs(y) == bitcast<f32>(INF_BITS);
+  let xinf = abs(x) == bitcast<f32>(INF_BITS);
+  if (yinf || xinf) {
+    var r: f32;
+    if (yinf && xinf) { r = select(pi / 4.0, 3.0 * pi / 4.0, xneg); }
+    else if (yinf) { r = pi / 2.0; }
+    else { r = select(0.0, pi, xneg); }
+    return select(r, -r, y < 0.0);
+  }
+  return atan2(y, x);
+}
 
 fn iop_add(x: i32, y: i32) -> i32 { return x + y; }
 fn iop_sub(x: i32, y: i32) -> i32 { return x - y; }

@@ -1,5 +1,5 @@
 // compare, where and cast: the elementwise kernels whose output dtype differs from their input.
-// Entry points: `compare` (out bool), `where_select` (cond bool), `cast` (dense, any to any).
+// Entry points: `compare` (out bool), `where_select` (cond bool), `cast_values` (dense, any to any).
 //
 // Template parameters (packages/kernels/src/kernels/compare.ts):
 //   {{T}}     storage type of the data inputs: f32 | i32 | u32 (bool is one 0/1 u32 per element)
@@ -8,8 +8,8 @@
 //   {{OP}}    one of the cmp_* functions below (compare only)
 //   {{RANK}}  rank of the coalesced output, 1..8 (compare, where)
 //   {{WG}}    workgroup size
-// Bindings are declared per entry point group so one file serves three pipelines; unused bindings
-// are stripped by the compiler, and each descriptor lists the ones its entry point uses.
+// One file serves three pipelines: each descriptor lists the bindings its entry point uses, and
+// every entry point must type-check under every specialisation (hence the {{TO}}(...) conversions).
 
 struct Params {
   n: u32,
@@ -30,16 +30,22 @@ struct Params {
 
 const VPT: u32 = 4u;
 
-fn cmp_eq(x: {{T}}, y: {{T}}) -> bool { return x == y; }
-fn cmp_ne(x: {{T}}, y: {{T}}) -> bool { return x != y; }
-fn cmp_lt(x: {{T}}, y: {{T}}) -> bool { return x < y; }
-fn cmp_le(x: {{T}}, y: {{T}}) -> bool { return x <= y; }
-fn cmp_gt(x: {{T}}, y: {{T}}) -> bool { return x > y; }
-fn cmp_ge(x: {{T}}, y: {{T}}) -> bool { return x >= y; }
+// WGSL lets compilers assume floats are never NaN, so `v != v` may fold to false (it does on
+// lavapipe); test the bit pattern instead. Integers convert to non-NaN floats.
+fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+
+// every comparison with a NaN is false except ne, which is true
+fn ordered(x: {{T}}, y: {{T}}) -> bool { return !is_nan(f32(x)) && !is_nan(f32(y)); }
+fn cmp_eq(x: {{T}}, y: {{T}}) -> bool { return ordered(x, y) && x == y; }
+fn cmp_ne(x: {{T}}, y: {{T}}) -> bool { return !cmp_eq(x, y); }
+fn cmp_lt(x: {{T}}, y: {{T}}) -> bool { return ordered(x, y) && x < y; }
+fn cmp_le(x: {{T}}, y: {{T}}) -> bool { return ordered(x, y) && x <= y; }
+fn cmp_gt(x: {{T}}, y: {{T}}) -> bool { return ordered(x, y) && x > y; }
+fn cmp_ge(x: {{T}}, y: {{T}}) -> bool { return ordered(x, y) && x >= y; }
 
 // float -> int truncates toward zero (WGSL's i32(f32) does, saturating out of range; NaN -> 0)
-fn cast_f32_i32(v: f32) -> i32 { return i32(v); }
-fn cast_f32_u32(v: f32) -> u32 { return select(0u, 1u, v != 0.0); }
+fn cast_f32_i32(v: f32) -> i32 { return select(i32(v), 0, is_nan(v)); }
+fn cast_f32_u32(v: f32) -> u32 { return select(0u, 1u, v != 0.0 || is_nan(v)); }
 fn cast_f32_f32(v: f32) -> f32 { return v; }
 fn cast_i32_f32(v: i32) -> f32 { return f32(v); }
 fn cast_i32_u32(v: i32) -> u32 { return select(0u, 1u, v != 0); }
@@ -72,7 +78,7 @@ fn compare(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
     let i = index(wid, nwg, lid, k);
     if (i >= u.n) { return; }
     let o = offsets(i);
-    out[i] = select(0u, 1u, {{OP}}(in1[o.y], in2[o.z]));
+    out[i] = {{TO}}(select(0u, 1u, {{OP}}(in1[o.y], in2[o.z])));
   }
 }
 
@@ -83,12 +89,12 @@ fn where_select(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg:
     let i = index(wid, nwg, lid, k);
     if (i >= u.n) { return; }
     let o = offsets(i);
-    out[i] = select(in2[o.z], in1[o.y], in0[o.x] != 0u);
+    out[i] = {{TO}}(select(in2[o.z], in1[o.y], in0[o.x] != {{T0}}(0)));
   }
 }
 
 @compute @workgroup_size({{WG}})
-fn cast(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
+fn cast_values(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   for (var k = 0u; k < VPT; k++) {
     let i = index(wid, nwg, lid, k);

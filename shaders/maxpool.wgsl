@@ -20,6 +20,10 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> indices: array<i32>;
 @group(0) @binding(3) var<uniform> u: Params;
 
+// WGSL lets compilers assume floats are never NaN, so `v != v` may fold to false (it does on
+// lavapipe); test the bit pattern instead. Integers convert to non-NaN floats.
+fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+
 // a private var, not a constant: WGSL rejects -inf in constant expressions
 var<private> LOWEST: u32 = {{LOWEST}}u;
 
@@ -46,7 +50,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
       if (xx < 0 || xx >= i32(u.w)) { continue; }
       let idx = y * i32(u.w) + xx;
       let v = x[base + u32(idx)];
-      if (bi < 0 || v > best || v != v) {
+      if (bi < 0 || v > best || is_nan(f32(v))) {
         best = v;
         bi = idx;
       }

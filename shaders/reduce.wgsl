@@ -46,7 +46,10 @@ var<private> MIN_INIT: u32 = {{MIN_INIT_BITS}}u;
 fn init_max() -> {{T}} { return bitcast<{{T}}>(MAX_INIT); }
 fn init_min() -> {{T}} { return bitcast<{{T}}>(MIN_INIT); }
 
-fn is_nan(v: {{T}}) -> bool { return v != v; }
+
+// WGSL lets compilers assume floats are never NaN, so `v != v` may fold to false (it does on
+// lavapipe); test the bit pattern instead. Integers convert to non-NaN floats.
+fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
 
 fn acc_sum(a: Acc, v: {{T}}) -> Acc {
   if ({{KAHAN}}) {
@@ -54,18 +57,19 @@ fn acc_sum(a: Acc, v: {{T}}) -> Acc {
     let t = a.v + y;
     // (t - a.v) - y recovers the low bits lost in t; non-finite sums skip compensation
     let c = (t - a.v) - y;
-    return Acc(t, select({{T}}(0), c, c == c));
+    // once the sum is not finite the compensation is meaningless (inf - inf); drop it
+    return Acc(t, select(c, {{T}}(0), (bitcast<u32>(f32(t)) & 0x7fffffffu) >= 0x7f800000u || is_nan(f32(c))));
   }
   return Acc(a.v + v, a.c);
 }
 fn acc_prod(a: Acc, v: {{T}}) -> Acc { return Acc(a.v * v, a.c); }
 fn acc_max(a: Acc, v: {{T}}) -> Acc {
-  if (is_nan(a.v)) { return a; }
-  return Acc(select(a.v, v, v > a.v || is_nan(v)), a.c);
+  if (is_nan(f32(a.v))) { return a; }
+  return Acc(select(a.v, v, v > a.v || is_nan(f32(v))), a.c);
 }
 fn acc_min(a: Acc, v: {{T}}) -> Acc {
-  if (is_nan(a.v)) { return a; }
-  return Acc(select(a.v, v, v < a.v || is_nan(v)), a.c);
+  if (is_nan(f32(a.v))) { return a; }
+  return Acc(select(a.v, v, v < a.v || is_nan(f32(v))), a.c);
 }
 // combine two partial results (tree step)
 fn merge(a: Acc, b: Acc) -> Acc {

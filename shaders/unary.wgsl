@@ -21,9 +21,13 @@ struct Params {
 
 const VPT: u32 = 4u;
 
+// WGSL lets compilers assume floats are never NaN, so `v != v` may fold to false (it does on
+// lavapipe); test the bit pattern instead. Integers convert to non-NaN floats.
+fn is_nan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }
+
 fn op_neg(v: f32) -> f32 { return -v; }
 fn op_abs(v: f32) -> f32 { return abs(v); }
-fn op_sign(v: f32) -> f32 { if (v != v) { return v; } return sign(v); }
+fn op_sign(v: f32) -> f32 { if (is_nan(v)) { return v; } return sign(v); }
 fn op_exp(v: f32) -> f32 { return exp(v); }
 fn op_log(v: f32) -> f32 { return log(v); }
 // log1p without cancellation (Goldberg): log(u) * x / (u - 1) with u = 1 + x.
@@ -32,7 +36,7 @@ fn op_log1p(v: f32) -> f32 {
   if (w == 1.0) { return v; }
   if (w == 0.0) { return log(w); }
   let r = log(w) * (v / (w - 1.0));
-  return select(r, log(w), v > 1e30 || v != v);
+  return select(r, log(w), v > 1e30 || is_nan(v));
 }
 // expm1 without cancellation (Kahan): (u - 1) * x / log(u) with u = exp(x).
 fn op_expm1(v: f32) -> f32 {
@@ -40,7 +44,7 @@ fn op_expm1(v: f32) -> f32 {
   if (w == 1.0) { return v; }
   let wm1 = w - 1.0;
   if (wm1 == -1.0) { return -1.0; }
-  if (v > 80.0 || v != v) { return wm1; }
+  if (v > 80.0 || is_nan(v)) { return wm1; }
   return wm1 * (v / log(w));
 }
 fn op_sqrt(v: f32) -> f32 { return sqrt(v); }
@@ -50,7 +54,7 @@ fn op_sin(v: f32) -> f32 { return sin(v); }
 fn op_cos(v: f32) -> f32 { return cos(v); }
 // tanh from exp(-2|x|): never overflows, exact sign, no NaN for large |x|.
 fn op_tanh(v: f32) -> f32 {
-  if (v != v) { return v; }
+  if (is_nan(v)) { return v; }
   let e = exp(-2.0 * abs(v));
   let t = (1.0 - e) / (1.0 + e);
   return select(t, -t, v < 0.0);

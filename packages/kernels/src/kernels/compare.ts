@@ -37,11 +37,11 @@ export const WHERE: KernelDescriptor = {
   uniforms: PARAMS,
 };
 
-/** shaders/compare.wgsl `cast`: out[i] = convert(x[i]), dense. */
+/** shaders/compare.wgsl `cast_values`: out[i] = convert(x[i]), dense. */
 export const CAST: KernelDescriptor = {
   name: 'cast',
   shader: 'compare',
-  entryPoint: 'cast',
+  entryPoint: 'cast_values',
   storage: [
     { name: 'in0', binding: 0, access: 'read' },
     { name: 'out', binding: 3, access: 'read_write' },
@@ -55,7 +55,7 @@ const zeros = [0];
 export function compareSpec(op: CompareOp, t: StorageType, a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, n: number, shape: number[], sa: number[], sb: number[]): DispatchSpec {
   return {
     kernel: COMPARE,
-    defines: { T: t, T0: 'u32', TO: 'u32', OP: `cmp_${op}`, RANK: shape.length, WG: EW_WG },
+    defines: { T: t, T0: 'u32', TO: 'u32', OP: `cmp_${op}`, CAST: 'cast_u32_u32', RANK: shape.length, WG: EW_WG },
     uniforms: { n, shape, s0: zeros, s1: sa, s2: sb },
     buffers: [a, b, out],
     workgroups: ewGrid(n),
@@ -65,7 +65,7 @@ export function compareSpec(op: CompareOp, t: StorageType, a: GPUBuffer, b: GPUB
 export function whereSpec(t: StorageType, c: GPUBuffer, a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, n: number, shape: number[], sc: number[], sa: number[], sb: number[]): DispatchSpec {
   return {
     kernel: WHERE,
-    defines: { T: t, T0: 'u32', TO: t, OP: 'cmp_eq', RANK: shape.length, WG: EW_WG },
+    defines: { T: t, T0: 'u32', TO: t, OP: 'cmp_eq', CAST: `cast_u32_${t}`, RANK: shape.length, WG: EW_WG },
     uniforms: { n, shape, s0: sc, s1: sa, s2: sb },
     buffers: [c, a, b, out],
     workgroups: ewGrid(n),
