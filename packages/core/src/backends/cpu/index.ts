@@ -1,8 +1,10 @@
 import type { Backend, BackendMemory, View } from '../../backend.js';
 import { allocArray, type DataArray, type DType } from '../../dtype.js';
 import { binary, cast, compare, strided, unary, where } from './elementwise.js';
+import { conv2d, conv2dInputGrad, conv2dWeightGrad } from './conv.js';
 import { matmul } from './matmul.js';
 import { concat, gather, pad, scatterAdd } from './movement.js';
+import { maxPool2d } from './pool.js';
 import { argReduce, reduce } from './reduce.js';
 
 /**
@@ -59,4 +61,11 @@ export class CpuBackend implements Backend<DataArray> {
   gather: Backend<DataArray>['gather'] = (x, axis, index) => this.own(gather(x, axis, index));
   scatterAdd: Backend<DataArray>['scatterAdd'] = (shape, axis, index, src) => this.own(scatterAdd(shape, axis, index, src));
   matmul: Backend<DataArray>['matmul'] = (a, b, transA, transB, shape) => this.own(matmul(a, b, transA, transB, shape));
+  conv2d: Backend<DataArray>['conv2d'] = (x, w, p) => this.own(conv2d(x, w, p));
+  conv2dInputGrad: Backend<DataArray>['conv2dInputGrad'] = (dy, w, p, hw) => this.own(conv2dInputGrad(dy, w, p, hw));
+  conv2dWeightGrad: Backend<DataArray>['conv2dWeightGrad'] = (x, dy, p, hw) => this.own(conv2dWeightGrad(x, dy, p, hw));
+  maxPool2d: Backend<DataArray>['maxPool2d'] = (x, p, outHW) => {
+    const { values, indices } = maxPool2d(x, p, outHW);
+    return { values: this.own(values), indices: this.own(indices) };
+  };
 }
