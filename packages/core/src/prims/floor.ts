@@ -1,0 +1,16 @@
+import { type Tensor, assertUsable } from '../tensor.js';
+import { applyUnary, unaryPrim } from './unary.js';
+
+/** floor: piecewise constant, so its gradient is zero everywhere (PyTorch's convention, also at the jumps). */
+const floorPrim = unaryPrim('floor');
+
+/**
+ * The largest integer <= x, elementwise. Keeps int32 and bool dtypes (where it is the identity). Not
+ * differentiable: the result never requires grad, so no gradient flows through it (PyTorch's
+ * gradient is zero there too).
+ * @example floor(tensor([-1.5, 1.5])) // [-2, 1]
+ */
+export function floor(x: Tensor): Tensor {
+  assertUsable(x, 'floor');
+  return applyUnary(floorPrim, x, {}, false);
+}
