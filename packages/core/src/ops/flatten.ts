@@ -1,6 +1,6 @@
 import { ValueError, fmtShape } from '../errors.js';
 import { normalizeAxis, sizeOf } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, assertUsable } from '../tensor.js';
 import { reshape } from '../prims/reshape.js';
 
 /**
@@ -9,6 +9,7 @@ import { reshape } from '../prims/reshape.js';
  * @example zeros([2, 3, 4]).flatten(1).shape // [2, 12]
  */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
+  assertUsable(x, 'flatten');
   if (x.rank === 0) {
     // a 0-d tensor accepts axis 0 or -1, as torch
     normalizeAxis('flatten', startDim, 1);

@@ -52,6 +52,12 @@ export { argmax } from '../prims/argmax.js';
 export { argmin } from '../prims/argmin.js';
 export { mean } from './mean.js';
 export { variance, type VarianceOptions } from './variance.js';
+export { std } from './std.js';
+export { max } from '../prims/max.js';
+export { min } from '../prims/min.js';
+export { logsumexp } from './logsumexp.js';
+export { softmax } from './softmax.js';
+export { logSoftmax } from './logSoftmax.js';
 
 // ---- movement
 export * from '../prims/reshape.js';

@@ -2,7 +2,7 @@ import { getBackend } from '../engine.js';
 import { AxisError, DTypeError, IndexError, ShapeError, fmtShape } from '../errors.js';
 import { tidy } from '../memory.js';
 import { normalizeAxis } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, assertUsable } from '../tensor.js';
 import { expand } from '../prims/expand.js';
 import { gather } from '../prims/gather.js';
 import { reshape } from '../prims/reshape.js';
@@ -24,6 +24,8 @@ export function checkIndexValues(op: string, index: Tensor, size: number, what: 
  * @example indexSelect(tensor([[1, 2], [3, 4], [5, 6]]), 0, tensor([2, 0], { dtype: 'int32' })) // [[5, 6], [1, 2]]
  */
 export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
+  assertUsable(x, 'indexSelect');
+  assertUsable(index, 'indexSelect');
   if (x.rank === 0) throw new AxisError(`indexSelect: needs a tensor of rank >= 1, got shape ${fmtShape(x.shape)}`);
   const a = normalizeAxis('indexSelect', axis, x.rank);
   if (index.dtype !== 'int32') throw new DTypeError(`indexSelect: the index must be int32, got ${index.dtype}`);

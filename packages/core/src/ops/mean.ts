@@ -1,6 +1,6 @@
 import { isFloat } from '../dtype.js';
 import { sizeOf } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, assertUsable } from '../tensor.js';
 import { cast } from '../prims/cast.js';
 import { div } from '../prims/div.js';
 import { reductionAxes, sum } from '../prims/sum.js';
@@ -12,6 +12,7 @@ import { reductionAxes, sum } from '../prims/sum.js';
  * @example tensor([[1, 2], [3, 5]]).mean(0) // [2, 3.5]
  */
 export function mean(x: Tensor, axis?: number | readonly number[], keepdim = false): Tensor {
+  assertUsable(x, 'mean');
   const axes = reductionAxes('mean', axis, x.rank);
   const n = sizeOf(axes.map((d) => x.shape[d]!));
   const xf = isFloat(x.dtype) ? x : cast(x, 'float32');

@@ -3,7 +3,7 @@ import { type DType, isDType } from '../dtype.js';
 import { getBackend } from '../engine.js';
 import { DTypeError, ValueError, fmtShape } from '../errors.js';
 import { tidy } from '../memory.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, assertUsable } from '../tensor.js';
 import { reshape } from '../prims/reshape.js';
 import { scatterAddInto } from '../prims/scatterAdd.js';
 import { checkIndexValues } from './indexSelect.js';
@@ -22,6 +22,7 @@ export interface OneHotOptions {
  * @example oneHot(tensor([0, 2], { dtype: 'int32' }), 3) // [[1, 0, 0], [0, 0, 1]]
  */
 export function oneHot(index: Tensor, numClasses = -1, opts: OneHotOptions = {}): Tensor {
+  assertUsable(index, 'oneHot');
   const dtype = opts.dtype ?? 'int32';
   if (!isDType(dtype)) throw new DTypeError(`oneHot: unknown dtype ${JSON.stringify(dtype)}`);
   if (index.dtype !== 'int32') throw new DTypeError(`oneHot: the index must be int32, got ${index.dtype} ${fmtShape(index.shape)}`);

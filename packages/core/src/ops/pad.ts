@@ -1,7 +1,7 @@
 import { tensor } from '../creation.js';
 import { ValueError, fmtShape } from '../errors.js';
 import { tidy } from '../memory.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, assertUsable } from '../tensor.js';
 import { constantPad } from '../prims/pad.js';
 import { reshape } from '../prims/reshape.js';
 import { slice } from '../prims/slice.js';
@@ -35,6 +35,7 @@ const MODES = ['constant', 'reflect', 'replicate'];
  * @example pad(tensor([[1, 2, 3]]), [2, 1], { mode: 'reflect' }) // [[3, 2, 1, 2, 3, 2]]
  */
 export function pad(x: Tensor, pads: readonly number[], opts: PadOptions = {}): Tensor {
+  assertUsable(x, 'pad');
   const mode = opts.mode ?? 'constant';
   const value = opts.value ?? 0;
   if (!MODES.includes(mode)) throw new ValueError(`pad: unknown mode ${JSON.stringify(mode)} (use 'constant', 'reflect' or 'replicate')`);

@@ -1,7 +1,7 @@
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { tidy } from '../memory.js';
 import { normalizeAxis, shapesEqual } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, assertUsable } from '../tensor.js';
 import { concat } from '../prims/concat.js';
 import { unsqueeze } from './unsqueeze.js';
 
@@ -12,6 +12,7 @@ import { unsqueeze } from './unsqueeze.js';
  */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (!xs || xs.length === 0) throw new ValueError('stack: needs a non-empty list of tensors');
+  xs.forEach((x) => assertUsable(x, 'stack'));
   if (xs.some((x) => !shapesEqual(x.shape, xs[0]!.shape))) {
     throw new ShapeError(`stack: every tensor must have the same shape, got ${xs.map((x) => fmtShape(x.shape)).join(', ')}`);
   }

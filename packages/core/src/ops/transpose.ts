@@ -1,5 +1,5 @@
 import { normalizeAxis } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, assertUsable } from '../tensor.js';
 import { permute } from '../prims/permute.js';
 
 /**
@@ -8,6 +8,7 @@ import { permute } from '../prims/permute.js';
  * @example zeros([5, 2, 3]).transpose().shape // [5, 3, 2]
  */
 export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
+  assertUsable(x, 'transpose');
   const a = normalizeAxis('transpose', dim0, x.rank);
   const b = normalizeAxis('transpose', dim1, x.rank);
   const axes = x.shape.map((_, i) => (i === a ? b : i === b ? a : i));

@@ -1,5 +1,5 @@
 import { normalizeAxis } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, assertUsable } from '../tensor.js';
 import { reshape } from '../prims/reshape.js';
 
 /**
@@ -7,6 +7,7 @@ import { reshape } from '../prims/reshape.js';
  * @example zeros([2, 3]).unsqueeze(-1).shape // [2, 3, 1]
  */
 export function unsqueeze(x: Tensor, axis: number): Tensor {
+  assertUsable(x, 'unsqueeze');
   const a = normalizeAxis('unsqueeze', axis, x.rank + 1);
   return reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
 }

@@ -2,7 +2,7 @@ import { isFloat } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import { tidy } from '../memory.js';
 import { sizeOf } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, assertUsable } from '../tensor.js';
 import { cast } from '../prims/cast.js';
 import { div } from '../prims/div.js';
 import { mul } from '../prims/mul.js';
@@ -21,8 +21,8 @@ export interface VarianceOptions {
   keepdim?: boolean;
 }
 
-/** @internal the checked options */
-export function varianceOptions(op: string, opts: VarianceOptions): { correction: number; keepdim: boolean } {
+/** The checked options. */
+function varianceOptions(op: string, opts: VarianceOptions): { correction: number; keepdim: boolean } {
   const correction = opts.correction ?? 1;
   if (typeof correction !== 'number' || !Number.isFinite(correction)) throw new ValueError(`${op}: correction must be a finite number, got ${correction}`);
   return { correction, keepdim: opts.keepdim ?? false };
@@ -36,8 +36,14 @@ export function varianceOptions(op: string, opts: VarianceOptions): { correction
  * @example tensor([1, 2, 3, 4]).var() // 1.6667 (sample); .var(undefined, { correction: 0 }) // 1.25
  */
 export function variance(x: Tensor, axis?: number | readonly number[], opts: VarianceOptions = {}): Tensor {
-  const axes = reductionAxes('variance', axis, x.rank);
-  const { correction, keepdim } = varianceOptions('variance', opts);
+  return varianceOf('variance', x, axis, opts);
+}
+
+/** @internal variance with the op name its errors carry (std uses it too) */
+export function varianceOf(op: string, x: Tensor, axis: number | readonly number[] | undefined, opts: VarianceOptions): Tensor {
+  assertUsable(x, op);
+  const axes = reductionAxes(op, axis, x.rank);
+  const { correction, keepdim } = varianceOptions(op, opts);
   const n = sizeOf(axes.map((d) => x.shape[d]!));
   return tidy(() => {
     const xf = isFloat(x.dtype) ? x : cast(x, 'float32');

@@ -2,7 +2,7 @@ import type { ArgReduceOp } from '../backend.js';
 import { ValueError, fmtShape } from '../errors.js';
 import { type Prim, apply } from '../prim.js';
 import { normalizeAxis } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, assertUsable } from '../tensor.js';
 import { reshape } from './reshape.js';
 
 /** argmax / argmin along one axis, kept as size 1; int32, not differentiable (no VJP). */
@@ -16,6 +16,7 @@ const PRIMS: { [K in ArgReduceOp]: Prim<number> } = { argmax: argPrim('argmax'),
 
 /** @internal the shared body of argmax and argmin */
 export function argReduce(op: ArgReduceOp, x: Tensor, axis?: number, keepdim = false): Tensor {
+  assertUsable(x, op);
   if (axis === undefined || x.rank === 0) {
     if (axis !== undefined) normalizeAxis(op, axis, 0);
     if (x.size === 0) throw new ValueError(`${op}: cannot take the ${op} of an empty tensor ${fmtShape(x.shape)}`);

@@ -2,7 +2,7 @@ import { promoteTypes } from '../dtype.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { type Prim, apply } from '../prim.js';
 import { normalizeAxis } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, assertUsable } from '../tensor.js';
 import { cast } from './cast.js';
 import { slice } from './slice.js';
 
@@ -33,6 +33,7 @@ const concatPrim: Prim<number> = {
  */
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   if (!xs || xs.length === 0) throw new ValueError('concat: needs a non-empty list of tensors');
+  xs.forEach((x) => assertUsable(x, 'concat'));
   const shapes = xs.map((x) => fmtShape(x.shape)).join(', ');
   const rank = xs[0]!.rank;
   if (rank === 0) throw new ShapeError(`concat: zero-dimensional tensors cannot be concatenated (shapes ${shapes}); use stack`);

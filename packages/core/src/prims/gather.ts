@@ -1,7 +1,7 @@
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { type Prim, apply } from '../prim.js';
 import { normalizeAxis } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, assertUsable } from '../tensor.js';
 import { scatterAddInto } from './scatterAdd.js';
 
 /**
@@ -36,6 +36,8 @@ export function checkIndexShape(op: string, x: Tensor, axis: number, index: Tens
  * @example gather(tensor([[1, 2], [3, 4]]), 1, tensor([[0, 0], [1, 0]], { dtype: 'int32' })) // [[1, 1], [4, 3]]
  */
 export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
+  assertUsable(x, 'gather');
+  assertUsable(index, 'gather');
   const a = normalizeAxis('gather', axis, x.rank);
   checkIndexShape('gather', x, a, index);
   return apply(gatherPrim, [x, index], a);

@@ -1,7 +1,7 @@
 import { isFloat } from '../dtype.js';
 import { ValueError, fmtShape } from '../errors.js';
 import { type Prim, apply } from '../prim.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, assertUsable } from '../tensor.js';
 import { reshape } from './reshape.js';
 import { slice } from './slice.js';
 
@@ -31,6 +31,7 @@ const padPrim: Prim<PadParams> = {
  * @example constantPad(tensor([1, 2]), [[1, 2]], 0) // [0, 1, 2, 0, 0]
  */
 export function constantPad(x: Tensor, pads: readonly (readonly [number, number])[], value = 0): Tensor {
+  assertUsable(x, 'constantPad');
   if (pads.length !== x.rank) {
     throw new ValueError(`constantPad: got ${pads.length} [before, after] pairs for a tensor of rank ${x.rank} ${fmtShape(x.shape)}; give one per dimension`);
   }

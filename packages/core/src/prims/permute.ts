@@ -1,7 +1,7 @@
 import { AxisError, fmtShape } from '../errors.js';
 import { type Prim, apply } from '../prim.js';
 import { contiguousStrides, normalizeAxis } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, assertUsable } from '../tensor.js';
 import { reshape } from './reshape.js';
 
 /**
@@ -32,6 +32,7 @@ export function inversePermutation(p: readonly number[]): number[] {
  * @example zeros([2, 3, 4]).permute([2, 0, 1]).shape // [4, 2, 3]
  */
 export function permute(x: Tensor, axes: readonly number[]): Tensor {
+  assertUsable(x, 'permute');
   if (axes.length !== x.rank) {
     throw new AxisError(`permute: got ${axes.length} axes [${axes.join(', ')}] for a tensor of rank ${x.rank} ${fmtShape(x.shape)}; give one axis per dimension`);
   }

@@ -2,7 +2,7 @@ import { zeros } from '../creation.js';
 import { tidy } from '../memory.js';
 import { type Prim, apply } from '../prim.js';
 import { sizeOf } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, assertUsable } from '../tensor.js';
 import { cast } from './cast.js';
 import { expand } from './expand.js';
 import { mul } from './mul.js';
@@ -65,6 +65,7 @@ function productOfOthers(x: Tensor, axes: readonly number[]): Tensor {
  * @example tensor([[1, 2], [3, 4]]).prod(1) // [2, 12]
  */
 export function prod(x: Tensor, axis?: number | readonly number[], keepdim = false): Tensor {
+  assertUsable(x, 'prod');
   const axes = reductionAxes('prod', axis, x.rank);
   const src = x.dtype === 'bool' ? cast(x, 'int32') : x;
   const kept = axes.length === 0 ? reshape(src, src.shape) : apply(prodPrim, [src], axes);

@@ -1,7 +1,7 @@
 import { DTypeError, ShapeError, fmtShape } from '../errors.js';
 import { type Prim, apply } from '../prim.js';
 import { type Shape, normalizeAxis, shapesEqual } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, assertUsable } from '../tensor.js';
 import { add } from './add.js';
 import { gather, checkIndexShape } from './gather.js';
 import { constantPad } from './pad.js';
@@ -44,6 +44,7 @@ export function scatterAddInto(shape: Shape, axis: number, index: Tensor, src: T
  * @example scatterAdd(zeros([3]), 0, tensor([0, 2, 0], { dtype: 'int32' }), tensor([1, 2, 3])) // [4, 0, 2]
  */
 export function scatterAdd(x: Tensor, axis: number, index: Tensor, src: Tensor): Tensor {
+  for (const t of [x, index, src]) assertUsable(t, 'scatterAdd');
   const a = normalizeAxis('scatterAdd', axis, x.rank);
   checkIndexShape('scatterAdd', x, a, index);
   if (src.rank !== index.rank || index.shape.some((n, d) => n > src.shape[d]!)) {

@@ -3,7 +3,7 @@ import { AxisError, ValueError, fmtShape } from '../errors.js';
 import { tidy } from '../memory.js';
 import { type Prim, apply } from '../prim.js';
 import { type Shape, contiguousStrides, sizeOf } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { type Tensor, assertUsable } from '../tensor.js';
 import { flip } from '../ops/flip.js';
 import { constantPad } from './pad.js';
 import { reshape } from './reshape.js';
@@ -101,6 +101,7 @@ function sliceIndices(n: number, start: number | null | undefined, end: number |
  * @example x.slice([null, [null, null, -1]]) // x[:, ::-1]
  */
 export function slice(x: Tensor, spec: SliceSpec): Tensor {
+  assertUsable(x, 'slice');
   if (!Array.isArray(spec)) throw new ValueError(`slice: the spec must be an array with one [start, end, step] entry per leading dimension, got ${typeof spec}`);
   if (spec.length > x.rank) {
     throw new AxisError(`slice: the spec has ${spec.length} entries but the tensor ${fmtShape(x.shape)} has rank ${x.rank}`);
