@@ -183,7 +183,7 @@ const pickleMutation: fc.Arbitrary<Mutation> = fc
     { minLength: 1, maxLength: 4 },
   )
   .map((ops) => (b) => {
-    let out = b.slice();
+    let out: Uint8Array = b.slice();
     for (const [op, p, v] of ops) {
       if (out.length === 0) break;
       const at = p % out.length;
