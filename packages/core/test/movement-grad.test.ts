@@ -188,7 +188,7 @@ describe('movement: gradcheck and gradgradcheck properties', () => {
   it('a chain of movement ops on a 4-D tensor', () =>
     propertyGradcheck(
       'movement chain',
-      fc.tuple(tensorSpec({}, { minRank: 4, maxRank: 4, maxSize: 24 })).filter(([s]) => s.shape.every((d) => d >= 1)),
+      fc.tuple(tensorSpec({}, { minRank: 4, maxRank: 4, maxSize: 24 })),
       (x) =>
         tidy(() => {
           const p = pad(permute(x, [0, 2, 3, 1]), [1, 0, 0, 1], { mode: 'replicate' });

@@ -90,6 +90,22 @@ describe('permute, transpose, flip', () => {
   });
 });
 
+describe('Tensor methods', () => {
+  it('call the same movement ops', () => {
+    const x = grid(2, 3);
+    expect(x.flatten().shape).toEqual([6]);
+    expect(x.permute([1, 0]).arraySync()).toEqual([[0, 3], [1, 4], [2, 5]]);
+    expect(x.transpose().shape).toEqual([3, 2]);
+    expect(x.unsqueeze(1).squeeze(1).shape).toEqual([2, 3]);
+    expect(x.slice([null, [null, null, 2]]).arraySync()).toEqual([[0, 2], [3, 5]]);
+    expect(x.pad([1, 0], { mode: 'replicate' }).arraySync()).toEqual([[0, 0, 1, 2], [3, 3, 4, 5]]);
+    expect(x.flip(0).arraySync()).toEqual([[3, 4, 5], [0, 1, 2]]);
+    expect(x.gather(1, int32([[1], [2]])).arraySync()).toEqual([[1], [5]]);
+    expect(x.indexSelect(0, int32([1])).arraySync()).toEqual([[3, 4, 5]]);
+    expect(x.expand([2, 2, 3]).shape).toEqual([2, 2, 3]);
+  });
+});
+
 describe('slice', () => {
   const x = arange(10);
   const take = (spec: Parameters<typeof slice>[1]) => slice(x, spec).arraySync();

@@ -177,6 +177,24 @@ describe('logsumexp, softmax, logSoftmax', () => {
   });
 });
 
+describe('Tensor methods', () => {
+  it('call the same reductions', () => {
+    const x = f32([[1, 2, 3], [2, 4, 9]]);
+    expect(x.sum(1).arraySync()).toEqual([6, 15]);
+    expect(x.mean(0).arraySync()).toEqual([1.5, 3, 6]);
+    expect(x.max(1, true).arraySync()).toEqual([[3], [9]]);
+    expect(x.min().arraySync()).toBe(1);
+    expect(x.prod(1).arraySync()).toEqual([6, 72]);
+    expect(x.argmax(1).arraySync()).toEqual([2, 2]);
+    expect(x.argmin(0).arraySync()).toEqual([0, 0, 0]);
+    close(x.var(1), [1, 13]);
+    close(x.std(1, { correction: 0 }), [Math.sqrt(2 / 3), Math.sqrt(26 / 3)]);
+    close(x.logsumexp(0), [Math.log(Math.E + Math.E ** 2), Math.log(Math.E ** 2 + Math.E ** 4), Math.log(Math.E ** 3 + Math.E ** 9)]);
+    close(x.softmax(0).sum(0), [1, 1, 1]);
+    close(x.logSoftmax().exp().sum(1), [1, 1]);
+  });
+});
+
 describe('bad axes', () => {
   const ops: [string, (x: ReturnType<typeof zeros>, a: number) => unknown][] = [
     ['sum', (x, a) => sum(x, a)],
