@@ -79,3 +79,12 @@ export { flip } from './flip.js';
 export { stack } from './stack.js';
 
 // ---- linear algebra, convolution, pooling, resampling
+export { matmul } from '../prims/matmul.js';
+export { linear } from './linear.js';
+export { conv2d, type Conv2dOptions } from '../prims/conv2d.js';
+export { conv2dInputGrad } from '../prims/conv2dInputGrad.js';
+export { conv2dWeightGrad } from '../prims/conv2dWeightGrad.js';
+export { convTranspose2d, type ConvTranspose2dOptions } from './convTranspose2d.js';
+export { maxPool2d, type MaxPool2dOptions } from '../prims/maxPool2d.js';
+export { avgPool2d, type AvgPool2dOptions } from './avgPool2d.js';
+export { resize, type ResizeMode, type ResizeOptions } from './resize.js';
