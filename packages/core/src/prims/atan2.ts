@@ -1,11 +1,11 @@
 import { tidy } from '../memory.js';
 import type { Tensor, TensorLike } from '../tensor.js';
-import { add } from './add.js';
 import { applyBinary, binaryPrim } from './binary.js';
 import { div } from './div.js';
 import { mul } from './mul.js';
 import { neg } from './neg.js';
 import { checkOperands } from './operands.js';
+import { sub } from './sub.js';
 
 /**
  * atan2(a, b), the angle of the point (x = b, y = a):
@@ -15,7 +15,10 @@ import { checkOperands } from './operands.js';
 const atan2Prim = binaryPrim('atan2', (g, a, b, _out, needs) => {
   if (!needs[0] && !needs[1]) return [null, null];
   return tidy(() => {
-    const gr = div(g, add(mul(a, a), mul(b, b)));
+    // a² + b² written as a² - (-b)b: sub's VJP hands each operand its own cotangent tensor, which
+    // keeps the second derivative clear of binaryPrim disposing a cotangent add shares between a
+    // broadcast operand and a full-shape one (reported to the engine's owner; revert to add once fixed)
+    const gr = div(g, sub(mul(a, a), mul(neg(b), b)));
     return [needs[0] ? mul(gr, b) : null, needs[1] ? neg(mul(gr, a)) : null] as [Tensor | null, Tensor | null];
   });
 });

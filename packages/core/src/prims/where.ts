@@ -10,8 +10,9 @@ import { sumTo } from './sum.js';
 
 /**
  * where: the cotangent goes to a where cond is true and to b elsewhere (each summed back over its
- * broadcast dims); cond gets none. As PyTorch, the unselected branch gets an exact 0, so a NaN
- * or Inf there does not reach a's or b's gradient through this op.
+ * broadcast dims); cond gets none. As PyTorch, the unselected branch gets an exact 0 whatever its
+ * values. (As in PyTorch, a VJP further up that branch may still turn that 0 into NaN, e.g.
+ * sqrt's 0 / (2 * 0) for where(x > 0, sqrt(x), 0) at x = 0: mask the input, not only the output.)
  */
 const wherePrim: Prim<void> = {
   name: 'where',
