@@ -241,6 +241,31 @@ describe('gradcheck', () => {
   });
 });
 
+describe('gradcheck edge cases', () => {
+  it('identity functions, non-float outputs (ignored), the same tensor passed twice', () => {
+    const x = f64([1, 2], true);
+    expect(gradcheck((x) => x, [x]).ok).toBe(true);
+    expect(gradgradcheck((x) => x, [x]).ok).toBe(true);
+    expect(gradcheck((x) => [x.gt(1), x.mul(3)], [x]).ok).toBe(true);
+    expect(gradgradcheck((x) => [x.gt(1), x.mul(x)], [x]).ok).toBe(true);
+    expect(gradcheck((x, y) => x.mul(y), [x, x]).ok).toBe(true);
+    x.dispose();
+  });
+
+  it('an exception thrown by f propagates and leaves no tensor behind', () => {
+    const before = memory().tensors;
+    const x = f64([1, 2], true);
+    expect(() =>
+      gradcheck((x) => {
+        x.mul(2);
+        throw new Error('boom');
+      }, [x]),
+    ).toThrow('boom');
+    x.dispose();
+    expect(memory().tensors).toBe(before);
+  });
+});
+
 describe('gradgradcheck', () => {
   it('passes on correct ops and leaves memory untouched', () => {
     const before = memory().tensors;
