@@ -1,0 +1,71 @@
+import os from 'node:os';
+
+/**
+ * How many times to run a case: warm-ups (untimed; the output check before them is one more),
+ * then between minReps and maxReps timed runs, stopping after maxReps, or once minReps are done
+ * and budgetMs has passed.
+ */
+export interface MeasureOptions {
+  warmup: number;
+  minReps: number;
+  maxReps: number;
+  budgetMs: number;
+}
+
+export const FULL: MeasureOptions = { warmup: 1, minReps: 3, maxReps: 15, budgetMs: 4000 };
+export const QUICK: MeasureOptions = { warmup: 0, minReps: 1, maxReps: 5, budgetMs: 1000 };
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Times `run` (awaited) per MeasureOptions; returns every timed repetition in ms. */
+export async function measure(run: () => void | Promise<void>, o: MeasureOptions): Promise<number[]> {
+  for (let i = 0; i < o.warmup; i++) await run();
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < o.maxReps && (times.length < o.minReps || performance.now() - start < o.budgetMs)) {
+    const t = performance.now();
+    await run();
+    times.push(performance.now() - t);
+  }
+  return times;
+}
+
+/** max |a - b| over all outputs, relative to the largest |b| of the same output */
+export function relativeDifference(a: readonly Float32Array[], b: readonly Float32Array[]): number {
+  if (a.length !== b.length) return Infinity;
+  let worst = 0;
+  a.forEach((x, k) => {
+    const y = b[k]!;
+    if (x.length !== y.length) {
+      worst = Infinity;
+      return;
+    }
+    let diff = 0, scale = 0;
+    for (let i = 0; i < y.length; i++) {
+      diff = Math.max(diff, Math.abs(x[i]! - y[i]!));
+      scale = Math.max(scale, Math.abs(y[i]!));
+    }
+    // NaN anywhere makes diff NaN: report it as a mismatch
+    const rel = diff / Math.max(scale, 1e-30);
+    worst = Number.isNaN(rel) ? Infinity : Math.max(worst, rel);
+  });
+  return worst;
+}
+
+export function machine(): string {
+  const cpus = os.cpus();
+  return `${cpus[0]?.model.trim() ?? 'unknown CPU'}, ${cpus.length} logical cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.arch()}, Node ${process.version}`;
+}
+
+/** a plain-text table with right-aligned numeric columns */
+export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => /^[\d.,x-]+$/.test(r[i]!) || r[i] === ''));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
