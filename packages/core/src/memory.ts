@@ -46,9 +46,13 @@ export function tidy<T>(fn: () => T): T {
     if (result instanceof Promise) {
       throw new ValueError('tidy: the function returned a Promise; tidy only tracks synchronous work (await outside it)');
     }
-  } finally {
+  } catch (e) {
+    // nothing made inside survives a throw
     scopes.pop();
+    for (const t of scope) t.dispose();
+    throw e;
   }
+  scopes.pop();
   const keepers = new Set<Tensor>();
   collect(result, keepers);
   for (const t of scope) {

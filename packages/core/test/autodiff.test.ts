@@ -178,3 +178,24 @@ describe('memory', () => {
     expect(() => tidy((async () => tensor([1])) as never)).toThrow(/Promise/);
   });
 });
+
+describe('engine regressions', () => {
+  it('add with both operands requiring grad, one broadcast (x + bias)', () => {
+    const x = f64([[1, 2, 3], [4, 5, 6]]);
+    const b = f64([10]);
+    x.add(b).mul(x).sum().backward();
+    expect(values(x.grad!)).toEqual([12, 14, 16, 18, 20, 22]);
+    expect(values(b.grad!)).toEqual([21]);
+  });
+
+  it('tidy disposes what it made when the function throws', () => {
+    const start = memory().tensors;
+    expect(() =>
+      tidy(() => {
+        exp(tensor([1, 2]));
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(memory().tensors).toBe(start);
+  });
+});

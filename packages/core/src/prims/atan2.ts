@@ -5,7 +5,7 @@ import { div } from './div.js';
 import { mul } from './mul.js';
 import { neg } from './neg.js';
 import { checkOperands } from './operands.js';
-import { sub } from './sub.js';
+import { add } from './add.js';
 
 /**
  * atan2(a, b), the angle of the point (x = b, y = a):
@@ -15,10 +15,7 @@ import { sub } from './sub.js';
 const atan2Prim = binaryPrim('atan2', (g, a, b, _out, needs) => {
   if (!needs[0] && !needs[1]) return [null, null];
   return tidy(() => {
-    // a² + b² written as a² - (-b)b: sub's VJP hands each operand its own cotangent tensor, which
-    // keeps the second derivative clear of binaryPrim disposing a cotangent add shares between a
-    // broadcast operand and a full-shape one (reported to the engine's owner; revert to add once fixed)
-    const gr = div(g, sub(mul(a, a), mul(neg(b), b)));
+    const gr = div(g, add(mul(a, a), mul(b, b)));
     return [needs[0] ? mul(gr, b) : null, needs[1] ? neg(mul(gr, a)) : null] as [Tensor | null, Tensor | null];
   });
 });

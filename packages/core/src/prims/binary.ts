@@ -25,15 +25,17 @@ export function binaryPrim(op: BinaryOp, vjp: BinaryVjp): Prim<void> {
     },
     vjp: (g, { inputs: [a, b], out, needs }) => {
       const [ga, gb] = vjp(g, a!, b!, out, needs);
-      return [ga && sumToAndDispose(ga, a!.shape), gb && sumToAndDispose(gb, b!.shape)];
+      // ga and gb may be g itself or one tensor (add): only a tensor the VJP made for one input alone is disposed here
+      const own = (t: Tensor) => t !== g && ga !== gb;
+      return [ga && unbroadcast(ga, a!.shape, own(ga)), gb && unbroadcast(gb, b!.shape, own(gb))];
     },
   };
 }
 
-function sumToAndDispose(g: Tensor, shape: Shape): Tensor {
+function unbroadcast(g: Tensor, shape: Shape, disposable: boolean): Tensor {
   if (shapesEqual(g.shape, shape)) return g;
   const r = sumTo(g, shape);
-  g.dispose();
+  if (disposable) g.dispose();
   return r;
 }
 
