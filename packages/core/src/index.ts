@@ -23,6 +23,7 @@ export { Generator, manualSeed, defaultGenerator } from './random.js';
 export { backward, gradients, grad, valueAndGrad, type BackwardOptions, type GradientsOptions, type GradOptions } from './autodiff.js';
 export { gradcheck, gradgradcheck, type GradcheckFn, type GradcheckOptions, type GradcheckResult, type GradcheckMismatch } from './gradcheck.js';
 export * from './ops/index.js';
+export * from './optim/index.js';
 export { CpuBackend };
 
 registerBackend(new CpuBackend());

@@ -256,6 +256,25 @@ export class Tensor {
     this._storage.refs++;
     return new Tensor(this._storage, this.shape, this.dtype);
   }
+  /**
+   * @internal Makes this leaf hold `other`'s values, keeping the same Tensor object (so every
+   * reference to a parameter stays valid): the storage is swapped for `other`'s, shared, not
+   * copied (buffers are immutable, so sharing is safe; `other` may be disposed afterwards).
+   * This is how optimisers update parameters (PyTorch's in-place `param.add_` under no_grad).
+   * Only leaves, with the same shape, dtype and device. A graph recorded before the call that
+   * saved this tensor would see the new values, as after an in-place op: step after backward.
+   */
+  _assign(other: Tensor): void {
+    assertUsable(this, '_assign');
+    assertUsable(other, '_assign');
+    if (!this.isLeaf) throw new AutodiffError(`_assign: tensor #${this.id} was computed by ${this._node!.prim.name}; only leaves can be assigned`);
+    if (other.dtype !== this.dtype || other.device !== this.device || other.shape.length !== this.shape.length || other.shape.some((d, i) => d !== this.shape[i])) {
+      throw new ValueError(`_assign: cannot assign ${fmtShape(other.shape)} ${other.dtype} (${other.device}) to tensor #${this.id} ${fmtShape(this.shape)} ${this.dtype} (${this.device})`);
+    }
+    other._storage.refs++;
+    this._storage.release();
+    this._storage = other._storage;
+  }
   clone(): Tensor {
     return ops.clone(this);
   }
