@@ -92,3 +92,20 @@ export class CheckpointError extends PixgradError {
 export function fail(code: CheckpointErrorCode, what: string, info: CheckpointErrorInfo = {}): never {
   throw new CheckpointError(code, what, info);
 }
+
+/**
+ * An image that cannot be decoded or encoded: corrupt or truncated data, an unsupported format,
+ * a bad CRC, dimensions over the limit, or a tensor that is not an image. The message names the
+ * file (or the `name` given with bytes).
+ *
+ * @example
+ * try { await readImage('x.png'); } catch (e) { if (e instanceof ImageError) console.error(e.message); }
+ */
+export class ImageError extends PixgradError {
+  override name = 'ImageError';
+  readonly file?: string;
+  constructor(what: string, file?: string) {
+    super(file !== undefined ? `${file}: ${what}` : what);
+    if (file !== undefined) this.file = file;
+  }
+}

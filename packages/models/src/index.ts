@@ -2,7 +2,7 @@
  * @pixgrad/models: checkpoint readers and writers (torch zip / legacy / tar, safetensors),
  * with a restricted pickle machine, and image I/O.
  */
-export { CheckpointError, type CheckpointErrorCode, type CheckpointErrorInfo } from './errors.js';
+export { CheckpointError, ImageError, type CheckpointErrorCode, type CheckpointErrorInfo } from './errors.js';
 export type { SourceDtype, OutDtype, Int64Mode } from './dtypes.js';
 export { isRawTensor, isSkippedTensor, type RawTensor, type SkippedTensor, type ArrayOfOut } from './raw-tensor.js';
 export { PyDict, PyGlobal, StorageRef, TensorRef, isTuple, type PyValue } from './pickle-values.js';
@@ -20,3 +20,6 @@ export { crc32 } from './crc32.js';
 export { loadCheckpoint, rawToTensor, type LoadCheckpointOptions } from './load.js';
 export { serializeSafetensors, saveSafetensors, type TensorSource } from './safetensors-write.js';
 export type { InflateRaw } from './zip.js';
+export { decodeImage, detectImageFormat, DEFAULT_MAX_PIXELS, type DecodedImage, type DecodeOptions } from './image-decode.js';
+export { encodePng, type EncodePngOptions } from './image-encode.js';
+export { readImage, writeImage, imageToTensor, tensorToImage, convertChannels, type ReadImageOptions } from './image-io.js';
