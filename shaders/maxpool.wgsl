@@ -57,5 +57,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
   }
   values[i] = best;
-  indices[i] = max(bi, 0);
+  if (bi < 0) {
+    // no tap inside the plane (possible with dilation): -inf at the clamped first tap, as the CPU backend
+    let yf = select(y0, y0 + ((-y0 + i32(u.dh) - 1) / i32(u.dh)) * i32(u.dh), y0 < 0);
+    let xf = select(x0, x0 + ((-x0 + i32(u.dw) - 1) / i32(u.dw)) * i32(u.dw), x0 < 0);
+    bi = min(yf, i32(u.h) - 1) * i32(u.w) + min(xf, i32(u.w) - 1);
+  }
+  indices[i] = bi;
 }

@@ -22,8 +22,11 @@ export const MATMUL: KernelDescriptor = {
   ],
 };
 
-const WG_X = 8;
-const WG_Y = 8;
+// Workgroup shape per layout. On llvmpipe a workgroup's invocations are SIMD lanes of one CPU
+// thread, so the shape decides which loads are broadcasts and which are gathers. Measured at
+// 1024^3 on lavapipe (GFLOP/s): A normal: 8x8 3.1, 2x32 3.1 (NN) / 6.4 (NT); A transposed:
+// 8x8 5.4, 2x32 3.1.
+const wgFor = (transA: boolean): [number, number] => (transA ? [8, 8] : [2, 32]);
 
 /** The dispatch for one matmul, or 'zeros' when k = 0 (the product is all zeros). */
 export function matmulSpec(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, aShape: Shape, bShape: Shape, transA: boolean, transB: boolean, outShape: Shape): DispatchSpec | 'zeros' {
@@ -44,6 +47,7 @@ export function matmulSpec(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, aShape: S
   if (batch > MAX_WORKGROUPS_PER_DIM) throw new BackendError(`webgpu matmul: ${batch} batch matrices exceed the ${MAX_WORKGROUPS_PER_DIM} a dispatch can address; split the batch`);
   const aVec = transA ? m % 4 === 0 : k % 4 === 0;
   const bVec = transB ? k % 4 === 0 : n % 4 === 0;
+  const [WG_X, WG_Y] = wgFor(transA);
   const ta = transA ? 't' : 'n';
   const tb = transB ? 't' : 'n';
   return {
