@@ -61,7 +61,6 @@ export function convTranspose2d(x: Tensor, w: Tensor, opts: ConvTranspose2dOptio
     checkFloatPair(op, x, 'input', bias, 'bias');
     if (bias.rank !== 1 || bias.shape[0] !== cout) throw new ShapeError(`${op}: bias must have shape [${cout}] (one per output channel), got bias ${fmtShape(bias.shape)} (${desc()})`);
   }
-  const y = conv2dInputGrad(x, w, p, out);
-  if (!bias) return y;
-  return tidy(() => add(y, reshape(bias, [cout, 1, 1])));
+  if (!bias) return conv2dInputGrad(x, w, p, out);
+  return tidy(() => add(conv2dInputGrad(x, w, p, out), reshape(bias, [cout, 1, 1])));
 }
