@@ -44,6 +44,8 @@ export interface CheckpointOptions {
    * points supply `node:zlib` in Node; without one, compressed entries are refused clearly.
    */
   inflateRaw?: InflateRaw | undefined;
+  /** CRC-32 implementation for zip records; the async entry points supply Node's `zlib.crc32`. */
+  crc32?: ((data: Uint8Array) => number) | undefined;
 }
 
 /** Everything read from a checkpoint, before conversion to pixgrad tensors. */
@@ -59,6 +61,10 @@ export interface RawCheckpoint {
   objects: PyValue;
   /** safetensors `__metadata__` (string -> string), or null. */
   metadata: Record<string, string> | null;
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** Reads the first bytes used for detection (at least 9 when the file has them). */
@@ -99,7 +105,7 @@ export function parseCheckpoint(input: ByteSource | Uint8Array, opts: Checkpoint
   const aopts = { filter: opts.filter, int64: opts.int64, maxTensorBytes: opts.maxTensorBytes };
   switch (format) {
     case 'torch-zip': {
-      const c = openTorchZip(src, { inflateRaw: opts.inflateRaw, verifyCrc: opts.verifyCrc });
+      const c = openTorchZip(src, { inflateRaw: opts.inflateRaw, verifyCrc: opts.verifyCrc, crc32: opts.crc32 });
       return { format, ...assembleTorch(c, aopts), metadata: null };
     }
     case 'torch-legacy':
@@ -130,13 +136,17 @@ export function parseCheckpoint(input: ByteSource | Uint8Array, opts: Checkpoint
   }
 }
 
-/** Node's zlib inflater with an output cap, if running in Node. */
-async function nodeInflater(): Promise<InflateRaw | undefined> {
+/** Node's zlib inflater (with an output cap) and CRC-32, when running in Node. */
+async function nodeZlib(): Promise<Pick<CheckpointOptions, 'inflateRaw' | 'crc32'>> {
   try {
     const zlib = await import('node:zlib');
-    return (data, max) => zlib.inflateRawSync(data, { maxOutputLength: Math.max(1, max) });
+    const crc = (zlib as { crc32?: (d: Uint8Array) => number }).crc32; // Node >= 20.15
+    return {
+      inflateRaw: (data, max) => zlib.inflateRawSync(data, { maxOutputLength: Math.max(1, max) }),
+      ...(typeof crc === 'function' ? { crc32: (d: Uint8Array) => crc(d) >>> 0 } : {}),
+    };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -156,7 +166,7 @@ export async function readCheckpointRaw(
   pathOrBytes: string | Uint8Array | ArrayBuffer,
   opts: CheckpointOptions = {},
 ): Promise<RawCheckpoint> {
-  const o = { ...opts, inflateRaw: opts.inflateRaw ?? (await nodeInflater()) };
+  const o = { ...(await nodeZlib()), ...stripUndefined(opts) };
   if (typeof pathOrBytes !== 'string') {
     const bytes = pathOrBytes instanceof Uint8Array ? pathOrBytes : new Uint8Array(pathOrBytes);
     return parseCheckpoint(bytes, o);

@@ -21,6 +21,7 @@ import { readZipDirectory, readZipEntry, type InflateRaw, type ZipEntry } from '
 export interface TorchZipOptions {
   inflateRaw?: InflateRaw | undefined;
   verifyCrc?: boolean | undefined;
+  crc32?: ((data: Uint8Array) => number) | undefined;
 }
 
 /** Opens a torch zip checkpoint: directory, byte order and pickle; storages are read later. */
@@ -35,7 +36,7 @@ export function openTorchZip(src: ByteSource, opts: TorchZipOptions = {}): Torch
     fail('NotTorchCheckpoint', `not a torch checkpoint: several data.pkl records (${pkls.join(', ')})`, { file });
   }
   const prefix = pkls[0]!.slice(0, -'data.pkl'.length);
-  const entryOpts = { inflateRaw: opts.inflateRaw, verifyCrc: opts.verifyCrc };
+  const entryOpts = { inflateRaw: opts.inflateRaw, verifyCrc: opts.verifyCrc, crc32: opts.crc32 };
 
   let littleEndian = true;
   const bo = dir.entries.get(`${prefix}byteorder`);

@@ -164,6 +164,8 @@ export interface ReadEntryOptions {
   maxInflateBytes?: number | undefined;
   /** Check CRC-32 of the entry (default true). */
   verifyCrc?: boolean | undefined;
+  /** CRC-32 implementation (default: this package's; Node's `zlib.crc32` is ~7x faster). */
+  crc32?: ((data: Uint8Array) => number) | undefined;
 }
 
 /**
@@ -230,7 +232,7 @@ export function readZipEntry(src: ByteSource, dir: ZipDirectory, e: ZipEntry, op
       offset: e.cdOffset,
     });
   }
-  if ((opts.verifyCrc ?? true) && crc32(out) !== e.crc) {
+  if ((opts.verifyCrc ?? true) && (opts.crc32 ?? crc32)(out) !== e.crc) {
     fail('ChecksumMismatch', `${what}: CRC-32 mismatch (data corrupted)`, { file, offset: dataStart });
   }
   return out;

@@ -5,7 +5,7 @@
  * each within a time bound. Anything else (a TypeError, a RangeError from a huge allocation, a
  * stack overflow, a hang) fails the property with a shrunk counterexample.
  *
- * Runs per property: FUZZ_RUNS (default 60 in the normal suite, which keeps this file well
+ * Runs per property: FUZZ_RUNS (default 300 in the normal suite, which keeps this file well
  * under 30 s on 2 cores); `npm run fuzz` runs thousands. FUZZ_MS is the per-case bound (ms).
  * FUZZ_SEED replays a campaign.
  */
@@ -21,7 +21,7 @@ import { readZipDirectory, readZipEntry } from '../src/zip.js';
 import { P, concat, f32, legacyFile, makeZip, stateDictPickle, torchZip } from './builders.js';
 import { fixture, fixturesDir } from '../../../test/helpers/fixtures.js';
 
-const RUNS = Number(process.env['FUZZ_RUNS'] ?? 60);
+const RUNS = Number(process.env['FUZZ_RUNS'] ?? 300);
 const BOUND_MS = Number(process.env['FUZZ_MS'] ?? 2000);
 const SEED = process.env['FUZZ_SEED'] !== undefined ? Number(process.env['FUZZ_SEED']) : undefined;
 const params = { numRuns: RUNS, ...(SEED !== undefined ? { seed: SEED } : {}) };

@@ -4,7 +4,7 @@
  * hostile structure (cycles, exponential sharing, deep nesting) cannot hang or crash the reader.
  */
 import { describe, expect, it } from 'vitest';
-import { CheckpointError, PyDict, isTuple, parseCheckpoint, type PyValue } from '../src/index.js';
+import { CheckpointError, PyDict, isTuple, parseCheckpoint, readCheckpointRaw, type PyValue } from '../src/index.js';
 import { Cursor, MemorySource } from '../src/byte-source.js';
 import { unpickle } from '../src/pickle.js';
 import { torchHooks } from '../src/torch-globals.js';
@@ -248,13 +248,14 @@ describe('torch zip specifics', () => {
     expect(() => parseCheckpoint(torchZip(pkl, []))).toThrow(/storage '7': record archive\/data\/7 is missing/);
   });
 
-  it('a corrupted STORED record fails its CRC-32 (unless verifyCrc: false)', () => {
+  it('a corrupted STORED record fails its CRC-32 (unless verifyCrc: false)', async () => {
     const pkl = stateDictPickle([['w', { storageType: 'FloatStorage', key: '0', numel: 2, shape: [2] }]], 'zip');
     const zip = torchZip(pkl, [['0', f32([1, 2])]]);
     const at = zip.indexOf(0x40, 100); // a byte of 2.0f (00 00 00 40) in data/0
     const bad = zip.slice();
     bad[at] ^= 1;
     expect(() => parseCheckpoint(bad)).toThrow(/CRC-32 mismatch/);
+    await expect(readCheckpointRaw(bad)).rejects.toThrow(/CRC-32 mismatch/); // with Node's zlib.crc32
     expect(parseCheckpoint(bad, { verifyCrc: false }).tensors.get('w')!.data[1]).not.toBe(2);
   });
 
