@@ -79,7 +79,12 @@ function plausibleHeaderLength(h: Uint8Array, size: number): boolean {
   return hi === 0 && lo <= SAFETENSORS_MAX_HEADER && 8 + lo <= size;
 }
 
-/** Which format the bytes are in (see the module comment), or `safetensors` as the fallback. */
+/**
+ * Which format the bytes are in (see the module comment), or `safetensors` as the fallback.
+ *
+ * @example
+ * detectFormat(new MemorySource(bytes, 'x')); // 'torch-zip' for anything torch.save wrote since 1.6
+ */
 export function detectFormat(src: ByteSource): CheckpointFormat {
   const h = head(src);
   if (looksLikeZip(h)) return 'torch-zip';

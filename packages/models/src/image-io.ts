@@ -17,7 +17,12 @@ export interface ReadImageOptions extends DecodeOptions {
   device?: TensorOptions['device'];
 }
 
-/** Converts interleaved pixels to `channels` (see `ReadImageOptions.channels`). */
+/**
+ * Converts interleaved pixels to `channels` (see `ReadImageOptions.channels`).
+ *
+ * @example
+ * const grey = convertChannels(decodeImage(bytes), 1);
+ */
 export function convertChannels(img: DecodedImage, channels: 1 | 3 | 4): DecodedImage {
   const from = img.channels;
   if (from === channels) return img;
@@ -44,7 +49,12 @@ export function convertChannels(img: DecodedImage, channels: 1 | 3 | 4): Decoded
   return { ...img, channels, data: out };
 }
 
-/** Interleaved HWC pixels -> a `[1, C, H, W]` float32 tensor. */
+/**
+ * Interleaved HWC pixels -> a `[1, C, H, W]` float32 tensor.
+ *
+ * @example
+ * const t = imageToTensor(decodeImage(bytes)); // [1, 3, 64, 64]
+ */
 export function imageToTensor(img: DecodedImage, opts: Pick<TensorOptions, 'device'> = {}): Tensor {
   const { width: w, height: h, channels: c, data } = img;
   const chw = new Float32Array(c * h * w);
@@ -81,7 +91,12 @@ export async function readImage(pathOrBytes: string | Uint8Array, opts: ReadImag
   return imageToTensor(img, opts);
 }
 
-/** A `[1, C, H, W]`, `[C, H, W]` or `[H, W]` tensor's values as interleaved HWC pixels. */
+/**
+ * A `[1, C, H, W]`, `[C, H, W]` or `[H, W]` tensor's values as interleaved HWC pixels.
+ *
+ * @example
+ * const png = encodePng(await tensorToImage(t), { bitDepth: 16 });
+ */
 export async function tensorToImage(t: Tensor): Promise<{ width: number; height: number; channels: number; data: Float32Array }> {
   const s = t.shape;
   let c: number, h: number, w: number;

@@ -10,7 +10,13 @@ export interface LoadCheckpointOptions extends CheckpointOptions {
   device?: TensorOptions['device'];
 }
 
-/** A pixgrad `Tensor` holding a `RawTensor`'s data, shape and dtype. */
+/**
+ * A pixgrad `Tensor` holding a `RawTensor`'s data, shape and dtype.
+ *
+ * @example
+ * const { tensors } = await readCheckpointRaw('vgg.pth');
+ * const w = rawToTensor(tensors.get('lin0.model.1.weight')!); // Tensor [1, 64, 1, 1] float32
+ */
 export function rawToTensor(t: RawTensor, opts: Pick<TensorOptions, 'device'> = {}): Tensor {
   return tensor(t.data, { shape: t.shape, dtype: t.dtype, ...(opts.device !== undefined ? { device: opts.device } : {}) });
 }

@@ -54,7 +54,13 @@ export function looksLikeSafetensors(head: Uint8Array): boolean {
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Parses and validates the header against the file size; reads nothing else. */
+/**
+ * Parses and validates a safetensors header against the file size; reads no tensor data.
+ *
+ * @example
+ * const h = readSafetensorsHeader(new MemorySource(bytes, 'model.safetensors'));
+ * h.entries.map((e) => `${e.name} ${e.dtype} [${e.shape}]`);
+ */
 export function readSafetensorsHeader(src: ByteSource): SafetensorsHeader {
   const file = src.name;
   if (src.size < 8) fail('HeaderTooSmall', `safetensors header too small: the file has ${src.size} bytes, fewer than the 8-byte length`, { file, offset: 0 });
