@@ -90,10 +90,14 @@ describe('matmul: values (torch.matmul semantics)', () => {
     expect(b.grad!.arraySync()).toEqual([[9], [12]]);
     expect(a.grad!.arraySync()).toEqual([[[1, 1]], [[1, 1]], [[1, 1]]]);
   });
-  it('float32 works and keeps its dtype', () => {
+  it('float32 and int32 work and keep their dtype; bool is refused', () => {
     const y = matmul(tensor([[1, 2]]), tensor([[3], [4]]));
     expect(y.dtype).toBe('float32');
     expect(y.arraySync()).toEqual([[11]]);
+    const yi = matmul(tensor([[1, 2]], { dtype: 'int32' }), tensor([[3], [4]], { dtype: 'int32' }));
+    expect(yi.dtype).toBe('int32');
+    expect(yi.arraySync()).toEqual([[11]]);
+    expect(() => matmul(tensor([[true]]), tensor([[true]]))).toThrow(/matmul: bool operands are not supported/);
   });
   it('linear is x wᵀ + b', () => {
     const y = linear(f64([[1, 2], [3, 4]]), f64([[1, 0], [0, 1], [1, 1]]), f64([10, 20, 30]));

@@ -225,6 +225,28 @@ describe('optimiser mechanics', () => {
     expect(p.dataSync()).toBeInstanceOf(Float32Array);
     opt.dispose();
   });
+  it('step works inside a tidy scope: parameters and state survive it', () => {
+    const p = f64([1, 2]);
+    const opt = new SGD([p], { lr: 0.1, momentum: 0.9 });
+    for (let i = 0; i < 2; i++) {
+      tidy(() => {
+        opt.zeroGrad();
+        p.mul(p).sum().backward();
+        opt.step();
+      });
+    }
+    // b1 = g1 = 2θ0, θ1 = 0.8θ0; b2 = 0.9 b1 + 2θ1 = 3.4θ0, θ2 = θ1 - 0.34θ0 = 0.46θ0
+    flat(p).forEach((v, i) => expect(v).toBeCloseTo(0.46 * (i + 1), 12));
+    opt.dispose();
+  });
+  it('a gradient of another float dtype is cast to the parameter’s', () => {
+    const p = tensor([1], { requiresGrad: true });
+    const opt = new SGD([p], { lr: 0.5 });
+    p.grad = tensor([1], { dtype: 'float64' });
+    opt.step();
+    expect(p.dtype).toBe('float32');
+    expect(p.dataSync()[0]).toBe(0.5);
+  });
   it('lr can be changed between steps (a schedule)', () => {
     const p = f64([1]);
     const opt = new SGD([p], { lr: 0.1 });

@@ -2,6 +2,7 @@ import { isFloat } from '../dtype.js';
 import { noGrad } from '../engine.js';
 import { ValueError, fmtShape } from '../errors.js';
 import { keep, tidy } from '../memory.js';
+import { cast } from '../prims/cast.js';
 import { Tensor, assertUsable } from '../tensor.js';
 
 /**
@@ -42,8 +43,10 @@ export abstract class Optimizer {
       tidy(() => {
         this.params.forEach((p, i) => {
           assertUsable(p, `${this.name}.step`);
-          const g = p.grad;
-          if (g === null) return;
+          const g0 = p.grad;
+          if (g0 === null) return;
+          // a gradient assigned by hand may have another float dtype: updates happen in the parameter's
+          const g = g0.dtype === p.dtype ? g0 : cast(g0, p.dtype);
           this.steps[i]!++;
           const next = this.update(p, g, i, this.steps[i]!);
           p._assign(next);
