@@ -55,7 +55,7 @@ export function checkFloatPair(op: string, a: Tensor, aName: string, b: Tensor, 
  */
 export function convOutHW(op: string, x: readonly number[], w: readonly number[], p: Conv2dParams): [number, number] {
   const desc = () => `input ${fmtShape(x)}, weight ${fmtShape(w)}, ${fmtConv(p)}`;
-  if (x.length !== 4) throw new ShapeError(`${op}: expected a 4-D input [N, C, H, W], got ${desc()}`);
+  if (x.length !== 4) throw new ShapeError(`${op}: expected a 4-D input [N, C, H, W]${op === 'conv2d' ? ' (or unbatched [C, H, W])' : ''}, got ${desc()}`);
   if (w.length !== 4) throw new ShapeError(`${op}: expected a 4-D weight [O, C/groups, kh, kw], got ${desc()}`);
   const [, c, h, wd] = x as [number, number, number, number];
   const [o, cg, kh, kw] = w as [number, number, number, number];
