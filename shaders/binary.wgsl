@@ -6,6 +6,7 @@
 //   {{C}}     compute type: f32 or i32
 //   {{OP}}    one of the op_* (f32) / iop_* (i32) functions below
 //   {{RANK}}  rank of the (coalesced) output, 1..8
+//   {{A_MODE}}, {{B_MODE}}  0 contiguous, 1 broadcast scalar, 2 strided (see pick)
 //   {{WG}}    workgroup size
 // The host merges dims that are contiguous in every operand first, so the common cases (same shape;
 // per-channel bias) run with rank 1 or 2 and need at most one integer division per element.
@@ -25,7 +26,9 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> out: array<{{T}}>;
 @group(0) @binding(3) var<uniform> u: Params;
 
-const VPT: u32 = 4u;
+// One element per invocation, indexed from global_invocation_id: on lavapipe (llvmpipe) this
+// is what its SIMD lanes load as vectors; 4 elements per invocation, or an index built from
+// workgroup_id and local_invocation_index, measured 2-7x slower on a 4M-element add.
 // Non-finite constants live in private vars: WGSL rejects inf/NaN in constant expressions.
 var<private> INF_BITS: u32 = 0x7f800000u;
 var<private> NAN_BITS: u32 = 0x7fc00000u;
@@ -112,16 +115,27 @@ fn iop_pow(x: i32, y: i32) -> i32 {
 fn iop_maximum(x: i32, y: i32) -> i32 { return max(x, y); }
 fn iop_minimum(x: i32, y: i32) -> i32 { return min(x, y); }
 
+// How each input is indexed (constants, so the compiler drops the unused paths):
+// 0 = same layout as the output (index i: lavapipe turns these loads into vector loads),
+// 1 = a single broadcast element (index 0), 2 = general strides.
+const A_MODE: u32 = {{A_MODE}}u;
+const B_MODE: u32 = {{B_MODE}}u;
+fn pick(mode: u32, i: u32, strided: u32) -> u32 {
+  if (mode == 0u) { return i; }
+  if (mode == 1u) { return 0u; }
+  return strided;
+}
+
 @compute @workgroup_size({{WG}})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let base = (wid.y * nwg.x + wid.x) * ({{WG}}u * VPT) + lid;
-  for (var k = 0u; k < VPT; k++) {
-    let i = base + k * {{WG}}u;
-    if (i >= u.n) { return; }
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * (nwg.x * {{WG}}u);
+  if (i >= u.n) { return; }
+  var ia = i;
+  var ib = i;
+  if (A_MODE == 2u || B_MODE == 2u) {
     var rem = i;
-    var ia = 0u;
-    var ib = 0u;
+    ia = 0u;
+    ib = 0u;
     for (var d = {{RANK}}u - 1u; d > 0u; d--) {
       let s = u.shape[d >> 2u][d & 3u];
       let c = rem % s;
@@ -131,6 +145,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u,
     }
     ia += rem * u.sa[0].x;
     ib += rem * u.sb[0].x;
-    out[i] = {{T}}({{OP}}({{C}}(a[ia]), {{C}}(b[ib])));
   }
+  out[i] = {{T}}({{OP}}({{C}}(a[pick(A_MODE, i, ia)]), {{C}}(b[pick(B_MODE, i, ib)])));
 }

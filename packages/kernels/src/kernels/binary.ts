@@ -1,7 +1,7 @@
 import type { BinaryOp } from '@pixgrad/core';
 import type { DispatchSpec, KernelDescriptor } from '../descriptor.js';
 import type { StorageType } from '../layout.js';
-import { EW_WG, ewGrid } from './elementwise.js';
+import { EW_WG, ewGrid, indexMode } from './elementwise.js';
 
 /** shaders/binary.wgsl: out[i] = op(a[ia], b[ib]) with broadcasting strides. */
 export const BINARY: KernelDescriptor = {
@@ -28,7 +28,7 @@ export function binarySpec(op: BinaryOp, t: StorageType, a: GPUBuffer, b: GPUBuf
   const int = t !== 'f32' && INT_OPS.has(op);
   return {
     kernel: BINARY,
-    defines: { T: t, C: int ? 'i32' : 'f32', OP: int ? `iop_${op}` : `op_${op}`, RANK: shape.length, WG: EW_WG },
+    defines: { T: t, C: int ? 'i32' : 'f32', OP: int ? `iop_${op}` : `op_${op}`, RANK: shape.length, A_MODE: indexMode(shape, sa), B_MODE: indexMode(shape, sb), WG: EW_WG },
     uniforms: { n, shape, sa, sb },
     buffers: [a, b, out],
     workgroups: ewGrid(n),

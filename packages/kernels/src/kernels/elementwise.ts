@@ -1,11 +1,11 @@
 import type { DispatchSpec, KernelDescriptor } from '../descriptor.js';
 import { grid1d } from '../descriptor.js';
 
-/** Workgroup size of the 1-D elementwise kernels; each invocation does VPT = 4 elements. */
+/** Workgroup size of the 1-D elementwise kernels; each invocation does VPT = 1 element (see shaders/unary.wgsl). */
 export const EW_WG = 64;
-const EW_VPT = 4;
+const EW_VPT = 1;
 
-/** Workgroup grid covering `n` elements at EW_WG * 4 elements per workgroup. */
+/** Workgroup grid covering `n` elements at EW_WG * EW_VPT elements per workgroup. */
 export function ewGrid(n: number): [number, number, number] {
   return grid1d(Math.ceil(n / (EW_WG * EW_VPT)));
 }
@@ -29,4 +29,14 @@ export function bitsOf(value: number, t: 'f32' | 'i32' | 'u32'): number {
 
 export function fillSpec(out: GPUBuffer, n: number, value: number, t: 'f32' | 'i32' | 'u32'): DispatchSpec {
   return { kernel: FILL, defines: { T: t, WG: EW_WG }, uniforms: { n, bits: bitsOf(value, t) }, buffers: [out], workgroups: ewGrid(n) };
+}
+
+/**
+ * How an elementwise kernel indexes one input, given its coalesced strides: 0 when it has the
+ * output's layout (index i), 1 when every element reads the same one (index 0), 2 otherwise.
+ */
+export function indexMode(shape: readonly number[], strides: readonly number[]): 0 | 1 | 2 {
+  if (strides.every((s) => s === 0)) return 1;
+  if (shape.length === 1 && strides[0] === 1) return 0;
+  return 2;
 }
