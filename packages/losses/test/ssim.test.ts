@@ -9,6 +9,7 @@
  * - skimage's camera / noisy-camera pair: IPOL imdiff's 0.357959 (skimage's
  *   test_gaussian_structural_similarity_vs_IPOL, 3 decimals) and skimage 0.19.3's
  *   0.3579642362365845.
+ * Images are read with readImage from @pixgrad/models.
  * - ssim.m's pre-downsampling (f = round(512/256) = 2) and MS-SSIM: regression values from an
  *   independent NumPy/SciPy transcription of Wang's ssim.m and msssim.m (imfilter 'symmetric'
  *   'same' with MATLAB's kernel origin, filter2 'valid'), which reproduces the skimage numbers
@@ -20,7 +21,15 @@ import { memory, tensor, tidy, type Tensor } from '@pixgrad/core';
 import { propertyGradcheck, specOf } from '@pixgrad/core/testing';
 import { matlabDownsample, msSsim, mseLoss, ssim, ssimDownsampleFactor, ssimLoss } from '@pixgrad/losses';
 import { describeFixtures, fixture } from '../../../test/helpers/fixtures.js';
-import { readGreyPng } from './helpers/grey-png.js';
+import { readImage } from '@pixgrad/models';
+
+/** An 8-bit grey fixture as float64 grey levels 0..255 (readImage gives k / 255 in float32; k is recovered exactly). */
+async function readGrey(path: string): Promise<Tensor> {
+  const t = await readImage(path);
+  const out = tidy(() => t.cast('float64').mul(255).round());
+  t.dispose();
+  return out;
+}
 
 const f64 = (data: number[], shape: number[]) => tensor(data, { shape, dtype: 'float64' });
 const expected = async () => JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(fixture('expected-values.json'), 'utf8')));
@@ -28,9 +37,9 @@ const expected = async () => JSON.parse(await import('node:fs').then((fs) => fs.
 describeFixtures('ssim on the reference images', () => {
   it("reproduces Wang's published einstein values (and skimage's to 1e-6); downsample is a no-op at 256x256", async () => {
     const ev = (await expected()).ssim['wang-einstein'].pairs;
-    const ref = readGreyPng(fixture('ssim/wang-einstein/png/einstein.png'));
+    const ref = await readGrey(fixture('ssim/wang-einstein/png/einstein.png'));
     for (const name of ['einstein', 'meanshift', 'contrast', 'impulse', 'blur', 'jpg']) {
-      const img = readGreyPng(fixture(`ssim/wang-einstein/png/${name}.png`));
+      const img = await readGrey(fixture(`ssim/wang-einstein/png/${name}.png`));
       const s = ssim(ref, img, { dataRange: 255 }).itemSync();
       expect(Math.abs(s - ev[name].published_ssim), name).toBeLessThan(5e-4);
       expect(Math.abs(s - ev[name].computed_ssim), name).toBeLessThan(1e-6);
@@ -44,8 +53,8 @@ describeFixtures('ssim on the reference images', () => {
 
   it('camera vs noisy camera: IPOL / skimage without downsampling, ssim.m with it', async () => {
     const ev = (await expected()).ssim['skimage-camera'];
-    const cam = readGreyPng(fixture('ssim/skimage-camera/camera.png'));
-    const noisy = readGreyPng(fixture('ssim/skimage-camera/camera_noisy_seed5_sigma20.png'));
+    const cam = await readGrey(fixture('ssim/skimage-camera/camera.png'));
+    const noisy = await readGrey(fixture('ssim/skimage-camera/camera_noisy_seed5_sigma20.png'));
     const s = ssim(cam, noisy, { dataRange: 255 }).itemSync();
     expect(Math.abs(s - ev.published.mssim_IPOL.value)).toBeLessThan(5e-4);
     expect(Math.abs(s - ev.computed.gaussian_population)).toBeLessThan(1e-9);
@@ -59,18 +68,18 @@ describeFixtures('ssim on the reference images', () => {
     noisy.dispose();
   });
 
-  it('MS-SSIM on the einstein set and the camera pair (regression, msssim.m transcription)', () => {
-    const ref = readGreyPng(fixture('ssim/wang-einstein/png/einstein.png'));
+  it('MS-SSIM on the einstein set and the camera pair (regression, msssim.m transcription)', async () => {
+    const ref = await readGrey(fixture('ssim/wang-einstein/png/einstein.png'));
     const want: Record<string, number> = { blur: 0.9267811134980044, jpg: 0.886196335045761, contrast: 0.9731790481445632 };
     for (const [name, v] of Object.entries(want)) {
-      const img = readGreyPng(fixture(`ssim/wang-einstein/png/${name}.png`));
+      const img = await readGrey(fixture(`ssim/wang-einstein/png/${name}.png`));
       expect(Math.abs(msSsim(ref, img, { dataRange: 255 }).itemSync() - v), name).toBeLessThan(1e-9);
       img.dispose();
     }
     expect(msSsim(ref, ref, { dataRange: 255 }).itemSync()).toBeCloseTo(1, 12);
     ref.dispose();
-    const cam = readGreyPng(fixture('ssim/skimage-camera/camera.png'));
-    const noisy = readGreyPng(fixture('ssim/skimage-camera/camera_noisy_seed5_sigma20.png'));
+    const cam = await readGrey(fixture('ssim/skimage-camera/camera.png'));
+    const noisy = await readGrey(fixture('ssim/skimage-camera/camera_noisy_seed5_sigma20.png'));
     expect(Math.abs(msSsim(cam, noisy, { dataRange: 255 }).itemSync() - 0.7933915442547528)).toBeLessThan(1e-9);
     cam.dispose();
     noisy.dispose();
