@@ -189,14 +189,21 @@ export class GpuContext {
     const size = uniformLayout(k).size;
     let off = Math.ceil(this.arenaUsed / this.uniformAlign) * this.uniformAlign;
     if (off + size > ARENA_BYTES) {
-      this.flush();
+      this.backgroundFlush();
       off = 0;
     }
     packUniforms(k, spec.uniforms, this.arenaView, off);
     this.arenaUsed = off + size;
     for (const b of spec.buffers) this.pool.lastUse.set(b, this.epoch);
     this.commands.push({ kind: 'dispatch', pipe, spec, uniformOffset: off, uniformSize: size });
-    if (this.commands.length >= AUTO_FLUSH_DISPATCHES) this.flush();
+    if (this.commands.length >= AUTO_FLUSH_DISPATCHES) this.backgroundFlush();
+  }
+
+  /** A flush nobody awaits: its failure is kept and thrown by the next read instead of escaping as an unhandled rejection. */
+  private backgroundFlush(): void {
+    this.flush().catch((e: unknown) => {
+      this.deferredError ??= e instanceof Error ? e : new BackendError(String(e));
+    });
   }
 
   /** Records a buffer-to-buffer copy (offsets and size in bytes, multiples of 4). */

@@ -16,7 +16,8 @@ export async function openGpu(): Promise<WebGPUBackend | undefined> {
   try {
     ok = (await init('webgpu')) === 'webgpu';
   } catch (e) {
-    why = (e as Error).message.split('\n')[0] ?? '';
+    // first sentence only: the full message explains how to install an adapter
+    why = (e as Error).message.split(/\.\s|\n/)[0] ?? '';
   }
   if (ok) return webgpuBackend();
   if (process.env['CI']) {

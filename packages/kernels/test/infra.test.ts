@@ -157,6 +157,20 @@ describe.skipIf(!gpu)('webgpu backend machinery', () => {
     [x, y, z].forEach((b) => g.dispose(b));
   });
 
+  it('a failure in a batch submitted in the background is thrown by the next read', async () => {
+    const x = g.upload(Float32Array.from([1, 2]), 'float32');
+    const y = g.fill(2, 0, 'float32');
+    g.ctx.run({ kernel: UNARY, defines: { T: 'f32', C: 'f32', OP: 'op_missing_too', WG: 64 }, uniforms: { n: 2, p0: 0, p1: 0 }, buffers: [x.buffer, y.buffer], workgroups: [1, 1, 1] });
+    // enough dispatches to trigger automatic submission of the batch holding the broken one
+    const outs = Array.from({ length: 200 }, () => g.unary('abs', { buf: x, shape: [2], dtype: 'float32' }, {}));
+    await new Promise((r) => setTimeout(r, 20));
+    const z = g.unary('neg', { buf: x, shape: [2], dtype: 'float32' }, {});
+    await expect(g.read({ buf: z, shape: [2], dtype: 'float32' })).rejects.toThrow(/op_missing_too/);
+    const w = g.unary('neg', { buf: x, shape: [2], dtype: 'float32' }, {});
+    expect([...(await g.read({ buf: w, shape: [2], dtype: 'float32' }))]).toEqual([-1, -2]);
+    [x, y, z, w, ...outs].forEach((b) => g.dispose(b));
+  });
+
   it('PIXGRAD_DEBUG_WGSL prints the specialised WGSL of each dispatch', async () => {
     const lines: string[] = [];
     const orig = console.error;
