@@ -23,3 +23,14 @@ export type { InflateRaw } from './zip.js';
 export { decodeImage, detectImageFormat, DEFAULT_MAX_PIXELS, type DecodedImage, type DecodeOptions } from './image-decode.js';
 export { encodePng, type EncodePngOptions } from './image-encode.js';
 export { readImage, writeImage, imageToTensor, tensorToImage, convertChannels, type ReadImageOptions } from './image-io.js';
+export {
+  Vgg, VggWeightsError, vgg16, vgg19, loadVgg, vggFromStateDict, randomVgg, vggLayers, vggStateDictShapes, VGG_CONFIGS, IMAGENET_MEAN, IMAGENET_STD,
+  type VggArch, type VggConfig, type VggLayer, type VggOptions, type VggCommonOptions, type RandomVggOptions, type VggWeightsSource,
+} from './vgg.js';
+export {
+  findVggWeights, findLpipsWeights, torchHubCheckpointDirs, sitePackagesDirs, WeightsNotFoundError, VGG_WEIGHT_FILES, VGG_WEIGHT_URLS,
+  type DiscoveryEnv, type LpipsNet, type LpipsVersion,
+} from './weights.js';
+export {
+  LpipsHeads, LpipsWeightsError, loadLpipsHeads, lpipsHeadsFromTensors, randomLpipsHeads, LPIPS_CHANNELS, LPIPS_VGG_TAPS, type LoadLpipsHeadsOptions,
+} from './lpips.js';
