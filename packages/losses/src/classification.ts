@@ -51,6 +51,7 @@ function classView(w: Tensor, rank: number): Tensor {
  *   'mean' = sum_i l_i / sum_i w[y_i] over the non-ignored i (PyTorch's weighted mean; NaN when
  *   every target is ignored, as PyTorch).
  * Out-of-range class indices (other than ignoreIndex) throw an IndexError.
+ * @example nllLoss(logits.logSoftmax(1), labels, { weight: classWeights })
  */
 export function nllLoss(input: Tensor, target: Tensor, opts: NllOptions = {}): Tensor {
   const C = checkIndexTarget('nllLoss', input, target);
@@ -148,6 +149,7 @@ export interface PixelWeightedCrossEntropyOptions {
  * logits [N, C, H, W] (any trailing dims), labels int32 [N, H, W], weightMap [N, H, W] (constant;
  * e.g. from `classBalanceWeightMap`, or U-Net's w_c + w0 exp(-(d1 + d2)^2 / (2 sigma^2)) computed
  * outside).
+ * @example pixelWeightedCrossEntropy(logits, labels, classBalanceWeightMap(labels, 3))
  */
 export function pixelWeightedCrossEntropy(logits: Tensor, labels: Tensor, weightMap: Tensor, opts: PixelWeightedCrossEntropyOptions = {}): Tensor {
   checkSameShape('pixelWeightedCrossEntropy', labels, weightMap, ['labels', 'weightMap']);
@@ -169,6 +171,7 @@ export function pixelWeightedCrossEntropy(logits: Tensor, labels: Tensor, weight
  * (number of labelled pixels) / (C * count of its class), so every class present contributes
  * equally (sklearn's 'balanced' class weights); ignored pixels get 0. labels int32 [N, ...],
  * result float32 (or `dtype`) of the same shape, computed per batch.
+ * @example classBalanceWeightMap(tensor([0, 0, 0, 1], { dtype: 'int32' }), 2) // [2/3, 2/3, 2/3, 2]
  */
 export function classBalanceWeightMap(labels: Tensor, numClasses: number, opts: { ignoreIndex?: number; dtype?: 'float32' | 'float64' } = {}): Tensor {
   if (labels.dtype !== 'int32') throw new ValueError(`classBalanceWeightMap: labels must be int32, got ${labels.dtype}`);
@@ -201,6 +204,7 @@ export interface BceOptions {
  * with each log clamped to >= -100 as PyTorch does, so p = 0 or 1 gives finite values (and,
  * here, finite gradients: the clamp is applied to p before the log, log(max(p, e^-100))).
  * Prefer `bceWithLogits` on logits: it is exact where sigmoid saturates.
+ * @example binaryCrossEntropy(probs, targets)
  */
 export function binaryCrossEntropy(p: Tensor, y: Tensor, opts: BceOptions = {}): Tensor {
   checkSameShape('binaryCrossEntropy', p, y);
@@ -228,6 +232,7 @@ export interface BceWithLogitsOptions extends BceOptions {
  *   l = w [(1 - y) x + (1 + (pw - 1) y) softplus(-x)],
  * which equals -w [pw y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))]; softplus(-x) =
  * log(1 + e^-x) never overflows (PyTorch's softplus, linear beyond |x| > 20).
+ * @example bceWithLogits(logits, masks, { posWeight: tensor([3]) })
  */
 export function bceWithLogits(x: Tensor, y: Tensor, opts: BceWithLogitsOptions = {}): Tensor {
   checkSameShape('bceWithLogits', x, y, ['input', 'target']);

@@ -78,6 +78,7 @@ export function rgbToLab(x: Tensor): Tensor {
  * c = c_lin <= 0.0031308 ? 12.92 c_lin : 1.055 c_lin^(1/2.4) - 0.055.
  * Out-of-gamut colours are not clipped (skimage's lab2rgb clips to [0, 1]); clamp the result if
  * you need displayable values.
+ * @example labToRgb(rgbToLab(x)) // x again, to rounding
  */
 export function labToRgb(lab: Tensor): Tensor {
   checkImage('labToRgb', lab, 'input', 3);

@@ -63,6 +63,7 @@ export interface BlurColorOptions {
  * which is a Gaussian of sigma 3 sqrt(2) ~ 4.24 px, and sums rather than averages
  * (sum / (2 batch)); pass `sigma: 3 * Math.SQRT2` and `reduction: 'sum'` (then halve and divide by
  * the batch) to follow it exactly.
+ * @example blurColorLoss(enhanced, dslr) // DPED's colour term
  */
 export function blurColorLoss(x: Tensor, y: Tensor, opts: BlurColorOptions = {}): Tensor {
   checkImage('blurColorLoss', x);

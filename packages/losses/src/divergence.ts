@@ -58,6 +58,7 @@ function distAxis(op: string, x: Tensor, axis: number): number {
  *   JS(p, q) = 0.5 KL(p || m) + 0.5 KL(q || m), m = (p + q) / 2,
  * symmetric, in [0, ln 2], ln 2 exactly for disjoint supports. Terms with p = 0 are 0
  * (x log x -> 0) and get a zero gradient there (the true derivative -inf is not representable).
+ * @example jsDivergence(p, q) // ln 2 for disjoint supports
  */
 export function jsDivergence(p: Tensor, q: Tensor, opts: DistributionOptions = {}): Tensor {
   checkSameShape('jsDivergence', p, q, ['p', 'q']);
@@ -77,6 +78,7 @@ export function jsDivergence(p: Tensor, q: Tensor, opts: DistributionOptions = {
 /**
  * Shannon entropy H(p) = -sum p log p along `axis`, in nats (0 log 0 = 0, with a zero gradient
  * there). With log: true the input holds log p and H = -sum e^{log p} log p.
+ * @example entropy(logits.softmax(1)) // mean entropy per sample
  */
 export function entropy(p: Tensor, opts: DistributionOptions = {}): Tensor {
   const axis = distAxis('entropy', p, opts.axis ?? 1);
@@ -91,6 +93,7 @@ export function entropy(p: Tensor, opts: DistributionOptions = {}): Tensor {
 /**
  * Frobenius norm sqrt(sum x^2) over `axis` (default: every element; [-2, -1] gives one norm per
  * matrix, as torch.linalg.matrix_norm). The gradient at x = 0 is 0 (the zero subgradient).
+ * @example frobeniusNorm(gramMatrix(a).sub(gramMatrix(b)))
  */
 export function frobeniusNorm(x: Tensor, opts: { axis?: number | readonly number[]; keepdim?: boolean } = {}): Tensor {
   return tidy(() => safeSqrt(opts.axis === undefined ? x.square().sum() : x.square().sum(opts.axis, opts.keepdim ?? false)));

@@ -38,7 +38,10 @@ export function edgeLoss(x: Tensor, y: Tensor, opts: EdgeLossOptions = {}): Tens
   });
 }
 
-/** The {0, 1} mask of `edgeLoss`: normalised Sobel magnitude of y above `threshold`, [N, C, H, W]. */
+/**
+ * The {0, 1} mask of `edgeLoss`: normalised Sobel magnitude of y above `threshold`, [N, C, H, W].
+ * @example edgeMask(target, 0.2) // 1 where the target has edges
+ */
 export function edgeMask(y: Tensor, threshold = 0.1): Tensor {
   checkImage('edgeMask', y);
   return tidy(() => {
@@ -47,7 +50,10 @@ export function edgeMask(y: Tensor, threshold = 0.1): Tensor {
   });
 }
 
-/** sqrt(Gx^2 + Gy^2) / 4 per channel, replicated borders, [N, C, H, W]. */
+/**
+ * sqrt(Gx^2 + Gy^2) / 4 per channel, replicated borders, [N, C, H, W].
+ * @example sobelMagnitude(img) // 1 at a unit step
+ */
 export function sobelMagnitude(y: Tensor): Tensor {
   checkImage('sobelMagnitude', y);
   return tidy(() => {

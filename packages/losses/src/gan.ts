@@ -131,6 +131,7 @@ export function gradientPenalty(critic: (x: Tensor) => Tensor, real: Tensor, fak
  * R1 regularisation (Mescheder, Geiger and Nowozin 2018, "Which training methods for GANs do
  * actually converge?", eq. 9): R1 = gamma / 2 * mean_n ||grad_x critic(x)_n||^2 on real data
  * (default gamma 10). Differentiable with respect to the critic's parameters.
+ * @example const r1 = r1Penalty((x) => D(x), realImages, { gamma: 10 })
  */
 export function r1Penalty(critic: (x: Tensor) => Tensor, real: Tensor, opts: { gamma?: number } = {}): Tensor {
   if (real.rank < 1) throw new ShapeError(`r1Penalty: real needs a batch dimension, got ${fmtShape(real.shape)}`);
@@ -146,6 +147,7 @@ export function r1Penalty(critic: (x: Tensor) => Tensor, real: Tensor, opts: { g
  * Cycle-consistency loss of CycleGAN (Zhu et al. 2017, eq. 2), for generators G: X -> Y and
  * F: Y -> X:  L_cyc = mean |F(G(x)) - x| + mean |G(F(y)) - y|  (times `lambda`, default 1; the
  * paper weighs it by 10 in the full objective).
+ * @example cycleConsistencyLoss(G, F, x, y, { lambda: 10 })
  */
 export function cycleConsistencyLoss(G: (x: Tensor) => Tensor, F: (y: Tensor) => Tensor, x: Tensor, y: Tensor, opts: { lambda?: number } = {}): Tensor {
   const lambda = opts.lambda ?? 1;

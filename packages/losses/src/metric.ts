@@ -15,6 +15,7 @@ function reduceLoss(op: string, l: Tensor, reduction: Reduction): Tensor {
 /**
  * torch.nn.functional.pairwise_distance: ||x1 - x2 + eps||_p over the last dimension (PyTorch
  * adds eps to the difference, so identical inputs still have a gradient). p > 0.
+ * @example pairwiseDistance(a, b) // [N]
  */
 export function pairwiseDistance(x1: Tensor, x2: Tensor, opts: { p?: number; eps?: number } = {}): Tensor {
   const p = opts.p ?? 2;
@@ -46,6 +47,7 @@ export interface TripletOptions {
  * Triplet margin loss (torch.nn.functional.triplet_margin_loss; Schroff et al. 2015):
  *   l = max(d(a, p) - d(a, n) + margin, 0),  d = pairwiseDistance (p-norm with eps),
  * with swap: d(a, n) replaced by min(d(a, n), d(p, n)).
+ * @example tripletMarginLoss(anchor, positive, negative, { margin: 0.2 })
  */
 export function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, opts: TripletOptions = {}): Tensor {
   checkSameShape('tripletMarginLoss', anchor, positive, ['anchor', 'positive']);
@@ -66,6 +68,7 @@ export function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Te
  * dissimilar pair:
  *   l = (1 - y) * 0.5 D^2 + y * 0.5 max(0, margin - D)^2,   D = ||x1 - x2 + eps||_2.
  * (Many codebases use y = 1 for similar; pass 1 - y then.) Default margin 1, eps 1e-6.
+ * @example contrastiveLoss(e1, e2, dissimilar, { margin: 2 })
  */
 export function contrastiveLoss(x1: Tensor, x2: Tensor, y: Tensor, opts: { margin?: number; eps?: number; reduction?: Reduction } = {}): Tensor {
   checkSameShape('contrastiveLoss', x1, x2, ['x1', 'x2']);
@@ -85,6 +88,7 @@ export function contrastiveLoss(x1: Tensor, x2: Tensor, y: Tensor, opts: { margi
  *   l = max(0, cos(x1, x2) - margin) if y = -1
  * with PyTorch's cos = sum(x1 x2) / sqrt((sum x1^2 + 1e-12)(sum x2^2 + 1e-12)) over the last
  * dimension. Default margin 0.
+ * @example cosineEmbeddingLoss(e1, e2, tensor([1, -1]))
  */
 export function cosineEmbeddingLoss(x1: Tensor, x2: Tensor, y: Tensor, opts: { margin?: number; reduction?: Reduction } = {}): Tensor {
   checkSameShape('cosineEmbeddingLoss', x1, x2, ['x1', 'x2']);
@@ -106,6 +110,7 @@ export function cosineEmbeddingLoss(x1: Tensor, x2: Tensor, y: Tensor, opts: { m
 /**
  * Margin ranking loss (torch.nn.functional.margin_ranking_loss), y in {1, -1} (1: x1 should rank
  * higher): l = max(0, -y (x1 - x2) + margin). Default margin 0.
+ * @example marginRankingLoss(s1, s2, tensor([1, -1]), { margin: 0.1 })
  */
 export function marginRankingLoss(x1: Tensor, x2: Tensor, y: Tensor, opts: { margin?: number; reduction?: Reduction } = {}): Tensor {
   const margin = opts.margin ?? 0;

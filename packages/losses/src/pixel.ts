@@ -62,6 +62,7 @@ export function mseLoss(x: Tensor, y: Tensor, opts: PixelLossOptions = {}): Tens
  * l = 0.5 d^2 if |d| < delta, else delta (|d| - 0.5 delta), d = x - y.
  * Computed as 0.5 m^2 + delta (|d| - m) with m = min(|d|, delta), which is the same function
  * (and is C1 at |d| = delta, so the choice of branch there does not matter).
+ * @example huberLoss(pred, target, { delta: 0.5 })
  */
 export function huberLoss(x: Tensor, y: Tensor, opts: PixelLossOptions & { delta?: number } = {}): Tensor {
   checkSameShape('huberLoss', x, y);
@@ -80,6 +81,7 @@ function huber(d: Tensor, delta: number): Tensor {
  * Smooth L1 loss (torch.nn.functional.smooth_l1_loss, default beta = 1, Girshick 2015):
  * l = 0.5 d^2 / beta if |d| < beta, else |d| - 0.5 beta; beta = 0 is the L1 loss.
  * Equal to huberLoss(delta = beta) / beta.
+ * @example smoothL1Loss(boxes, targets, { beta: 1 / 9 })
  */
 export function smoothL1Loss(x: Tensor, y: Tensor, opts: PixelLossOptions & { beta?: number } = {}): Tensor {
   checkSameShape('smoothL1Loss', x, y);

@@ -93,7 +93,10 @@ function reducePerImage(per: Tensor, reduction: Reduction): Tensor {
   return reduction === 'sum' ? per.sum() : per.mean();
 }
 
-/** MATLAB ssim.m's downsampling factor f = max(1, round(min(H, W) / 256)). */
+/**
+ * MATLAB ssim.m's downsampling factor f = max(1, round(min(H, W) / 256)).
+ * @example ssimDownsampleFactor(512, 768) // 2
+ */
 export function ssimDownsampleFactor(H: number, W: number): number {
   return Math.max(1, Math.round(Math.min(H, W) / 256));
 }
@@ -135,7 +138,10 @@ export function ssim(x: Tensor, y: Tensor, opts: SsimOptions = {}): Tensor | { s
   });
 }
 
-/** 1 - SSIM, per image then reduced (options as `ssim`). */
+/**
+ * 1 - SSIM, per image then reduced (options as `ssim`).
+ * @example ssimLoss(pred, target).backward()
+ */
 export function ssimLoss(x: Tensor, y: Tensor, opts: Omit<SsimOptions, 'returnMap'> = {}): Tensor {
   const reduction = opts.reduction ?? 'mean';
   checkReduction('ssimLoss', reduction, ['mean', 'sum', 'none']);

@@ -69,6 +69,7 @@ export function select(cond: Tensor, a: Tensor | number, b: Tensor | number, lik
  * sqrt(s) for s >= 0 whose gradient is 0 (not Infinity/NaN) at s = 0: the "double where" trick,
  * sqrt(where(s > 0, s, 1)) selected only where s > 0. At s = 0 this picks the zero subgradient,
  * the choice torch.linalg.norm makes at the origin. Negative s (rounding) gives 0.
+ * @example safeSqrt(x.square().sum(1)) // a norm with gradient 0 at 0
  */
 export function safeSqrt(s: Tensor): Tensor {
   const pos = s.gt(0);
@@ -84,6 +85,7 @@ export function safeSqrt(s: Tensor): Tensor {
 /**
  * atan2(y, x) whose value and gradient are 0 at the origin (where atan2 has no derivative);
  * elsewhere exactly atan2. Used for hue angles, where a zero-chroma colour has hue 0 by convention.
+ * @example safeAtan2(b, a) // hue angle, 0 for grey
  */
 export function safeAtan2(y: Tensor, x: Tensor): Tensor {
   const r2 = y.square().add(x.square());
@@ -95,7 +97,10 @@ export function safeAtan2(y: Tensor, x: Tensor): Tensor {
   return out;
 }
 
-/** x * log(y) with 0 where x == 0 (torch.xlogy), and a zero gradient there. */
+/**
+ * x * log(y) with 0 where x == 0 (torch.xlogy), and a zero gradient there.
+ * @example xlogy(p, p).sum(1).neg() // entropy
+ */
 export function xlogy(x: Tensor, y: Tensor): Tensor {
   const nz = x.ne(0);
   const ys = select(nz, y, 1, y);
@@ -165,7 +170,10 @@ export function splitChannels(x: Tensor): Tensor[] {
   return out;
 }
 
-/** A normalised 1-D Gaussian of `size` taps centred on the middle one (MATLAB fspecial). */
+/**
+ * A normalised 1-D Gaussian of `size` taps centred on the middle one (MATLAB fspecial).
+ * @example gaussian1d(11, 1.5) // SSIM's window
+ */
 export function gaussian1d(size: number, sigma: number): number[] {
   if (!Number.isInteger(size) || size < 1) throw new ValueError(`gaussian window: size must be a positive integer, got ${size}`);
   if (!(sigma > 0)) throw new ValueError(`gaussian window: sigma must be > 0, got ${sigma}`);
@@ -203,6 +211,7 @@ function repeat(k: readonly number[], times: number): number[] {
  * f x f block starting floor((f-1)/2) pixels before a multiple of f; blocks that run past an edge
  * use symmetric (edge-including) mirroring. For f = 2 and even sizes this is exactly 2x2 average
  * pooling with stride 2. Output size: ceil(H/f) x ceil(W/f).
+ * @example matlabDownsample(img, 2) // [N, C, ceil(H/2), ceil(W/2)]
  */
 export function matlabDownsample(x: Tensor, f: number): Tensor {
   if (f === 1) return x.reshape(x.shape);
