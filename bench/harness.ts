@@ -1,9 +1,9 @@
 import os from 'node:os';
 
 /**
- * How many times to run a case: warm-ups (untimed; the output check before them is one more),
- * then between minReps and maxReps timed runs, stopping after maxReps, or once minReps are done
- * and budgetMs has passed.
+ * How many times to run a case: warm-ups (untimed; the output check before them is one more, and
+ * they are skipped when that first run alone exceeded budgetMs), then between minReps and maxReps
+ * timed runs, stopping after maxReps, or once minReps are done and budgetMs has passed.
  */
 export interface MeasureOptions {
   warmup: number;
@@ -21,17 +21,27 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-/** Times `run` (awaited) per MeasureOptions; returns every timed repetition in ms. */
-export async function measure(run: () => void | Promise<void>, o: MeasureOptions): Promise<number[]> {
-  for (let i = 0; i < o.warmup; i++) await run();
-  const times: number[] = [];
+/**
+ * Times `run` (awaited) per MeasureOptions. Returns every timed repetition's wall-clock ms and the
+ * CPU ms this process spent in it (user + system, all threads): on a shared machine the wall clock
+ * moves with other people's load while the CPU time does not, so the report shows both.
+ */
+export async function measure(run: () => void | Promise<void>, o: MeasureOptions, firstMs = 0): Promise<{ wall: number[]; cpu: number[] }> {
+  // a case whose first run (the output check) took longer than the budget is past JIT warm-up
+  // effects already; more untimed runs would only add minutes
+  const warmup = firstMs > o.budgetMs ? 0 : o.warmup;
+  for (let i = 0; i < warmup; i++) await run();
+  const wall: number[] = [], cpu: number[] = [];
   const start = performance.now();
-  while (times.length < o.maxReps && (times.length < o.minReps || performance.now() - start < o.budgetMs)) {
+  while (wall.length < o.maxReps && (wall.length < o.minReps || performance.now() - start < o.budgetMs)) {
+    const c = process.cpuUsage();
     const t = performance.now();
     await run();
-    times.push(performance.now() - t);
+    wall.push(performance.now() - t);
+    const d = process.cpuUsage(c);
+    cpu.push((d.user + d.system) / 1000);
   }
-  return times;
+  return { wall, cpu };
 }
 
 /** max |a - b| over all outputs, relative to the largest |b| of the same output */

@@ -12,6 +12,7 @@
  * a mismatch is reported (stderr) and fails the run, so a fast wrong kernel cannot win.
  * Progress and notes go to stderr, so stdout holds only the table or the JSON.
  */
+import os from 'node:os';
 import { FULL, QUICK, machine, measure, median, relativeDifference, table } from './harness.js';
 import { baseline, libraries, workloads } from './registry.js';
 import type { Row } from './types.js';
@@ -33,6 +34,8 @@ const log = (msg: string) => console.error(msg);
 const TOLERANCE = 1e-4;
 
 const rows: Row[] = [];
+/** median CPU ms per row (shown in the table, not in --json, whose rows are fixed) */
+const cpuMs = new Map<Row, number>();
 const versions: Record<string, string> = {};
 let failed = false;
 
@@ -51,7 +54,9 @@ for (const wl of workloads.filter((w) => !only || only.includes(w.id))) {
     Object.assign(versions, lib.versions());
     const c = await impl(lib, quick);
     try {
+      const t0 = performance.now();
       const outputs = await c.outputs();
+      const firstMs = performance.now() - t0;
       if (!reference) reference = { label, outputs };
       else {
         const diff = relativeDifference(outputs, reference.outputs);
@@ -61,10 +66,11 @@ for (const wl of workloads.filter((w) => !only || only.includes(w.id))) {
         }
       }
       log(`${name} | ${label} ...`);
-      const times = await measure(() => c.run(), quick ? QUICK : FULL);
-      const ms = median(times);
-      log(`  median ${ms.toFixed(1)} ms over ${times.length} (${times.map((t) => t.toFixed(0)).join(', ')})`);
+      const { wall, cpu } = await measure(() => c.run(), quick ? QUICK : FULL, firstMs);
+      const ms = median(wall);
+      log(`  median ${ms.toFixed(1)} ms over ${wall.length} (${wall.map((t) => t.toFixed(0)).join(', ')}); CPU ${median(cpu).toFixed(1)} ms`);
       rows.push({ workload: name, library: lib.name, backend: lib.backend, ms: Math.round(ms * 10) / 10 });
+      cpuMs.set(rows[rows.length - 1]!, median(cpu));
     } finally {
       c.dispose();
     }
@@ -74,16 +80,20 @@ for (const wl of workloads.filter((w) => !only || only.includes(w.id))) {
 if (json) {
   console.log(JSON.stringify(rows));
 } else {
-  const base = (w: string) => rows.find((r) => r.workload === w && r.library === baseline.library && r.backend === baseline.backend)?.ms;
+  const base = (w: string) => rows.find((r) => r.workload === w && r.library === baseline.library && r.backend === baseline.backend);
+  const ratio = (b: number | undefined, x: number) => (b ? `${(b / x).toFixed(2)}x` : '');
   console.log(`machine: ${machine()}`);
   console.log(`packages: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  console.log(`mode: ${quick ? 'quick' : 'full'}; median ms per repetition; ratio = ${baseline.library} ${baseline.backend} ms / row ms (above 1: faster than it)\n`);
+  console.log(`load average: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')} (1, 5, 15 min)`);
+  console.log(`mode: ${quick ? 'quick' : 'full'}; median wall-clock ms per repetition, and median CPU ms of this process;`);
+  console.log(`ratios = ${baseline.library} ${baseline.backend} ms / row ms, wall-clock and CPU (above 1: faster than it)\n`);
   console.log(
     table(
-      ['workload', 'library', 'backend', 'median ms', `vs tfjs cpu`],
+      ['workload', 'library', 'backend', 'median ms', 'CPU ms', 'vs tfjs cpu', '(CPU)'],
       rows.map((r) => {
         const b = base(r.workload);
-        return [r.workload, r.library, r.backend, r.ms.toFixed(1), b ? `${(b / r.ms).toFixed(2)}x` : ''];
+        const cpu = cpuMs.get(r)!;
+        return [r.workload, r.library, r.backend, r.ms.toFixed(1), cpu.toFixed(1), ratio(b?.ms, r.ms), ratio(b && cpuMs.get(b), cpu)];
       }),
     ),
   );

@@ -136,3 +136,18 @@ describe('cpu maxPool2d', () => {
     expect(Array.from(indices as Int32Array)).toEqual([0]);
   });
 });
+
+describe('cpu backend memory accounting', () => {
+  it('counts both maxPool2d buffers and every kernel result until disposed', () => {
+    const before = cpu.memory().buffers, bytesBefore = cpu.memory().bytes;
+    const x = view([1, 2, 3, 4], [1, 1, 2, 2]);
+    const p: Pool2dParams = { kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false };
+    const { values, indices } = cpu.maxPool2d(x, p, [1, 1]);
+    const w = view([1], [1, 1, 1, 1]);
+    const y = cpu.conv2d(x, w, { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 });
+    expect(cpu.memory().buffers).toBe(before + 5);
+    for (const b of [x.buf, values, indices, w.buf, y]) cpu.dispose(b);
+    expect(cpu.memory().buffers).toBe(before);
+    expect(cpu.memory().bytes).toBe(bytesBefore);
+  });
+});
