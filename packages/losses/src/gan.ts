@@ -91,6 +91,9 @@ export interface GradientPenaltyOptions {
 function inputGradNorm2(critic: (x: Tensor) => Tensor, x: Tensor): Tensor {
   const out = critic(x);
   const [g] = gradients(out.sum(), [x], { createGraph: true });
+  // x is an internal leaf: a later backward of the penalty must not accumulate a .grad into it
+  // (nobody could read or free it); the gradient with respect to x has already been taken
+  x.requiresGrad = false;
   return g!.square().sum(Array.from({ length: g!.rank - 1 }, (_, i) => i + 1));
 }
 

@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Generator, conv2d, gradcheck, gradients, rand, tensor, tidy, type Tensor } from '@pixgrad/core';
+import { Generator, conv2d, gradcheck, gradients, memory, rand, tensor, tidy, type Tensor } from '@pixgrad/core';
 import { propertyGradcheck, specOf } from '@pixgrad/core/testing';
 import {
   contrastiveLoss, cosineEmbeddingLoss, cycleConsistencyLoss, ganLoss, gradientPenalty, marginRankingLoss, r1Penalty, tripletMarginLoss,
@@ -177,5 +177,19 @@ describe('gradient penalties on a small conv critic', () => {
     const [g] = gradients(critic(w1.detach(), w2.detach())(x).sum(), [x]);
     const sq = Array.from(g!.dataSync()).reduce((s, v) => s + v * v, 0);
     expect(r1Penalty(critic(w1, w2), real, { gamma: 4 }).itemSync()).toBeCloseTo((4 / 2) * (sq / 2), 12);
+  });
+
+  it('penalties leave no tensors behind after backward to the critic weights', () => {
+    const before = memory().tensors;
+    for (let i = 0; i < 2; i++) {
+      const gp = gradientPenalty(critic(w1, w2), real, fake, { generator: new Generator(i) });
+      const r1 = r1Penalty(critic(w1, w2), real);
+      const total = gp.add(r1);
+      total.backward();
+      for (const t of [gp, r1, total]) t.dispose();
+      w1.zeroGrad();
+      w2.zeroGrad();
+    }
+    expect(memory().tensors).toBe(before);
   });
 });
