@@ -1,0 +1,247 @@
+/**
+ * Argument parsing and dispatch for the `pixgrad` command (node:util parseArgs, no dependencies).
+ *
+ * Exit codes: 0 success; 1 an input problem (missing, unreadable or mismatched images, unpaired
+ * files, a device that cannot start) after reporting every good pair; 2 a usage error.
+ */
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { type ColormapName, MAP_DEFAULT_MAX, MAP_QUANTITY, type MapKind } from './colormap.js';
+import { type CompareOptions, IMAGE_EXTENSIONS, type Io, type MapRequest, runCompare } from './compare.js';
+import { runDemo } from './demo.js';
+import { METRICS, type MetricKey, parseMetricList } from './metrics.js';
+
+export const VERSION = '0.1.0';
+
+class UsageError extends Error {}
+
+const MAP_KINDS: Record<string, MapKind> = { ssim: 'ssim', l1: 'l1', deltae: 'deltaE', de: 'deltaE', de2000: 'deltaE' };
+
+export const MAIN_HELP = `pixgrad ${VERSION}: image-quality metrics and differentiable losses in TypeScript
+
+Usage:
+  pixgrad compare REF TEST [options]     every weight-free metric of TEST against REF
+  pixgrad demo [options]                 make a synthetic test card and distortions, compare them
+  pixgrad help [command]                 this text, or a command's
+  pixgrad --version
+
+Run 'pixgrad compare --help' for the metrics, output formats and error maps.
+`;
+
+function metricHelp(): string {
+  const w = Math.max(...METRICS.map((m) => m.key.length));
+  return METRICS.map((m) => `  ${m.key.padEnd(w)}  ${m.label}${m.unit ? ` (${m.unit})` : ''}, ${m.better} is better: ${m.describe}`).join('\n');
+}
+
+export const COMPARE_HELP = `Usage:
+  pixgrad compare REF.png TEST.png [options]   one pair: a table with one row per metric
+  pixgrad compare REF_DIR TEST_DIR [options]   folders: files paired by name, a row per pair and the mean
+  pixgrad compare REF.png TEST_DIR [options]   one reference against every image in a folder
+
+Images: PNG (1-16 bit, grey, RGB, palette, alpha, interlaced), JPEG and GIF, detected from their
+bytes, read as values in [0, 1]. Alpha is dropped (not composited): colour alone is compared.
+Both images must have the same size and both be grey or both RGB. Colour metrics are n/a for grey.
+In folders only ${IMAGE_EXTENSIONS.join(' ')} files are considered; a.png pairs with a.png, or with a.jpg
+when that is the only match.
+
+Metrics (--metrics psnr,ssim,... chooses; all by default):
+${metricHelp()}
+
+Options:
+  --metrics LIST       comma-separated metric names (above), in table order
+  --json               JSON on stdout (infinities as the strings "Infinity"/"-Infinity", n/a as null
+                       with the reason under "notes"; folders add "summary" (means) and "errors")
+  --csv                CSV on stdout: name,ref,test,width,height,channels,<metrics>,error
+                       (inf for infinity, empty for n/a, no summary row)
+  --map KIND OUT       write a colour-mapped error map, KIND one of:
+                         ssim    ${MAP_QUANTITY.ssim}, scale 0..${MAP_DEFAULT_MAX.ssim}
+                         l1      ${MAP_QUANTITY.l1}, scale 0..${MAP_DEFAULT_MAX.l1}
+                         deltaE  ${MAP_QUANTITY.deltaE}, scale 0..${MAP_DEFAULT_MAX.deltaE} (RGB only)
+                       OUT is a .png file for one pair, a folder (one <name>.png each) otherwise.
+                       The PNG has the image's size; 0 is the colormap's first colour, the scale's
+                       top (and above) its last.
+  --map-max V          top of the map's scale instead of the default above
+  --colormap NAME      inferno (default: black -> purple -> orange -> pale yellow) or viridis
+                       (dark blue -> green -> yellow); both perceptually uniform (matplotlib)
+  --device cpu|webgpu  where to compute (default cpu; webgpu needs @pixgrad/kernels and an adapter)
+  -h, --help           this text
+
+A progress bar is drawn on stderr when it is a terminal and there are several pairs.
+Exit status: 0 all pairs compared; 1 an input problem (missing, unreadable, different size or
+channels, unpaired; the good pairs are still reported); 2 a usage error.
+
+Examples:
+  pixgrad compare ref.png out.png
+  pixgrad compare ref.png out.png --metrics psnr,ssim --json
+  pixgrad compare ref.png out.png --map ssim ssim-map.png
+  pixgrad compare refs/ outputs/ --csv > scores.csv
+`;
+
+export const DEMO_HELP = `Usage:
+  pixgrad demo [--out DIR] [--size N] [--seed S] [compare options]
+
+Makes a synthetic test card (colour bars, a grey ramp, a hue sweep, a zone plate, fine lines,
+text-like glyphs, colour patches; no downloads) and four distortions of it (Gaussian blur
+sigma 1, Gaussian noise sigma 0.05, JPEG quality 20, a warm colour shift), writes them to
+DIR/card.png and DIR/distorted/, writes SSIM error maps to DIR/maps/, then runs
+  pixgrad compare DIR/card.png DIR/distorted --map ssim DIR/maps
+
+Options:
+  --out DIR      where to write (default out/demo)
+  --size N       card size in pixels, a multiple of 8, >= 64 (default 256; MS-SSIM needs >= 161)
+  --seed S       seed of the glyphs (default 1)
+  --no-map       skip the error maps
+  --metrics, --json, --csv, --map KIND, --map-max, --colormap, --device: as pixgrad compare
+`;
+
+const COMPARE_OPTIONS = {
+  metrics: { type: 'string' },
+  json: { type: 'boolean' },
+  csv: { type: 'boolean' },
+  map: { type: 'string' },
+  'map-max': { type: 'string' },
+  colormap: { type: 'string' },
+  device: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+const DEMO_OPTIONS = {
+  ...COMPARE_OPTIONS,
+  out: { type: 'string' },
+  size: { type: 'string' },
+  seed: { type: 'string' },
+  'no-map': { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true, tokens: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/^TypeError \[[A-Z_]+\]: /, ''));
+  }
+}
+
+interface Common {
+  metrics?: string | undefined;
+  json?: boolean | undefined;
+  csv?: boolean | undefined;
+  map?: string | undefined;
+  'map-max'?: string | undefined;
+  colormap?: string | undefined;
+  device?: string | undefined;
+}
+
+function commonOptions(v: Common, mapOut: string | undefined): CompareOptions {
+  let metrics: MetricKey[] = METRICS.map((m) => m.key);
+  if (v.metrics !== undefined) {
+    try {
+      metrics = parseMetricList(v.metrics);
+    } catch (e) {
+      throw new UsageError(`--metrics: ${(e as Error).message}`);
+    }
+  }
+  if (v.json && v.csv) throw new UsageError('choose one of --json and --csv');
+  const device = v.device ?? 'cpu';
+  if (device !== 'cpu' && device !== 'webgpu') throw new UsageError(`--device must be cpu or webgpu, got '${device}'`);
+  let map: MapRequest | undefined;
+  if (v.map !== undefined) {
+    const kind = MAP_KINDS[v.map.toLowerCase()];
+    if (!kind) throw new UsageError(`--map must be ssim, l1 or deltaE, got '${v.map}'`);
+    if (mapOut === undefined) throw new UsageError(`--map ${v.map} needs an output path: --map ${v.map} OUT.png`);
+    let max: number | undefined;
+    if (v['map-max'] !== undefined) {
+      max = Number(v['map-max']);
+      if (!(max > 0) || !Number.isFinite(max)) throw new UsageError(`--map-max must be a positive number, got '${v['map-max']}'`);
+    }
+    const colormap = (v.colormap ?? 'inferno') as ColormapName;
+    if (colormap !== 'inferno' && colormap !== 'viridis') throw new UsageError(`--colormap must be inferno or viridis, got '${v.colormap}'`);
+    map = { kind, out: mapOut, max, colormap };
+  } else if (v['map-max'] !== undefined || v.colormap !== undefined) {
+    throw new UsageError('--map-max and --colormap apply to --map');
+  }
+  return { metrics, format: v.json ? 'json' : v.csv ? 'csv' : 'table', map, device };
+}
+
+/** The positional right after `--map KIND` (the map's output), removed from the positionals. */
+function takeMapOut(tokens: readonly { kind: string; index: number; name?: string; value?: string | undefined; inlineValue?: boolean | undefined }[], positionals: string[]): [string | undefined, string[]] {
+  const mapTok = tokens.find((t) => t.kind === 'option' && t.name === 'map');
+  if (!mapTok) return [undefined, positionals];
+  const nextIndex = mapTok.index + (mapTok.inlineValue ? 1 : 2);
+  const next = tokens.find((t) => t.kind === 'positional' && t.index === nextIndex);
+  if (next?.value !== undefined) {
+    const i = positionals.indexOf(next.value);
+    return [next.value, positionals.filter((_, j) => j !== i)];
+  }
+  if (positionals.length === 3) return [positionals[2], positionals.slice(0, 2)];
+  return [undefined, positionals];
+}
+
+async function useDevice(device: string, io: Io): Promise<boolean> {
+  if (device === 'cpu') return true;
+  try {
+    const kernels = await import('@pixgrad/kernels');
+    await kernels.init('webgpu');
+    return true;
+  } catch (e) {
+    io.err(`pixgrad: --device webgpu: ${(e as Error).message}\n`);
+    return false;
+  }
+}
+
+/** Runs the command line `args` (without `node` and the script). Returns the exit code. */
+export async function runCli(args: string[], io: Io): Promise<number> {
+  try {
+    const [cmd, ...rest] = args;
+    if (cmd === undefined || cmd === '-h' || cmd === '--help') {
+      io.out(MAIN_HELP);
+      return cmd === undefined ? 2 : 0;
+    }
+    if (cmd === '--version' || cmd === '-v') {
+      io.out(`${VERSION}\n`);
+      return 0;
+    }
+    if (cmd === 'help') {
+      const topic = rest[0];
+      io.out(topic === 'compare' ? COMPARE_HELP : topic === 'demo' ? DEMO_HELP : MAIN_HELP);
+      return 0;
+    }
+    if (cmd === 'compare') {
+      const { values, positionals, tokens } = parse(rest, COMPARE_OPTIONS);
+      if (values.help) {
+        io.out(COMPARE_HELP);
+        return 0;
+      }
+      const [mapOut, pos] = takeMapOut(tokens, positionals);
+      const opts = commonOptions(values, mapOut);
+      if (pos.length !== 2) {
+        throw new UsageError(`compare takes REF and TEST (files or folders)${opts.map ? ' and the --map output' : ''}; got ${pos.length} path${pos.length === 1 ? '' : 's'}${pos.length ? `: ${pos.join(' ')}` : ''}`);
+      }
+      if (!(await useDevice(opts.device, io))) return 1;
+      return await runCompare(pos[0]!, pos[1]!, opts, io);
+    }
+    if (cmd === 'demo') {
+      const { values, positionals, tokens } = parse(rest, DEMO_OPTIONS);
+      if (values.help) {
+        io.out(DEMO_HELP);
+        return 0;
+      }
+      const [mapOut, pos] = takeMapOut(tokens, positionals);
+      if (pos.length) throw new UsageError(`demo takes no paths (use --out DIR); got ${pos.join(' ')}`);
+      const out = values.out ?? 'out/demo';
+      const size = values.size === undefined ? 256 : Number(values.size);
+      if (!Number.isInteger(size) || size < 64 || size % 8 !== 0) throw new UsageError(`--size must be a multiple of 8, >= 64; got '${values.size}'`);
+      const seed = values.seed === undefined ? 1 : Number(values.seed);
+      if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got '${values.seed}'`);
+      const withMap = values.map !== undefined ? values : values['no-map'] ? values : { ...values, map: 'ssim' };
+      const opts = commonOptions(withMap, mapOut ?? `${out}/maps`);
+      if (!(await useDevice(opts.device, io))) return 1;
+      return await runDemo({ ...opts, out, size, seed }, io);
+    }
+    throw new UsageError(`unknown command '${cmd}'`);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`pixgrad: ${e.message}\nRun 'pixgrad --help' or 'pixgrad compare --help'.\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

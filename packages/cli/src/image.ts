@@ -1,0 +1,95 @@
+/**
+ * Reading the images to compare: PNG, JPEG or GIF (detected from the bytes, never the extension)
+ * through @pixgrad/models' decoders, as `[1, C, H, W]` float32 tensors in [0, 1].
+ *
+ * Alpha: metrics compare colour only. A grey+alpha image becomes grey (C = 1) and an RGBA image
+ * becomes RGB (C = 3) by dropping the alpha channel, without compositing on any background (so
+ * the stored colour of a fully transparent pixel still counts). Each result says whether alpha
+ * was dropped, and the command prints a note.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import type { Tensor } from '@pixgrad/core';
+import { PixgradError } from '@pixgrad/core';
+import { convertChannels, decodeImage, imageToTensor } from '@pixgrad/models';
+
+/** A problem with one input file (missing, unreadable, not an image, ...): the message names the file. */
+export class InputError extends PixgradError {
+  override name = 'InputError';
+  readonly file: string;
+  constructor(file: string, what: string) {
+    super(`${file}: ${what}`);
+    this.file = file;
+  }
+}
+
+export interface LoadedImage {
+  path: string;
+  tensor: Tensor;
+  width: number;
+  height: number;
+  /** colour channels after dropping alpha: 1 (grey) or 3 (RGB) */
+  channels: 1 | 3;
+  /** the channel count stored in the file (2 and 4 have alpha) */
+  fileChannels: 1 | 2 | 3 | 4;
+  alphaDropped: boolean;
+  format: string;
+}
+
+/** Reads an image file; throws `InputError` naming the file when it is missing, a folder or undecodable. */
+export async function loadImage(path: string): Promise<LoadedImage> {
+  let bytes: Uint8Array;
+  try {
+    const s = await stat(path);
+    if (s.isDirectory()) throw new InputError(path, 'is a directory, expected an image file');
+    bytes = new Uint8Array(await readFile(path));
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new InputError(path, 'no such file');
+    if (code === 'EACCES') throw new InputError(path, 'permission denied');
+    throw new InputError(path, `cannot read: ${(e as Error).message}`);
+  }
+  let img;
+  try {
+    img = decodeImage(bytes, { name: path });
+  } catch (e) {
+    // ImageError messages already start with the file name
+    const msg = (e as Error).message;
+    throw new InputError(path, `cannot decode image: ${msg.startsWith(`${path}: `) ? msg.slice(path.length + 2) : msg}`);
+  }
+  const fileChannels = img.channels;
+  const alphaDropped = fileChannels === 2 || fileChannels === 4;
+  const channels: 1 | 3 = fileChannels <= 2 ? 1 : 3;
+  if (alphaDropped) img = convertChannels(img, channels);
+  return {
+    path,
+    tensor: imageToTensor(img),
+    width: img.width,
+    height: img.height,
+    channels,
+    fileChannels,
+    alphaDropped,
+    format: img.format,
+  };
+}
+
+/** 'grey' / 'RGB' (with '+alpha dropped' where it applies), for messages. */
+export function describeChannels(img: Pick<LoadedImage, 'channels' | 'alphaDropped'>): string {
+  return `${img.channels === 1 ? 'grey' : 'RGB'}${img.alphaDropped ? ' (alpha dropped)' : ''}`;
+}
+
+/** Throws `InputError` (naming the test file and both sizes) when two images cannot be compared. */
+export function checkComparable(ref: LoadedImage, test: LoadedImage): void {
+  if (ref.width !== test.width || ref.height !== test.height) {
+    throw new InputError(
+      test.path,
+      `size ${test.width}x${test.height} differs from the reference ${ref.path} (${ref.width}x${ref.height}); the images must have the same size`,
+    );
+  }
+  if (ref.channels !== test.channels) {
+    throw new InputError(
+      test.path,
+      `has ${test.channels} colour channel${test.channels === 1 ? '' : 's'} (${describeChannels(test)}) but the reference ${ref.path} has ${ref.channels} (${describeChannels(ref)}); convert one of them so both are grey or both RGB`,
+    );
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The weight-free metrics of `pixgrad compare`, each computed by the @pixgrad/losses function of
+ * the same name on `[1, C, H, W]` images in [0, 1] (dataRange 1).
+ */
+import { type Tensor, tidy } from '@pixgrad/core';
+import { colorAngleLoss, deltaE, l1Loss, msSsim, mseLoss, psnr, rgbToLab, ssim, totalVariation } from '@pixgrad/losses';
+
+export type MetricKey = 'psnr' | 'ssim' | 'msssim' | 'l1' | 'mse' | 'deltae' | 'deltaemax' | 'angle' | 'tv';
+
+export interface MetricDef {
+  key: MetricKey;
+  /** column / row label */
+  label: string;
+  /** unit suffix in tables ('' for none) */
+  unit: string;
+  /** which way is better */
+  better: 'higher' | 'lower' | 'closer to 0';
+  /** one-line definition, shown by `--help` and next to the value in the single-pair table */
+  describe: string;
+  /** needs RGB (n/a for grey images) */
+  colour: boolean;
+  /** digits after the decimal point in tables */
+  digits: number;
+}
+
+/** Every metric, in table order. */
+export const METRICS: readonly MetricDef[] = [
+  { key: 'psnr', label: 'PSNR', unit: 'dB', better: 'higher', colour: false, digits: 2, describe: '10 log10(1 / MSE); inf for identical images' },
+  { key: 'ssim', label: 'SSIM', unit: '', better: 'higher', colour: false, digits: 4, describe: 'Wang et al. 2004: 11x11 Gaussian (sigma 1.5), valid borders, per channel then mean; 1 = identical' },
+  { key: 'msssim', label: 'MS-SSIM', unit: '', better: 'higher', colour: false, digits: 4, describe: 'Wang et al. 2003: 5 scales; needs min(H, W) >= 161' },
+  { key: 'l1', label: 'L1', unit: '', better: 'lower', colour: false, digits: 5, describe: 'mean |ref - test| over pixels and channels (values in [0, 1])' },
+  { key: 'mse', label: 'MSE', unit: '', better: 'lower', colour: false, digits: 6, describe: 'mean (ref - test)^2 over pixels and channels' },
+  { key: 'deltae', label: 'ΔE00 mean', unit: '', better: 'lower', colour: true, digits: 3, describe: 'CIEDE2000 per pixel (sRGB -> Lab, D65), mean; ~1 = just noticeable' },
+  { key: 'deltaemax', label: 'ΔE00 max', unit: '', better: 'lower', colour: true, digits: 3, describe: 'CIEDE2000 per pixel, largest' },
+  { key: 'angle', label: 'colour angle', unit: '°', better: 'lower', colour: true, digits: 3, describe: 'mean angle between the RGB vectors of each pixel, degrees' },
+  { key: 'tv', label: 'TV diff', unit: '', better: 'closer to 0', colour: false, digits: 5, describe: 'TV(test) - TV(ref), TV = mean |Dx| + |Dy| per pixel and channel; < 0 smoother (blur), > 0 busier (noise)' },
+];
+
+const ALIASES: Record<string, MetricKey> = {
+  psnr: 'psnr',
+  ssim: 'ssim',
+  msssim: 'msssim',
+  'ms-ssim': 'msssim',
+  ms_ssim: 'msssim',
+  l1: 'l1',
+  mae: 'l1',
+  mse: 'mse',
+  l2: 'mse',
+  deltae: 'deltae',
+  de: 'deltae',
+  de2000: 'deltae',
+  ciede2000: 'deltae',
+  deltaemean: 'deltae',
+  deltaemax: 'deltaemax',
+  demax: 'deltaemax',
+  angle: 'angle',
+  colorangle: 'angle',
+  colourangle: 'angle',
+  tv: 'tv',
+  tvdiff: 'tv',
+};
+
+/** Parses `--metrics a,b,c` (case-insensitive, aliases allowed) into keys in table order; throws on unknown names. */
+export function parseMetricList(spec: string): MetricKey[] {
+  const wanted = new Set<MetricKey>();
+  for (const raw of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const key = ALIASES[raw.toLowerCase()];
+    if (!key) throw new Error(`unknown metric '${raw}'; choose from ${METRICS.map((m) => m.key).join(', ')}`);
+    wanted.add(key);
+  }
+  if (wanted.size === 0) throw new Error(`--metrics needs at least one of ${METRICS.map((m) => m.key).join(', ')}`);
+  return METRICS.filter((m) => wanted.has(m.key)).map((m) => m.key);
+}
+
+export function metricDef(key: MetricKey): MetricDef {
+  return METRICS.find((m) => m.key === key)!;
+}
+
+/** A metric's value, or null with the reason it does not apply. */
+export type MetricResult = { value: number; note?: string } | { value: null; note: string };
+
+const SSIM_WIN = 11;
+const MS_SSIM_MIN = (SSIM_WIN - 1) * 2 ** 4 + 1; // 161
+
+/**
+ * Computes the chosen metrics of `test` against `ref` (same shape [1, C, H, W], C 1 or 3).
+ * Colour metrics are n/a for grey images; SSIM needs 11x11 and MS-SSIM 161x161 pixels.
+ * Leaves no tensors behind.
+ */
+export async function computeMetrics(ref: Tensor, test: Tensor, keys: readonly MetricKey[]): Promise<Partial<Record<MetricKey, MetricResult>>> {
+  const [, C, H, W] = ref.shape as [number, number, number, number];
+  const out: Partial<Record<MetricKey, MetricResult>> = {};
+  const want = new Set(keys);
+  const scalars: [MetricKey, Tensor][] = [];
+  tidy(() => {
+    const keepScalar = (k: MetricKey, t: Tensor) => {
+      scalars.push([k, t]);
+      return t;
+    };
+    if (want.has('psnr')) keepScalar('psnr', psnr(ref, test));
+    if (want.has('ssim')) {
+      if (Math.min(H, W) < SSIM_WIN) out.ssim = { value: null, note: `n/a: needs at least ${SSIM_WIN}x${SSIM_WIN} pixels, image is ${W}x${H}` };
+      else keepScalar('ssim', ssim(ref, test));
+    }
+    if (want.has('msssim')) {
+      if (Math.min(H, W) < MS_SSIM_MIN) {
+        out.msssim = { value: null, note: `n/a: 5 scales need min(H, W) >= ${MS_SSIM_MIN}, image is ${W}x${H}` };
+      } else keepScalar('msssim', msSsim(ref, test));
+    }
+    if (want.has('l1')) keepScalar('l1', l1Loss(ref, test));
+    if (want.has('mse')) keepScalar('mse', mseLoss(ref, test));
+    const colour = ['deltae', 'deltaemax', 'angle'] as const;
+    if (C !== 3) {
+      for (const k of colour) if (want.has(k)) out[k] = { value: null, note: 'n/a: grey image' };
+    } else {
+      if (want.has('deltae') || want.has('deltaemax')) {
+        const map = deltaE(rgbToLab(ref), rgbToLab(test), { formula: 'ciede2000', reduction: 'none' });
+        if (want.has('deltae')) keepScalar('deltae', map.mean());
+        if (want.has('deltaemax')) keepScalar('deltaemax', map.max());
+      }
+      if (want.has('angle')) keepScalar('angle', colorAngleLoss(ref, test, { degrees: true }));
+    }
+    if (want.has('tv')) {
+      keepScalar('tv', totalVariation(test, { reduction: 'mean' }).sub(totalVariation(ref, { reduction: 'mean' })));
+    }
+    return scalars.map(([, t]) => t);
+  });
+  try {
+    for (const [k, t] of scalars) {
+      const v = (await t.data())[0]!;
+      out[k] = { value: v };
+    }
+  } finally {
+    for (const [, t] of scalars) t.dispose();
+  }
+  const ordered: Partial<Record<MetricKey, MetricResult>> = {};
+  for (const k of keys) ordered[k] = out[k]!;
+  return ordered;
+}
