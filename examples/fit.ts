@@ -5,7 +5,7 @@
  * that conv2d(image, kernel) matches the blurred image. Prints the loss as it falls and, at the end,
  * how far the fitted kernel is from the hidden one.
  *
- * Run: npm run demo   (add `-- --device webgpu` once the WebGPU backend is installed)
+ * Run: npm run demo:fit
  */
 import { Adam, type Tensor, conv2d, randn, tensor, tidy, zeros } from '@pixgrad/core';
 
