@@ -19,3 +19,13 @@ export {
 export { klDiv, jsDivergence, entropy, frobeniusNorm, gramMatrix, type KlDivOptions, type DistributionOptions } from './divergence.js';
 export { tripletMarginLoss, contrastiveLoss, cosineEmbeddingLoss, marginRankingLoss, pairwiseDistance, type TripletOptions } from './metric.js';
 export { ganLoss, gradientPenalty, r1Penalty, cycleConsistencyLoss, type GanMode, type GanLossOptions, type GradientPenaltyOptions } from './gan.js';
+export { perceptualLoss, PERCEPTUAL_PRESETS, type PerceptualLossOptions, type PerceptualPreset } from './perceptual.js';
+export {
+  styleLoss, textureLoss, contentStyleLoss, styleTargets, JOHNSON_STYLE_LAYERS, GATYS_STYLE_LAYERS, GATYS_CONTENT_LAYER,
+  type StyleLossOptions, type TextureLossOptions, type ContentStyleLossOptions, type GramTargets,
+} from './style.js';
+export { topologyLoss, TOPOLOGY_LAYERS, type TopologyLossOptions } from './topology.js';
+export {
+  lpips, loadLpips, LpipsModel, LPIPS_SHIFT, LPIPS_SCALE, LPIPS_EPS,
+  type LpipsOptions, type LpipsForwardOptions, type LoadLpipsOptions, type LpipsHeadsSource, type LpipsBackboneSource,
+} from './lpips.js';
