@@ -68,8 +68,11 @@ export const CONV2D_WEIGHT_GRAD: KernelDescriptor = {
   uniforms: [...CONV_UNIFORMS, ['n', 'u32'], ['rows', 'u32'], ['pad0', 'u32'], ['pad1', 'u32']],
 };
 
-const WG_X = 16;
-const WG_Y = 4;
+// One channel tile per workgroup (y = 1): the channel index then comes from workgroup_id alone,
+// so weight loads are the same for every invocation, which llvmpipe turns into one scalar load
+// instead of a per-lane gather.
+const WG_X = 64;
+const WG_Y = 1;
 
 function uniformsOf(g: ConvGeometry): Record<string, number> {
   const { c, h, w, o, kh, kw, ho, wo, sh, sw, ph, pw, dh, dw, cg, og } = g;
