@@ -1,6 +1,6 @@
 /// <reference types="@webgpu/types" />
 import {
-  BackendError,
+  BackendError, DTypeError,
   type ArgReduceOp, type Backend, type BackendMemory, type BinaryOp, type CompareOp, type Conv2dParams, type DataArray,
   type DType, type Pool2dParams, type ReduceOp, type Shape, type UnaryOp, type UnaryParams, type View,
 } from '@pixgrad/core';
@@ -303,8 +303,7 @@ export class WebGPUBackend implements Backend<GpuBuf> {
   // ---------------------------------------------------------------- linear algebra
 
   matmul(a: View<GpuBuf>, b: View<GpuBuf>, transA: boolean, transB: boolean, outShape: Shape): GpuBuf {
-    storageType(a.dtype, 'matmul');
-    if (a.dtype !== 'float32') throw new BackendError(`webgpu matmul: only float32 is supported (got ${a.dtype})`);
+    this.float32Only('matmul', a, b);
     const n = sizeOfShape(outShape);
     const out = this.alloc(n, 'float32', 'matmul');
     if (n === 0) return out;
@@ -314,7 +313,16 @@ export class WebGPUBackend implements Backend<GpuBuf> {
     return out;
   }
 
+  /** The float-only kernels (matmul, conv) refuse other dtypes rather than reinterpret their bits. */
+  private float32Only(op: string, ...xs: View<GpuBuf>[]): void {
+    for (const x of xs) {
+      storageType(x.dtype, op);
+      if (x.dtype !== 'float32') throw new DTypeError(`webgpu ${op}: only float32 is supported (got ${x.dtype})`);
+    }
+  }
+
   conv2d(x: View<GpuBuf>, w: View<GpuBuf>, p: Conv2dParams): GpuBuf {
+    this.float32Only('conv2d', x, w);
     const g = convGeometry(x.shape, w.shape, p, 'conv2d');
     const out = this.alloc(g.n * g.o * g.ho * g.wo, 'float32', 'conv2d');
     this.ctx.run(conv2dSpec(x.buf.buffer, w.buf.buffer, out.buffer, g));
@@ -322,6 +330,7 @@ export class WebGPUBackend implements Backend<GpuBuf> {
   }
 
   conv2dInputGrad(dy: View<GpuBuf>, w: View<GpuBuf>, p: Conv2dParams, inputHW: readonly [number, number]): GpuBuf {
+    this.float32Only('conv2dInputGrad', dy, w);
     const [n, , ho, wo] = dy.shape as [number, number, number, number];
     const c = w.shape[1]! * p.groups;
     const g = convGeometry([n, c, inputHW[0], inputHW[1]], w.shape, p, 'conv2dInputGrad', [ho, wo]);
@@ -331,6 +340,7 @@ export class WebGPUBackend implements Backend<GpuBuf> {
   }
 
   conv2dWeightGrad(x: View<GpuBuf>, dy: View<GpuBuf>, p: Conv2dParams, kernelHW: readonly [number, number]): GpuBuf {
+    this.float32Only('conv2dWeightGrad', x, dy);
     const o = dy.shape[1]!;
     const wShape = [o, x.shape[1]! / p.groups, kernelHW[0], kernelHW[1]];
     const g = convGeometry(x.shape, wShape, p, 'conv2dWeightGrad', [dy.shape[2]!, dy.shape[3]!]);
