@@ -62,6 +62,12 @@ export class GpuContext {
   private readonly uniformAlign: number;
   /** the batch being recorded; bumped at each flush */
   epoch = 0;
+  /**
+   * The first epoch not yet handed to `queue.submit` (or abandoned after a failure). A flush bumps
+   * `epoch` at once but submits asynchronously, so `submittedEpoch <= epoch`; buffers last used by
+   * an epoch >= this one may still be touched by commands that `queue.writeBuffer` would overtake.
+   */
+  submittedEpoch = 0;
   private flushChain: Promise<void> = Promise.resolve();
   private pendingDestroy: GPUBuffer[] = [];
   private readonly allocErrors: Promise<GPUError | null>[] = [];
@@ -105,7 +111,7 @@ export class GpuContext {
   /** A storage buffer for `bytes` bytes (pooled). */
   alloc(bytes: number, forQueueWrite = false): GPUBuffer {
     this.checkAlive();
-    const buf = this.pool.acquire(bytes, this.epoch, forQueueWrite);
+    const buf = this.pool.acquire(bytes, this.submittedEpoch, forQueueWrite);
     this.liveBuffers++;
     this.liveBytes += buf.size;
     return buf;
@@ -116,8 +122,10 @@ export class GpuContext {
     this.liveBuffers--;
     this.liveBytes -= buf.size;
     if (this.lostInfo !== undefined) return;
-    const used = (this.pool.lastUse.get(buf) ?? -1) >= this.epoch;
-    this.pool.release(buf, !used, (b) => this.pendingDestroy.push(b));
+    // a buffer an unsubmitted batch uses is destroyed only after the open batch is submitted
+    // (batches are submitted in order, so that is after every batch that uses it)
+    const pending = (this.pool.lastUse.get(buf) ?? -1) >= this.submittedEpoch;
+    this.pool.release(buf, !pending, (b) => this.pendingDestroy.push(b));
   }
 
   /** Copies host data into a buffer now (the buffer must be unused by the open batch: see BufferPool). */
@@ -231,8 +239,13 @@ export class GpuContext {
     this.arena = new ArrayBuffer(ARENA_BYTES);
     this.arenaView = new DataView(this.arena);
     this.arenaUsed = 0;
-    this.epoch++;
-    const next = this.flushChain.then(() => this.submit(commands, arena, uniformBytes, allocErrors, toDestroy));
+    const batch = this.epoch++;
+    const next = this.flushChain
+      .then(() => this.submit(commands, arena, uniformBytes, allocErrors, toDestroy))
+      .finally(() => {
+        // submitted (or abandoned): its buffers may now take queue writes
+        this.submittedEpoch = Math.max(this.submittedEpoch, batch + 1);
+      });
     // the chain itself never rejects, so one failed batch does not poison later ones
     this.flushChain = next.catch(() => {});
     return next;

@@ -7,11 +7,15 @@
  * a reused buffer wastes at most 25% and a training loop that allocates the same shapes each
  * step never creates a buffer after the first one. Free buffers above `maxFreeBytes` are destroyed.
  *
- * Ordering rule: a dispatch recorded but not yet submitted may still read a buffer that was
- * disposed after it was recorded. Reusing it as a dispatch *output* is safe (commands run in
- * order), but `queue.writeBuffer` runs before the pending commands, so an upload must not land in
- * such a buffer. Every buffer remembers the batch (epoch) that last used it, and
- * {@link BufferPool.acquire} with `forQueueWrite` skips buffers touched by the open batch.
+ * Ordering rule: a command recorded but not yet *submitted* may still read or write a buffer that
+ * was disposed after it was recorded. Reusing it as a dispatch *output* is safe (commands run in
+ * submission order, and Dawn orders the dispatches of one pass), but `queue.writeBuffer` runs at
+ * once, before every command not yet handed to `queue.submit`, so an upload must not land in such
+ * a buffer. That includes batches that were flushed but whose (asynchronous) submit has not run
+ * yet: a flush bumps the epoch at once but submits only after awaiting allocation scopes and
+ * pipeline compiles, while JS keeps recording and uploading. Every buffer remembers the batch
+ * (epoch) that last used it, and {@link BufferPool.acquire} with `forQueueWrite` takes only buffers
+ * whose last batch was already submitted.
  */
 export class BufferPool {
   private readonly free = new Map<number, GPUBuffer[]>();
@@ -35,16 +39,18 @@ export class BufferPool {
   }
 
   /**
-   * A buffer of at least `bytes` bytes. `openEpoch` is the current batch; with `forQueueWrite` the
-   * buffer is guaranteed unused by that batch.
+   * A buffer of at least `bytes` bytes. `unsubmittedFrom` is the first epoch whose batch has not
+   * been submitted yet (epochs below it are on the queue); with `forQueueWrite` the buffer is
+   * guaranteed unused by every unsubmitted batch, so `queue.writeBuffer` cannot overtake a
+   * command that still reads or writes it.
    */
-  acquire(bytes: number, openEpoch: number, forQueueWrite: boolean): GPUBuffer {
+  acquire(bytes: number, unsubmittedFrom: number, forQueueWrite: boolean): GPUBuffer {
     const cls = BufferPool.sizeClass(bytes);
     const list = this.free.get(cls);
     if (list && list.length > 0) {
       for (let i = list.length - 1; i >= 0; i--) {
         const buf = list[i]!;
-        if (forQueueWrite && (this.lastUse.get(buf) ?? -1) >= openEpoch) continue;
+        if (forQueueWrite && (this.lastUse.get(buf) ?? -1) >= unsubmittedFrom) continue;
         list.splice(i, 1);
         this.freeBytes -= cls;
         return buf;
