@@ -34,11 +34,12 @@ function refMatmul(
     const idx = unravel(o, shape);
     const bi = idx.slice(0, rank), i = idx[rank]!, j = idx[rank + 1]!;
     const pick = (own: number[]) => own.map((d, q) => (d === 1 ? 0 : bi[q - own.length + rank]!));
-    const ai = pick(ab), bj = pick(bb);
+    // the first element of each operand's matrix for this batch index
+    const a0 = ravel([...pick(ab), 0, 0], aShape), b0 = ravel([...pick(bb), 0, 0], bShape);
     let s = 0;
     for (let p = 0; p < k; p++) {
-      const av = a[ravel([...ai, ...(transA ? [p, i] : [i, p])], aShape)]!;
-      const bv = b[ravel([...bj, ...(transB ? [j, p] : [p, j])], bShape)]!;
+      const av = a[a0 + (transA ? p * m + i : i * k + p)]!;
+      const bv = b[b0 + (transB ? j * k + p : p * n + j)]!;
       s += av * bv;
     }
     return s;
