@@ -7,6 +7,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { type ColormapName, MAP_DEFAULT_MAX, MAP_QUANTITY, type MapKind } from './colormap.js';
 import { type CompareOptions, IMAGE_EXTENSIONS, type Io, type MapRequest, runCompare } from './compare.js';
+import type { DeepRequest } from './deep.js';
 import { runDemo } from './demo.js';
 import { METRICS, type MetricKey, parseMetricList } from './metrics.js';
 
@@ -63,6 +64,17 @@ Options:
   --colormap NAME      inferno (default: black -> purple -> orange -> pale yellow) or viridis
                        (dark blue -> green -> yellow); both perceptually uniform (matplotlib)
   --device cpu|webgpu  where to compute (default cpu; webgpu needs @pixgrad/kernels and an adapter)
+  --lpips              add LPIPS (Zhang et al. 2018, VGG16 backbone, v0.1 heads; lower is better;
+                       images of at least 16x16)
+  --perceptual         add a VGG16 perceptual distance: mean squared feature difference at relu2_2
+                       plus at relu4_3, ImageNet-normalised input (lower is better; at least 8x8)
+  --vgg-weights PATH   torchvision's VGG16 weights (vgg16-397923af.pth, or a .safetensors export);
+                       default: the torch hub cache ($TORCH_HOME/hub/checkpoints,
+                       ~/.cache/torch/hub/checkpoints)
+  --lpips-weights PATH the LPIPS heads (lpips/weights/v0.1/vgg.pth); default: an installed lpips
+                       Python package (pip install lpips)
+                       Weights that are not found make those rows n/a: stderr says where it looked
+                       and where to download them, and the exit status stays 0.
   -h, --help           this text
 
 A progress bar is drawn on stderr when it is a terminal and there are several pairs.
@@ -74,6 +86,7 @@ Examples:
   pixgrad compare ref.png out.png --metrics psnr,ssim --json
   pixgrad compare ref.png out.png --map ssim ssim-map.png
   pixgrad compare refs/ outputs/ --csv > scores.csv
+  pixgrad compare ref.png out.png --lpips --perceptual --vgg-weights vgg16-397923af.pth
 `;
 
 export const DEMO_HELP = `Usage:
@@ -90,7 +103,8 @@ Options:
   --size N       card size in pixels, a multiple of 8, >= 64 (default 256; MS-SSIM needs >= 161)
   --seed S       seed of the glyphs (default 1)
   --no-map       skip the error maps
-  --metrics, --json, --csv, --map KIND, --map-max, --colormap, --device: as pixgrad compare
+  --metrics, --json, --csv, --map KIND, --map-max, --colormap, --device, --lpips, --perceptual,
+  --vgg-weights, --lpips-weights: as pixgrad compare
 `;
 
 const COMPARE_OPTIONS = {
@@ -101,6 +115,10 @@ const COMPARE_OPTIONS = {
   'map-max': { type: 'string' },
   colormap: { type: 'string' },
   device: { type: 'string' },
+  lpips: { type: 'boolean' },
+  perceptual: { type: 'boolean' },
+  'vgg-weights': { type: 'string' },
+  'lpips-weights': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsConfig['options'];
 
@@ -128,6 +146,10 @@ interface Common {
   'map-max'?: string | undefined;
   colormap?: string | undefined;
   device?: string | undefined;
+  lpips?: boolean | undefined;
+  perceptual?: boolean | undefined;
+  'vgg-weights'?: string | undefined;
+  'lpips-weights'?: string | undefined;
 }
 
 function commonOptions(v: Common, mapOut: string | undefined): CompareOptions {
@@ -158,7 +180,12 @@ function commonOptions(v: Common, mapOut: string | undefined): CompareOptions {
   } else if (v['map-max'] !== undefined || v.colormap !== undefined) {
     throw new UsageError('--map-max and --colormap apply to --map');
   }
-  return { metrics, format: v.json ? 'json' : v.csv ? 'csv' : 'table', map, device };
+  if (v['lpips-weights'] !== undefined && !v.lpips) throw new UsageError('--lpips-weights applies to --lpips');
+  if (v['vgg-weights'] !== undefined && !v.lpips && !v.perceptual) throw new UsageError('--vgg-weights applies to --lpips and --perceptual');
+  const deep: DeepRequest | undefined = v.lpips || v.perceptual
+    ? { lpips: v.lpips ?? false, perceptual: v.perceptual ?? false, lpipsWeights: v['lpips-weights'], vggWeights: v['vgg-weights'] }
+    : undefined;
+  return { metrics, format: v.json ? 'json' : v.csv ? 'csv' : 'table', map, device, deep };
 }
 
 /** The positional right after `--map KIND` (the map's output), removed from the positionals. */

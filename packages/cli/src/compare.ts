@@ -7,7 +7,8 @@ import { basename, extname, join } from 'node:path';
 import { type ColormapName, MAP_DEFAULT_MAX, MAP_QUANTITY, type MapKind, errorMap, writeColormapPng } from './colormap.js';
 import { type PairResult, multiTable, pairJson, singleTable, summarize, toCsv, jsonValue } from './format.js';
 import { InputError, type LoadedImage, checkComparable, describeChannels, loadImage } from './image.js';
-import { type MetricKey, computeMetrics, metricDef } from './metrics.js';
+import { type DeepModels, type DeepRequest, computeDeepMetrics, disposeDeepModels, loadDeepModels } from './deep.js';
+import { type MetricKey, computeMetrics, isWeightedMetric, metricDef } from './metrics.js';
 import { Progress } from './progress.js';
 
 /** Where the command writes: results to `out`, messages and problems to `err`. */
@@ -31,6 +32,8 @@ export interface CompareOptions {
   format: 'table' | 'json' | 'csv';
   map?: MapRequest | undefined;
   device: string;
+  /** the weighted rows (`--lpips`, `--perceptual`) and where their weights are */
+  deep?: DeepRequest | undefined;
 }
 
 /** Image extensions considered in directory mode (content is still detected from the bytes). */
@@ -107,6 +110,7 @@ async function comparePair(
   opts: CompareOptions,
   mapOut: string | undefined,
   refImage?: LoadedImage,
+  deep?: DeepModels,
 ): Promise<PairResult> {
   const result: PairResult = { name: plan.name, ref: plan.ref, test: plan.test };
   let ref: LoadedImage | undefined = refImage;
@@ -119,7 +123,8 @@ async function comparePair(
     result.height = ref.height;
     result.channels = ref.channels;
     result.alphaDropped = ref.alphaDropped || test.alphaDropped;
-    result.metrics = await computeMetrics(ref.tensor, test.tensor, opts.metrics);
+    result.metrics = await computeMetrics(ref.tensor, test.tensor, opts.metrics.filter((k) => !isWeightedMetric(k)));
+    if (deep && deep.keys.length) Object.assign(result.metrics, await computeDeepMetrics(deep, ref.tensor, test.tensor));
     if (opts.map && mapOut) {
       const values = await errorMap(opts.map.kind, ref.tensor, test.tensor, plan.test);
       await writeColormapPng(mapOut, values, ref.width, ref.height, {
@@ -147,9 +152,27 @@ function mapLegend(m: MapRequest): string {
 
 /**
  * Runs `pixgrad compare`. Returns the exit code: 0 when every pair was compared, 1 when any input
- * was missing, unreadable, mismatched or unpaired (the good pairs are still reported).
+ * was missing, unreadable, mismatched or unpaired (the good pairs are still reported). With
+ * `opts.deep` the LPIPS / perceptual rows are added when their weights are found (n/a with a
+ * message on stderr saying how to get them otherwise; a given weights file that cannot be loaded
+ * is an input problem).
  */
 export async function runCompare(refPath: string, testPath: string, opts: CompareOptions, io: Io): Promise<number> {
+  const deep = opts.deep ? await loadDeepModels(opts.deep, io) : undefined;
+  try {
+    const all = deep?.keys.length ? { ...opts, metrics: [...opts.metrics.filter((k) => !isWeightedMetric(k)), ...deep.keys] } : opts;
+    const code = await compareWith(refPath, testPath, all, io, deep);
+    if (deep?.problems.length) {
+      io.err(`\npixgrad compare: ${deep.problems.length} weights problem${deep.problems.length === 1 ? '' : 's'}:\n${deep.problems.map((p) => `  ${p}\n`).join('')}`);
+      return Math.max(code, 1);
+    }
+    return code;
+  } finally {
+    if (deep) disposeDeepModels(deep);
+  }
+}
+
+async function compareWith(refPath: string, testPath: string, opts: CompareOptions, io: Io, deep: DeepModels | undefined): Promise<number> {
   const [rk, tk] = await Promise.all([kindOf(refPath), kindOf(testPath)]);
   const problems: string[] = [];
   const say = opts.format === 'table' ? io.out : io.err; // human notes stay off a machine-readable stdout
@@ -169,7 +192,7 @@ export async function runCompare(refPath: string, testPath: string, opts: Compar
       problems.push(`${opts.map.out}: the --map output must be a .png file`);
       return finishFailed(problems, refPath, testPath, opts, io);
     }
-    const r = await comparePair({ name: basename(testPath), ref: refPath, test: testPath }, opts, opts.map?.out);
+    const r = await comparePair({ name: basename(testPath), ref: refPath, test: testPath }, opts, opts.map?.out, undefined, deep);
     if (r.error) return finishFailed([r.error], refPath, testPath, opts, io, r);
     if (opts.format === 'json') io.out(`${JSON.stringify({ ...pairJson(r, opts.metrics), device: opts.device }, null, 2)}\n`);
     else if (opts.format === 'csv') io.out(toCsv([r], opts.metrics));
@@ -219,7 +242,7 @@ export async function runCompare(refPath: string, testPath: string, opts: Compar
     for (const [i, p] of plans.entries()) {
       progress?.update(i, p.name);
       const mapOut = opts.map ? join(opts.map.out, `${stem(p.name)}.png`) : undefined;
-      const r = await comparePair(p, opts, mapOut, refImage);
+      const r = await comparePair(p, opts, mapOut, refImage, deep);
       if (r.error) problems.push(r.error);
       results.push(r);
     }

@@ -5,7 +5,10 @@
 import { type Tensor, tidy } from '@pixgrad/core';
 import { colorAngleLoss, deltaE, l1Loss, msSsim, mseLoss, psnr, rgbToLab, ssim, totalVariation } from '@pixgrad/losses';
 
-export type MetricKey = 'psnr' | 'ssim' | 'msssim' | 'l1' | 'mse' | 'deltae' | 'deltaemax' | 'angle' | 'tv';
+export type MetricKey = 'psnr' | 'ssim' | 'msssim' | 'l1' | 'mse' | 'deltae' | 'deltaemax' | 'angle' | 'tv' | WeightedMetricKey;
+
+/** The metrics that need network weights (`--lpips`, `--perceptual`; computed in deep.ts, never by default). */
+export type WeightedMetricKey = 'lpips' | 'perceptual';
 
 export interface MetricDef {
   key: MetricKey;
@@ -35,6 +38,16 @@ export const METRICS: readonly MetricDef[] = [
   { key: 'angle', label: 'colour angle', unit: '°', better: 'lower', colour: true, digits: 3, describe: 'mean angle between the RGB vectors of each pixel, degrees' },
   { key: 'tv', label: 'TV diff', unit: '', better: 'closer to 0', colour: false, digits: 5, describe: 'TV(test) - TV(ref), TV = mean |Dx| + |Dy| per pixel and channel; < 0 smoother (blur), > 0 busier (noise)' },
 ];
+
+/** The weighted metrics, in table order after the weight-free ones. */
+export const WEIGHTED_METRICS: readonly (MetricDef & { key: WeightedMetricKey })[] = [
+  { key: 'lpips', label: 'LPIPS', unit: '', better: 'lower', colour: false, digits: 4, describe: 'Zhang et al. 2018, VGG16 backbone, v0.1 heads; 0 = identical' },
+  { key: 'perceptual', label: 'perceptual', unit: '', better: 'lower', colour: false, digits: 5, describe: 'VGG16 feature distance: mean squared difference at relu2_2 + at relu4_3 (Johnson et al. 2016)' },
+];
+
+export function isWeightedMetric(key: MetricKey): key is WeightedMetricKey {
+  return key === 'lpips' || key === 'perceptual';
+}
 
 const ALIASES: Record<string, MetricKey> = {
   psnr: 'psnr',
@@ -73,7 +86,7 @@ export function parseMetricList(spec: string): MetricKey[] {
 }
 
 export function metricDef(key: MetricKey): MetricDef {
-  return METRICS.find((m) => m.key === key)!;
+  return METRICS.find((m) => m.key === key) ?? WEIGHTED_METRICS.find((m) => m.key === key)!;
 }
 
 /** A metric's value, or null with the reason it does not apply. */
