@@ -9,6 +9,7 @@ import { type ColormapName, MAP_DEFAULT_MAX, MAP_QUANTITY, type MapKind } from '
 import { type CompareOptions, IMAGE_EXTENSIONS, type Io, type MapRequest, runCompare } from './compare.js';
 import type { DeepRequest } from './deep.js';
 import { runDemo } from './demo.js';
+import { STYLIZE_DEFAULTS, runStylize } from './stylize.js';
 import { METRICS, type MetricKey, parseMetricList } from './metrics.js';
 
 export const VERSION = '0.1.0';
@@ -22,6 +23,7 @@ export const MAIN_HELP = `pixgrad ${VERSION}: image-quality metrics and differen
 Usage:
   pixgrad compare REF TEST [options]     every weight-free metric of TEST against REF
   pixgrad demo [options]                 make a synthetic test card and distortions, compare them
+  pixgrad stylize CONTENT STYLE -o OUT   neural style transfer (Gatys et al.) with a VGG19/VGG16
   pixgrad help [command]                 this text, or a command's
   pixgrad --version
 
@@ -106,6 +108,62 @@ Options:
   --metrics, --json, --csv, --map KIND, --map-max, --colormap, --device, --lpips, --perceptual,
   --vgg-weights, --lpips-weights: as pixgrad compare
 `;
+
+export const STYLIZE_HELP = `Usage:
+  pixgrad stylize CONTENT STYLE -o OUT.png [options]
+
+Neural style transfer by image optimisation (Gatys, Ecker and Bethge, CVPR 2016): starting from
+the content image, Adam changes the pixels to minimise
+  content weight * L_content + style weight * L_style
+with L_content = 1/2 sum (F - P)^2 at relu4_2 and L_style = sum over relu1_1 ... relu5_1 of
+1/5 * 1/4 ||G(x) - G(style)||_F^2 (Gram matrices normalised by C*H*W), on a frozen ImageNet VGG19
+(or VGG16), inputs ImageNet-normalised. Both images are scaled so their longer side is --size;
+grey images become RGB, alpha is dropped. The result is clamped to [0, 1] and written as a PNG.
+
+Options:
+  -o, --out PATH          the result (.png; required)
+  --vgg-weights PATH      torchvision's vgg19-dcbb9e9d.pth or vgg16-397923af.pth (or a
+                          .safetensors export; VGG19/VGG16 told apart from the file); default:
+                          the torch hub cache ($TORCH_HOME/hub/checkpoints,
+                          ~/.cache/torch/hub/checkpoints), VGG19 first
+  --steps N               Adam steps (default ${STYLIZE_DEFAULTS.steps})
+  --size S                longer side of the result in pixels (default ${STYLIZE_DEFAULTS.size}, at least 16)
+  --content-weight A      alpha (default ${STYLIZE_DEFAULTS.contentWeight})
+  --style-weight B        beta (default ${STYLIZE_DEFAULTS.styleWeight}: with torchvision's normalised inputs this is
+                          about the paper's alpha/beta = 1e-3 with Caffe's 0..255 inputs); raise it for
+                          more style, lower it to keep more content
+  --lr R                  Adam learning rate on pixel values in [0, 1] (default ${STYLIZE_DEFAULTS.lr})
+  --device cpu|webgpu     where to compute (default cpu; each step is a VGG forward and backward
+                          pass, so 256 px on the CPU takes seconds per step)
+  -h, --help              this text
+
+A progress bar (step, loss) is drawn on stderr when it is a terminal; otherwise the loss is printed
+every tenth of the steps. Exit status: 0 written; 1 an input problem (unreadable image, no VGG
+weights: the message lists where it looked and what to download); 2 a usage error.
+
+Examples:
+  pixgrad stylize photo.jpg starry-night.jpg -o out.png
+  pixgrad stylize photo.png style.png -o out.png --size 384 --steps 300 --style-weight 1e7 --device webgpu
+`;
+
+const STYLIZE_OPTIONS = {
+  out: { type: 'string', short: 'o' },
+  'vgg-weights': { type: 'string' },
+  steps: { type: 'string' },
+  size: { type: 'string' },
+  'content-weight': { type: 'string' },
+  'style-weight': { type: 'string' },
+  lr: { type: 'string' },
+  device: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+function numberOption(name: string, v: string | undefined, dflt: number, ok: (n: number) => boolean, what: string): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new UsageError(`--${name} must be ${what}, got '${v}'`);
+  return n;
+}
 
 const COMPARE_OPTIONS = {
   metrics: { type: 'string' },
@@ -228,7 +286,7 @@ export async function runCli(args: string[], io: Io): Promise<number> {
     }
     if (cmd === 'help') {
       const topic = rest[0];
-      io.out(topic === 'compare' ? COMPARE_HELP : topic === 'demo' ? DEMO_HELP : MAIN_HELP);
+      io.out(topic === 'compare' ? COMPARE_HELP : topic === 'demo' ? DEMO_HELP : topic === 'stylize' ? STYLIZE_HELP : MAIN_HELP);
       return 0;
     }
     if (cmd === 'compare') {
@@ -263,10 +321,36 @@ export async function runCli(args: string[], io: Io): Promise<number> {
       if (!(await useDevice(opts.device, io))) return 1;
       return await runDemo({ ...opts, out, size, seed }, io);
     }
+    if (cmd === 'stylize') {
+      const { values, positionals } = parse(rest, STYLIZE_OPTIONS);
+      if (values.help) {
+        io.out(STYLIZE_HELP);
+        return 0;
+      }
+      if (positionals.length !== 2) throw new UsageError(`stylize takes CONTENT and STYLE images; got ${positionals.length}${positionals.length ? `: ${positionals.join(' ')}` : ''}`);
+      if (values.out === undefined) throw new UsageError('stylize needs -o OUT.png');
+      if (!/\.png$/i.test(values.out)) throw new UsageError(`-o must name a .png file, got '${values.out}'`);
+      const device = values.device ?? 'cpu';
+      if (device !== 'cpu' && device !== 'webgpu') throw new UsageError(`--device must be cpu or webgpu, got '${device}'`);
+      const opts = {
+        content: positionals[0]!,
+        style: positionals[1]!,
+        out: values.out,
+        vggWeights: values['vgg-weights'],
+        steps: numberOption('steps', values.steps, STYLIZE_DEFAULTS.steps, (n) => Number.isInteger(n) && n >= 1, 'a positive integer'),
+        size: numberOption('size', values.size, STYLIZE_DEFAULTS.size, (n) => Number.isInteger(n) && n >= 16, 'an integer >= 16'),
+        contentWeight: numberOption('content-weight', values['content-weight'], STYLIZE_DEFAULTS.contentWeight, (n) => n >= 0, 'a number >= 0'),
+        styleWeight: numberOption('style-weight', values['style-weight'], STYLIZE_DEFAULTS.styleWeight, (n) => n >= 0, 'a number >= 0'),
+        lr: numberOption('lr', values.lr, STYLIZE_DEFAULTS.lr, (n) => n > 0, 'a positive number'),
+        device,
+      };
+      if (!(await useDevice(device, io))) return 1;
+      return await runStylize(opts, io);
+    }
     throw new UsageError(`unknown command '${cmd}'`);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`pixgrad: ${e.message}\nRun 'pixgrad --help' or 'pixgrad compare --help'.\n`);
+      io.err(`pixgrad: ${e.message}\nRun 'pixgrad --help' or 'pixgrad ${args[0] === 'stylize' || args[0] === 'demo' ? args[0] : 'compare'} --help'.\n`);
       return 2;
     }
     throw e;

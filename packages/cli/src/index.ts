@@ -5,7 +5,9 @@
  * import { runCli } from '@pixgrad/cli';
  * const code = await runCli(['compare', 'ref.png', 'test.png', '--json'], { out: console.log, err: console.error });
  */
-export { runCli, MAIN_HELP, COMPARE_HELP, DEMO_HELP, VERSION } from './cli.js';
+export { runCli, MAIN_HELP, COMPARE_HELP, DEMO_HELP, STYLIZE_HELP, VERSION } from './cli.js';
+export { runStylize, stylize, fitImage, loadStyleNet, vggConfigOf, STYLIZE_DEFAULTS, type StylizeOptions, type StylizeResult } from './stylize.js';
+export { loadDeepModels, computeDeepMetrics, disposeDeepModels, PERCEPTUAL_LAYERS, type DeepRequest, type DeepModels } from './deep.js';
 export { runCompare, pairFolders, IMAGE_EXTENSIONS, type CompareOptions, type Io, type MapRequest } from './compare.js';
 export { runDemo, writeDemoImages, type DemoOptions } from './demo.js';
 export { METRICS, computeMetrics, parseMetricList, metricDef, type MetricKey, type MetricDef, type MetricResult } from './metrics.js';
