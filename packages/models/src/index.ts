@@ -32,5 +32,14 @@ export {
   type DiscoveryEnv, type LpipsNet, type LpipsVersion,
 } from './weights.js';
 export {
-  LpipsHeads, LpipsWeightsError, loadLpipsHeads, lpipsHeadsFromTensors, randomLpipsHeads, LPIPS_CHANNELS, LPIPS_VGG_TAPS, type LoadLpipsHeadsOptions,
+  LpipsHeads, LpipsWeightsError, loadLpipsHeads, lpipsHeadsFromTensors, randomLpipsHeads, LPIPS_CHANNELS, LPIPS_VGG_TAPS, LPIPS_ALEX_TAPS, LPIPS_SQUEEZE_TAPS, LPIPS_TAPS,
+  type LoadLpipsHeadsOptions,
 } from './lpips.js';
+export {
+  AlexNet, alexnet, alexnetFromStateDict, randomAlexNet, alexnetLayers, ALEXNET_CHANNELS, TorchvisionFeatures, BackboneWeightsError, netStateDictShapes,
+  type NetLayer, type ConvSpec, type BackboneOptions, type BackboneWeightsSource, type AlexNetOptions,
+} from './alexnet.js';
+export {
+  SqueezeNet, squeezenet1_1, squeezenetFromStateDict, randomSqueezeNet, squeezenetLayers, SQUEEZENET1_1_WIDTHS, type SqueezeWidths, type SqueezeNetOptions,
+} from './squeezenet.js';
+export { findTorchvisionWeights, TORCHVISION_WEIGHT_FILES, TORCHVISION_WEIGHT_URLS } from './weights.js';

@@ -18,6 +18,12 @@ export const LPIPS_CHANNELS: Readonly<Record<LpipsNet, readonly number[]>> = {
 
 /** The VGG16 taps LPIPS reads (pretrained_networks.vgg16: slices ending at features 3, 8, 15, 22, 29). */
 export const LPIPS_VGG_TAPS = ['relu1_2', 'relu2_2', 'relu3_3', 'relu4_3', 'relu5_3'] as const;
+/** The AlexNet taps LPIPS reads (pretrained_networks.alexnet: slices ending at features 1, 4, 7, 9, 11). */
+export const LPIPS_ALEX_TAPS = ['relu1', 'relu2', 'relu3', 'relu4', 'relu5'] as const;
+/** The SqueezeNet 1.1 taps LPIPS reads (pretrained_networks.squeezenet: slices ending at features 1, 4, 7, 9, 10, 11, 12). */
+export const LPIPS_SQUEEZE_TAPS = ['relu1', 'fire3', 'fire5', 'fire6', 'fire7', 'fire8', 'fire9'] as const;
+/** Each backbone's LPIPS taps. */
+export const LPIPS_TAPS: Readonly<Record<LpipsNet, readonly string[]>> = { vgg: LPIPS_VGG_TAPS, alex: LPIPS_ALEX_TAPS, squeeze: LPIPS_SQUEEZE_TAPS };
 
 /** A head file does not match the expected layout; lists missing, unexpected and mis-shaped keys. */
 export class LpipsWeightsError extends PixgradError {

@@ -15,6 +15,14 @@ export const VGG_WEIGHT_URLS = {
   vgg19: 'https://download.pytorch.org/models/vgg19-dcbb9e9d.pth',
 } as const;
 
+/** torchvision's file names and URLs of the other LPIPS backbones (and VGG's, for `findTorchvisionWeights`). */
+export const TORCHVISION_WEIGHT_FILES = { ...VGG_WEIGHT_FILES, alexnet: 'alexnet-owt-7be5be79.pth', squeezenet1_1: 'squeezenet1_1-b8a52dc0.pth' } as const;
+export const TORCHVISION_WEIGHT_URLS = {
+  ...VGG_WEIGHT_URLS,
+  alexnet: 'https://download.pytorch.org/models/alexnet-owt-7be5be79.pth',
+  squeezenet1_1: 'https://download.pytorch.org/models/squeezenet1_1-b8a52dc0.pth',
+} as const;
+
 /** No weights file was found: `searched` lists every path tried, `fileName` what to get. */
 export class WeightsNotFoundError extends PixgradError {
   constructor(
@@ -87,6 +95,29 @@ export async function findVggWeights(arch: 'vgg16' | 'vgg19', d: DiscoveryEnv = 
     `${arch}: no weights given and ${file} is not in the torch hub cache. Looked in:\n` +
       tried.map((p) => `  ${p}`).join('\n') +
       `\nDownload ${VGG_WEIGHT_URLS[arch]} into one of those folders (or run torchvision.models.${arch}(weights='IMAGENET1K_V1') once), ` +
+      `or pass { weights: '/path/to/${file}' }.`,
+    file,
+    tried,
+  );
+}
+
+/**
+ * The path of torchvision's ImageNet weights for `arch` (`alexnet-owt-7be5be79.pth`,
+ * `squeezenet1_1-b8a52dc0.pth`, or the VGG files) in the torch hub cache, or a
+ * `WeightsNotFoundError` listing every folder tried, the file name and its download URL.
+ * @example const path = await findTorchvisionWeights('alexnet');
+ */
+export async function findTorchvisionWeights(arch: keyof typeof TORCHVISION_WEIGHT_FILES, d: DiscoveryEnv = {}): Promise<string> {
+  if (arch === 'vgg16' || arch === 'vgg19') return findVggWeights(arch, d);
+  const { path, isFile } = await context(d);
+  const file = TORCHVISION_WEIGHT_FILES[arch];
+  const tried = (await torchHubCheckpointDirs(d)).map((dir) => path.join(dir, file));
+  const hit = tried.find(isFile);
+  if (hit) return hit;
+  throw new WeightsNotFoundError(
+    `${arch}: no weights given and ${file} is not in the torch hub cache. Looked in:\n` +
+      tried.map((p) => `  ${p}`).join('\n') +
+      `\nDownload ${TORCHVISION_WEIGHT_URLS[arch]} into one of those folders (or run torchvision.models.${arch}(weights='IMAGENET1K_V1') once), ` +
       `or pass { weights: '/path/to/${file}' }.`,
     file,
     tried,

@@ -1,0 +1,391 @@
+/**
+ * AlexNet's feature network in torchvision's layout (`features.N.weight` / `bias`), the LPIPS
+ * 'alex' backbone, and the machinery it shares with SqueezeNet (squeezenet.ts): a frozen
+ * torchvision `features` Sequential described layer by layer, strict state-dict checks, loading
+ * from any checkpoint format with `classifier.*` skipped, seeded random nets for tests.
+ */
+import {
+  type DType,
+  type Device,
+  Generator,
+  PixgradError,
+  ShapeError,
+  type Tensor,
+  ValueError,
+  concat,
+  conv2d,
+  fmtShape,
+  keep,
+  maxPool2d,
+  relu,
+  tensor,
+  tidy,
+} from '@pixgrad/core';
+import { readCheckpointRaw } from './checkpoint.js';
+import { rawToTensor } from './load.js';
+import { IMAGENET_MEAN, IMAGENET_STD } from './vgg.js';
+import { findTorchvisionWeights } from './weights.js';
+
+/** A convolution of a `features` layer (or of a Fire module's branch). */
+export interface ConvSpec {
+  inChannels: number;
+  outChannels: number;
+  kernel: number;
+  stride: number;
+  padding: number;
+}
+
+/** One module of a torchvision `features` Sequential. */
+export interface NetLayer {
+  /** position in `features` (the N of `features.N...`) */
+  index: number;
+  /** tap name (`conv1`, `relu1`, `pool1`, `fire2`, ...) */
+  name: string;
+  kind: 'conv' | 'relu' | 'pool' | 'fire';
+  /** conv */
+  conv?: ConvSpec;
+  /** pool: MaxPool2d(kernel, stride, ceil_mode) */
+  pool?: { kernel: number; stride: number; ceilMode: boolean };
+  /** fire (SqueezeNet): squeeze 1x1 + ReLU, then ReLU(expand1x1) and ReLU(expand3x3, padding 1) concatenated on channels */
+  fire?: { inChannels: number; squeeze: number; expand1x1: number; expand3x3: number };
+}
+
+/** State-dict entries a layer list expects, by torchvision name. */
+export function netStateDictShapes(layers: readonly NetLayer[], prefix = 'features.'): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  for (const l of layers) {
+    if (l.conv) {
+      const c = l.conv;
+      m.set(`${prefix}${l.index}.weight`, [c.outChannels, c.inChannels, c.kernel, c.kernel]);
+      m.set(`${prefix}${l.index}.bias`, [c.outChannels]);
+    } else if (l.fire) {
+      const f = l.fire;
+      const p = `${prefix}${l.index}`;
+      m.set(`${p}.squeeze.weight`, [f.squeeze, f.inChannels, 1, 1]);
+      m.set(`${p}.squeeze.bias`, [f.squeeze]);
+      m.set(`${p}.expand1x1.weight`, [f.expand1x1, f.squeeze, 1, 1]);
+      m.set(`${p}.expand1x1.bias`, [f.expand1x1]);
+      m.set(`${p}.expand3x3.weight`, [f.expand3x3, f.squeeze, 3, 3]);
+      m.set(`${p}.expand3x3.bias`, [f.expand3x3]);
+    }
+  }
+  return m;
+}
+
+/** A state dict does not match the architecture: lists every missing, unexpected and mis-shaped key. */
+export class BackboneWeightsError extends PixgradError {
+  constructor(
+    message: string,
+    readonly missing: string[],
+    readonly unexpected: string[],
+    readonly misshaped: { key: string; expected: number[]; got: number[] }[],
+  ) {
+    super(message);
+    this.name = 'BackboneWeightsError';
+  }
+}
+
+function strictCheck(what: string, expected: Map<string, number[]>, got: Map<string, readonly number[]>, unexpectedExtra: string[] = []): void {
+  const missing = [...expected.keys()].filter((k) => !got.has(k));
+  const unexpected = [...got.keys()].filter((k) => !expected.has(k)).concat(unexpectedExtra);
+  const misshaped: { key: string; expected: number[]; got: number[] }[] = [];
+  for (const [k, shape] of got) {
+    const e = expected.get(k);
+    if (e && (e.length !== shape.length || e.some((d, i) => d !== shape[i]))) misshaped.push({ key: k, expected: e, got: [...shape] });
+  }
+  if (missing.length + unexpected.length + misshaped.length === 0) return;
+  const parts: string[] = [];
+  if (missing.length) parts.push(`missing keys (${missing.length}): ${missing.join(', ')}`);
+  if (unexpected.length) parts.push(`unexpected keys (${unexpected.length}): ${unexpected.join(', ')}`);
+  if (misshaped.length) parts.push(`mis-shaped keys (${misshaped.length}): ${misshaped.map((m) => `${m.key} expected ${fmtShape(m.expected)} got ${fmtShape(m.got)}`).join(', ')}`);
+  throw new BackboneWeightsError(`${what}: the weights do not match the architecture: ${parts.join('; ')}`, missing, unexpected, misshaped);
+}
+
+export interface BackboneOptions {
+  /** ImageNet normalisation of [0, 1] inputs before the first conv (default true; LPIPS turns it off and applies its own scaling) */
+  normalize?: boolean;
+  /** dtype of the weights (default: as stored) */
+  dtype?: 'float32' | 'float64';
+  /** device of the weights (default: core's default device) */
+  device?: Device;
+}
+
+/** A checkpoint path, its bytes, or tensors by torchvision name. */
+export type BackboneWeightsSource = string | Uint8Array | ArrayBuffer | ReadonlyMap<string, Tensor>;
+
+/**
+ * A frozen torchvision `features` network described by `layers` (weights never require
+ * gradients; gradients flow to the input). `features(x, taps)` runs it up to the deepest tap.
+ */
+export class TorchvisionFeatures {
+  private readonly params = new Map<string, Tensor>();
+  private readonly casts = new Map<string, Map<string, Tensor>>();
+  private readonly byName = new Map<string, number>();
+  private disposed = false;
+
+  /** @internal use the architecture's functions (`alexnet`, `randomAlexNet`, `squeezenet1_1`, ...) */
+  constructor(
+    readonly arch: string,
+    readonly layers: readonly NetLayer[],
+    params: Map<string, Tensor>,
+    readonly normalize: boolean,
+  ) {
+    for (const [k, t] of params) this.params.set(k, t);
+    for (const l of layers) this.byName.set(l.name, l.index);
+  }
+
+  /** Every tap name in network order. */
+  get layerNames(): string[] {
+    return this.layers.map((l) => l.name);
+  }
+
+  get dtype(): DType {
+    return this.params.values().next().value!.dtype;
+  }
+
+  /** Channels of a tap's output. */
+  channelsAt(tap: string): number {
+    let c = 3;
+    for (const l of this.layers) {
+      if (l.conv) c = l.conv.outChannels;
+      else if (l.fire) c = l.fire.expand1x1 + l.fire.expand3x3;
+      if (l.name === tap) return c;
+    }
+    throw new ValueError(`${this.arch}.channelsAt: unknown tap ${JSON.stringify(tap)} (choose from ${this.layerNames.join(', ')})`);
+  }
+
+  /** The weights by torchvision name: the model's own tensors, not copies. */
+  stateDict(): Map<string, Tensor> {
+    return new Map(this.params);
+  }
+
+  private paramsFor(dtype: DType): Map<string, Tensor> {
+    if (dtype === this.dtype) return this.params;
+    let c = this.casts.get(dtype);
+    if (!c) {
+      c = new Map([...this.params].map(([k, t]) => [k, keep(t.cast(dtype))] as const));
+      this.casts.set(dtype, c);
+    }
+    return c;
+  }
+
+  /**
+   * Runs the network on x [N, 3, H, W] (values in [0, 1] when `normalize` is on) and returns the
+   * requested taps by name, in the order asked, stopping after the deepest. Weights are cast to
+   * x's dtype when they differ (cached). Intermediates are freed; the results are the caller's.
+   */
+  features(x: Tensor, taps: readonly string[], opts: { normalize?: boolean } = {}): Map<string, Tensor> {
+    const op = `${this.arch}.features`;
+    if (this.disposed) throw new ValueError(`${op}: the network was disposed`);
+    if (taps.length === 0) throw new ValueError(`${op}: no taps requested (choose from ${this.layerNames.join(', ')})`);
+    let deepest = -1;
+    for (const t of taps) {
+      const i = this.byName.get(t);
+      if (i === undefined) throw new ValueError(`${op}: unknown tap ${JSON.stringify(t)} (choose from ${this.layerNames.join(', ')})`);
+      deepest = Math.max(deepest, i);
+    }
+    if (x.rank !== 4 || x.shape[1] !== 3) throw new ShapeError(`${op}: input must be [N, 3, H, W], got ${fmtShape(x.shape)}`);
+    if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new ValueError(`${op}: input must be float32 or float64, got ${x.dtype}`);
+    const p = this.paramsFor(x.dtype);
+    const want = new Set(taps);
+    return tidy(() => {
+      const out = new Map<string, Tensor>();
+      let h = x;
+      if (opts.normalize ?? this.normalize) {
+        const mean = tensor([...IMAGENET_MEAN], { shape: [1, 3, 1, 1], dtype: x.dtype, device: x.device });
+        const std = tensor([...IMAGENET_STD], { shape: [1, 3, 1, 1], dtype: x.dtype, device: x.device });
+        h = h.sub(mean).div(std);
+      }
+      for (const l of this.layers) {
+        if (l.index > deepest) break;
+        try {
+          if (l.conv) {
+            const k = `features.${l.index}`;
+            h = conv2d(h, p.get(`${k}.weight`)!, { bias: p.get(`${k}.bias`)!, stride: l.conv.stride, padding: l.conv.padding });
+          } else if (l.kind === 'relu') h = relu(h);
+          else if (l.pool) h = maxPool2d(h, { kernelSize: l.pool.kernel, stride: l.pool.stride, ceilMode: l.pool.ceilMode });
+          else if (l.fire) {
+            const k = `features.${l.index}`;
+            const s = relu(conv2d(h, p.get(`${k}.squeeze.weight`)!, { bias: p.get(`${k}.squeeze.bias`)! }));
+            const e1 = relu(conv2d(s, p.get(`${k}.expand1x1.weight`)!, { bias: p.get(`${k}.expand1x1.bias`)! }));
+            const e3 = relu(conv2d(s, p.get(`${k}.expand3x3.weight`)!, { bias: p.get(`${k}.expand3x3.bias`)!, padding: 1 }));
+            h = concat([e1, e3], 1);
+          }
+        } catch (e) {
+          if (e instanceof ShapeError) throw new ShapeError(`${op}: the image ${fmtShape(x.shape)} is too small for ${l.name} (taps ${taps.join(', ')}): ${e.message}`);
+          throw e;
+        }
+        if (want.has(l.name)) out.set(l.name, h);
+      }
+      return new Map(taps.map((t) => [t, out.get(t)!] as const));
+    });
+  }
+
+  /** Frees the weights (and their dtype casts). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const m of [this.params, ...this.casts.values()]) for (const t of m.values()) t.dispose();
+    this.casts.clear();
+  }
+}
+
+/** Checks `tensors` against `layers` strictly (classifier.* ignored) and makes frozen, kept handles (cast/moved as asked). */
+export function paramsFromStateDict(what: string, layers: readonly NetLayer[], tensors: ReadonlyMap<string, Tensor>, opts: BackboneOptions, owned: boolean): Map<string, Tensor> {
+  const expected = netStateDictShapes(layers);
+  const got = new Map<string, readonly number[]>();
+  for (const [k, t] of tensors) if (!k.startsWith('classifier.')) got.set(k, t.shape);
+  strictCheck(what, expected, got);
+  const out = new Map<string, Tensor>();
+  for (const k of expected.keys()) {
+    let t = tensors.get(k)!;
+    if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new ValueError(`${what}: ${k} must be float32 or float64, got ${t.dtype}`);
+    t = owned ? t : t.detach();
+    if (opts.device !== undefined && t.device !== opts.device) {
+      const m = t.to(opts.device);
+      t.dispose();
+      t = m;
+    }
+    if (opts.dtype !== undefined && t.dtype !== opts.dtype) {
+      const c = t.cast(opts.dtype);
+      t.dispose();
+      t = c;
+    }
+    out.set(k, keep(t));
+  }
+  if (owned) for (const [k, t] of tensors) if (!expected.has(k)) t.dispose();
+  return out;
+}
+
+/**
+ * Loads a network's weights from a checkpoint (path or bytes; any format): only the expected
+ * `features.*` tensors are read, `classifier.*` is skipped without being read, anything else is
+ * reported as unexpected. A Map is checked and used as it is (the caller keeps it).
+ */
+export async function loadNetParams(what: string, layers: readonly NetLayer[], src: BackboneWeightsSource, opts: BackboneOptions): Promise<Map<string, Tensor>> {
+  if (src instanceof Map) return paramsFromStateDict(what, layers, src, opts, false);
+  if (!(typeof src === 'string' || src instanceof Uint8Array || src instanceof ArrayBuffer)) {
+    throw new ValueError(`${what}: weights must be a path, bytes or a Map of tensors, got ${Object.prototype.toString.call(src)}`);
+  }
+  const expected = netStateDictShapes(layers);
+  const seen: string[] = [];
+  const raw = await readCheckpointRaw(src, {
+    filter: (n) => {
+      seen.push(n);
+      return expected.has(n);
+    },
+  });
+  raw.objects = null;
+  const got = new Map<string, readonly number[]>();
+  for (const [k, t] of raw.tensors) got.set(k, t.shape);
+  const label = typeof src === 'string' ? `${what} ${src}` : what;
+  strictCheck(label, expected, got, seen.filter((n) => !expected.has(n) && !n.startsWith('classifier.')));
+  const tensors = new Map<string, Tensor>();
+  for (const [k, t] of raw.tensors) {
+    if (t.dtype !== 'float32' && t.dtype !== 'float64') {
+      for (const u of tensors.values()) u.dispose();
+      throw new ValueError(`${label}: ${k} must be a float tensor, got ${t.sourceDtype}`);
+    }
+    tensors.set(k, rawToTensor(t, opts.device !== undefined ? { device: opts.device } : {}));
+  }
+  return paramsFromStateDict(label, layers, tensors, { ...(opts.dtype ? { dtype: opts.dtype } : {}) }, true);
+}
+
+/** Seeded random weights for `layers`: convs uniform with torchvision-like variance (2 / (k^2 out)), biases uniform with std 0.05. */
+export function randomNetParams(layers: readonly NetLayer[], seed: number, dtype: 'float32' | 'float64', device?: Device): Map<string, Tensor> {
+  const g = new Generator(seed);
+  const out = new Map<string, Tensor>();
+  const uniform = (n: number, a: number) => {
+    const arr = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+    const k = (2 * a) / 4294967296;
+    for (let i = 0; i < n; i++) arr[i] = g.nextUint32() * k - a;
+    return arr;
+  };
+  for (const [name, shape] of netStateDictShapes(layers)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const a = shape.length === 4 ? Math.sqrt(3) * Math.sqrt(2 / (shape[2]! * shape[3]! * shape[0]!)) : Math.sqrt(3) * 0.05;
+    out.set(name, keep(tensor(uniform(n, a), { shape, dtype, ...(device !== undefined ? { device } : {}) })));
+  }
+  return out;
+}
+
+/** Channel counts of AlexNet's five convs (torchvision's `alexnet().features`). */
+export const ALEXNET_CHANNELS = [64, 192, 384, 256, 256] as const;
+
+/**
+ * torchvision's `alexnet().features` (Krizhevsky 2014 "one weird trick" variant):
+ *   0 conv1 11x11/4 pad 2, 1 relu1, 2 pool1 3/2, 3 conv2 5x5 pad 2, 4 relu2, 5 pool2 3/2,
+ *   6 conv3 3x3 pad 1, 7 relu3, 8 conv4, 9 relu4, 10 conv5, 11 relu5, 12 pool5 3/2.
+ */
+export function alexnetLayers(channels: readonly number[] = ALEXNET_CHANNELS): NetLayer[] {
+  if (channels.length !== 5 || channels.some((c) => !Number.isInteger(c) || c < 1)) throw new ValueError(`alexnetLayers: 5 positive channel counts expected, got ${JSON.stringify(channels)}`);
+  const [c1, c2, c3, c4, c5] = channels as [number, number, number, number, number];
+  const conv = (index: number, k: number, inC: number, outC: number, kernel: number, stride: number, padding: number): NetLayer => ({
+    index,
+    name: `conv${k}`,
+    kind: 'conv',
+    conv: { inChannels: inC, outChannels: outC, kernel, stride, padding },
+  });
+  const pool = (index: number, k: number): NetLayer => ({ index, name: `pool${k}`, kind: 'pool', pool: { kernel: 3, stride: 2, ceilMode: false } });
+  const r = (index: number, k: number): NetLayer => ({ index, name: `relu${k}`, kind: 'relu' });
+  return [
+    conv(0, 1, 3, c1, 11, 4, 2), r(1, 1), pool(2, 1),
+    conv(3, 2, c1, c2, 5, 1, 2), r(4, 2), pool(5, 2),
+    conv(6, 3, c2, c3, 3, 1, 1), r(7, 3),
+    conv(8, 4, c3, c4, 3, 1, 1), r(9, 4),
+    conv(10, 5, c4, c5, 3, 1, 1), r(11, 5), pool(12, 5),
+  ];
+}
+
+/** AlexNet's feature network. Taps: conv1..conv5, relu1..relu5, pool1, pool2, pool5. */
+export class AlexNet extends TorchvisionFeatures {
+  /** @internal use `alexnet`, `alexnetFromStateDict` or `randomAlexNet` */
+  constructor(
+    readonly channels: readonly number[],
+    params: Map<string, Tensor>,
+    normalize: boolean,
+  ) {
+    super('alexnet', alexnetLayers(channels), params, normalize);
+  }
+}
+
+export interface AlexNetOptions extends BackboneOptions {
+  /** a checkpoint (path or bytes, any format; `classifier.*` skipped) or tensors by torchvision name; default: `alexnet-owt-7be5be79.pth` in the torch hub cache */
+  weights?: BackboneWeightsSource;
+  /** channel counts of the five convs (default torchvision's 64, 192, 384, 256, 256) */
+  channels?: readonly number[];
+}
+
+/**
+ * torchvision's AlexNet features with its ImageNet weights: from `weights` or, by default,
+ * `alexnet-owt-7be5be79.pth` in the torch hub cache (`findTorchvisionWeights('alexnet')`).
+ * Strict: every conv's weight and bias with the right shapes and nothing else but `classifier.*`.
+ * @example const net = await alexnet({ weights: '~/models/alexnet-owt-7be5be79.pth' });
+ */
+export async function alexnet(opts: AlexNetOptions = {}): Promise<AlexNet> {
+  const channels = opts.channels ?? ALEXNET_CHANNELS;
+  const src = opts.weights ?? (await findTorchvisionWeights('alexnet'));
+  const params = await loadNetParams('alexnet', alexnetLayers(channels), src, opts);
+  return new AlexNet(channels, params, opts.normalize ?? true);
+}
+
+/** AlexNet from tensors by torchvision name (used through detached handles: the caller keeps them). */
+export function alexnetFromStateDict(tensors: ReadonlyMap<string, Tensor>, opts: BackboneOptions & { channels?: readonly number[] } = {}): AlexNet {
+  const channels = opts.channels ?? ALEXNET_CHANNELS;
+  return new AlexNet(channels, paramsFromStateDict('alexnet', alexnetLayers(channels), tensors, opts, false), opts.normalize ?? true);
+}
+
+/** Scales channel counts (ceil, at least 1). */
+export function scaleChannels(cs: readonly number[], m: number, op: string): number[] {
+  if (!(m > 0) || !Number.isFinite(m)) throw new ValueError(`${op}: widthMultiplier must be a positive number, got ${m}`);
+  return cs.map((c) => Math.max(1, Math.ceil(c * m)));
+}
+
+/**
+ * AlexNet with seeded random weights (tests, benchmarks); `widthMultiplier` narrows every conv.
+ * @example const tiny = randomAlexNet({ widthMultiplier: 1 / 16, dtype: 'float64' }); // 4, 12, 24, 16, 16 channels
+ */
+export function randomAlexNet(opts: BackboneOptions & { seed?: number; widthMultiplier?: number } = {}): AlexNet {
+  const channels = scaleChannels(ALEXNET_CHANNELS, opts.widthMultiplier ?? 1, 'randomAlexNet');
+  return new AlexNet(channels, randomNetParams(alexnetLayers(channels), opts.seed ?? 0, opts.dtype ?? 'float32', opts.device), opts.normalize ?? true);
+}
