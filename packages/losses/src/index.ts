@@ -26,6 +26,6 @@ export {
 } from './style.js';
 export { topologyLoss, TOPOLOGY_LAYERS, type TopologyLossOptions } from './topology.js';
 export {
-  lpips, loadLpips, LpipsModel, LPIPS_SHIFT, LPIPS_SCALE, LPIPS_EPS,
-  type LpipsOptions, type LpipsForwardOptions, type LoadLpipsOptions, type LpipsHeadsSource, type LpipsBackboneSource,
+  lpips, loadLpips, LpipsModel, lpipsNetOf, LPIPS_SHIFT, LPIPS_SCALE, LPIPS_EPS,
+  type LpipsBackbone, type LpipsOptions, type LpipsForwardOptions, type LoadLpipsOptions, type LpipsHeadsSource, type LpipsBackboneSource,
 } from './lpips.js';
