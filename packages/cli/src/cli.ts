@@ -129,9 +129,9 @@ Options:
   --steps N               Adam steps (default ${STYLIZE_DEFAULTS.steps})
   --size S                longer side of the result in pixels (default ${STYLIZE_DEFAULTS.size}, at least 16)
   --content-weight A      alpha (default ${STYLIZE_DEFAULTS.contentWeight})
-  --style-weight B        beta (default ${STYLIZE_DEFAULTS.styleWeight}: with torchvision's normalised inputs this is
-                          about the paper's alpha/beta = 1e-3 with Caffe's 0..255 inputs); raise it for
-                          more style, lower it to keep more content
+  --style-weight B        beta (default ${STYLIZE_DEFAULTS.styleWeight}; with torchvision's normalised inputs this is
+                          roughly the paper's alpha/beta = 3e-3 with Caffe's 0..255 inputs, 1e7 roughly
+                          3e-4); raise it for more style, lower it to keep more content
   --lr R                  Adam learning rate on pixel values in [0, 1] (default ${STYLIZE_DEFAULTS.lr})
   --device cpu|webgpu     where to compute (default cpu; each step is a VGG forward and backward
                           pass, so 256 px on the CPU takes seconds per step)
