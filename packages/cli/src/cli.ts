@@ -21,7 +21,8 @@ const MAP_KINDS: Record<string, MapKind> = { ssim: 'ssim', l1: 'l1', deltae: 'de
 export const MAIN_HELP = `pixgrad ${VERSION}: image-quality metrics and differentiable losses in TypeScript
 
 Usage:
-  pixgrad compare REF TEST [options]     every weight-free metric of TEST against REF
+  pixgrad compare REF TEST [options]     every weight-free metric of TEST against REF (and LPIPS,
+                                         a VGG perceptual distance with --lpips, --perceptual)
   pixgrad demo [options]                 make a synthetic test card and distortions, compare them
   pixgrad stylize CONTENT STYLE -o OUT   neural style transfer (Gatys et al.) with a VGG19/VGG16
   pixgrad help [command]                 this text, or a command's
