@@ -74,8 +74,11 @@ export interface Backend<B = unknown> {
   readonly device: Device;
 
   // ---- memory ----
-  /** Copy host data into a new buffer (data.length elements of dtype). */
-  upload(data: DataArray, dtype: DType): B;
+  /**
+   * Host data into a new buffer (data.length elements of dtype). With `owned`, the caller gives
+   * the array away and never touches it again, so a backend that can keep it (CPU) need not copy.
+   */
+  upload(data: DataArray, dtype: DType, owned?: boolean): B;
   /** A new buffer of `size` elements all equal to `value`. */
   fill(size: number, value: number, dtype: DType): B;
   /** Read a buffer back (a fresh array the caller owns). */

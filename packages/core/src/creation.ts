@@ -28,7 +28,8 @@ type Data = number | boolean | NestedArray | readonly number[] | ArrayLike<numbe
 
 function finish(data: DataArray, shape: Shape, dtype: DType, opts: TensorOptions): Tensor {
   const device = opts.device ?? getDefaultDevice();
-  const t = fromData(getBackend(device), data, shape, dtype);
+  // every caller passes a freshly made array, so the backend may keep it
+  const t = fromData(getBackend(device), data, shape, dtype, true);
   if (opts.requiresGrad) t.requiresGrad = true;
   return t;
 }

@@ -23,6 +23,11 @@ export function allocArray<D extends DType>(dtype: D, size: number): ArrayOf[D] 
   return new CTORS[dtype](size) as ArrayOf[D];
 }
 
+/** Whether `data` is the typed array that stores `dtype`. */
+export function isArrayOf(data: DataArray, dtype: DType): boolean {
+  return data instanceof CTORS[dtype];
+}
+
 export function bytesPerElement(dtype: DType): number {
   return CTORS[dtype].BYTES_PER_ELEMENT;
 }

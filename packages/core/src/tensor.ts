@@ -228,12 +228,12 @@ export class Tensor {
   to(device: Device): Tensor {
     if (device === this.device) return this;
     const data = this.dataSync();
-    return fromData(getBackend(device), data, this.shape, this.dtype);
+    return fromData(getBackend(device), data, this.shape, this.dtype, true);
   }
   /** A copy on another device, from any backend. */
   async toAsync(device: Device): Promise<Tensor> {
     if (device === this.device) return this;
-    return fromData(getBackend(device), await this.data(), this.shape, this.dtype);
+    return fromData(getBackend(device), await this.data(), this.shape, this.dtype, true);
   }
 
   toString(): string {
@@ -348,9 +348,9 @@ export class Tensor {
   matmul(b: Tensor): Tensor { return ops.matmul(this, b); }
 }
 
-/** @internal a new tensor holding `data` on a backend */
-export function fromData(backend: Backend, data: DataArray, shape: Shape, dtype: DType): Tensor {
-  const buf = backend.upload(data, dtype);
+/** @internal a new tensor holding `data` on a backend; `owned` gives the array away (see Backend.upload) */
+export function fromData(backend: Backend, data: DataArray, shape: Shape, dtype: DType, owned = false): Tensor {
+  const buf = backend.upload(data, dtype, owned);
   return new Tensor(Storage.wrap(backend, buf, shape, dtype), shape, dtype);
 }
 

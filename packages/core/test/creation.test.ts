@@ -84,3 +84,15 @@ describe('creation', () => {
     await expect(t.item()).rejects.toThrow(/2 elements/);
   });
 });
+
+describe('creation copies', () => {
+  it('a tensor never aliases the caller’s array', () => {
+    const src = new Float32Array([1, 2, 3]);
+    const t = tensor(src);
+    src[0] = 99;
+    expect(Array.from(t.dataSync())).toEqual([1, 2, 3]);
+    const out = t.dataSync();
+    out[1] = 42;
+    expect(Array.from(t.dataSync())).toEqual([1, 2, 3]);
+  });
+});

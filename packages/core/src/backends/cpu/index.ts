@@ -1,5 +1,5 @@
 import type { Backend, BackendMemory, View } from '../../backend.js';
-import { allocArray, type DataArray, type DType } from '../../dtype.js';
+import { allocArray, type DataArray, type DType, isArrayOf } from '../../dtype.js';
 import { binary, cast, compare, strided, unary, where } from './elementwise.js';
 import { conv2d, conv2dInputGrad, conv2dWeightGrad } from './conv.js';
 import { matmul } from './matmul.js';
@@ -24,7 +24,9 @@ export class CpuBackend implements Backend<DataArray> {
     return a;
   }
 
-  upload(data: DataArray, dtype: DType): DataArray {
+  upload(data: DataArray, dtype: DType, owned = false): DataArray {
+    // an owned array of the right type is kept as it is: no second copy of a loaded checkpoint
+    if (owned && isArrayOf(data, dtype)) return this.own(data);
     const a = allocArray(dtype, data.length);
     a.set(data);
     return this.own(a);
