@@ -1,18 +1,31 @@
-import { pixgradCpu } from './libraries/pixgrad.js';
-import { tfjsCpu } from './libraries/tfjs.js';
+import { pixgradCpu, pixgradWebgpu } from './libraries/pixgrad.js';
+import { tfjsCpu, tfjsWasm, tfjsWebgpu } from './libraries/tfjs.js';
 import type { Library, Workload } from './types.js';
-import { conv2dWorkload } from './workloads/conv2d.js';
+import { conv2dFwdBwdWorkload, conv2dFwdWorkload } from './workloads/conv2d.js';
 import { matmulWorkload } from './workloads/matmul.js';
-import { vgg16Workload } from './workloads/vgg16.js';
+import { lpipsWorkload, perceptualWorkload } from './workloads/perceptual.js';
+import { ssimFwdBwdWorkload, ssimFwdWorkload } from './workloads/ssim.js';
+import { vgg16FwdBwdWorkload, vgg16FwdWorkload } from './workloads/vgg16.js';
 
 /**
  * Everything the benchmark runs. To add a workload, write workloads/<name>.ts implementing each
- * family it supports and list it here; to add a backend (pixgrad webgpu, tfjs wasm or webgpu),
- * add a Library in libraries/ and list it here: every workload that implements its family runs on it.
+ * family it supports and list it here; to add a backend, add a Library in libraries/ and list it
+ * here: every workload that implements its family runs on it.
  */
-export const workloads: readonly Workload[] = [matmulWorkload, conv2dWorkload, vgg16Workload];
+export const workloads: readonly Workload[] = [
+  matmulWorkload,
+  conv2dFwdWorkload,
+  conv2dFwdBwdWorkload,
+  vgg16FwdWorkload,
+  vgg16FwdBwdWorkload,
+  ssimFwdWorkload,
+  ssimFwdBwdWorkload,
+  perceptualWorkload,
+  lpipsWorkload,
+];
 
-export const libraries: readonly Library[] = [pixgradCpu, tfjsCpu];
+/** in this order; the first one that runs a workload is the reference its outputs are checked against */
+export const libraries: readonly Library[] = [pixgradCpu, pixgradWebgpu, tfjsCpu, tfjsWasm, tfjsWebgpu];
 
-/** the row each other row is compared with (the ratio column) */
-export const baseline = { library: '@tensorflow/tfjs', backend: 'cpu' } as const;
+/** the family whose rows get ratios against the others (the peers) */
+export const subject = 'pixgrad';

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
-import type { Device } from '@pixgrad/core';
-import type { Library } from '../types.js';
+import { setDefaultDevice, type Device } from '@pixgrad/core';
+import type { Library, PeakMemory } from '../types.js';
+import { sharedGpu } from './gpu.js';
 
 const version = (pkg: string): string =>
   (JSON.parse(readFileSync(new URL(`../../packages/${pkg}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
+const dawnVersion = (): string =>
+  (JSON.parse(readFileSync(new URL('../../node_modules/webgpu/package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** pixgrad on one of its devices; the workloads put their tensors on `device`. */
 export interface PixgradLibrary extends Library {
@@ -16,6 +19,66 @@ export const pixgradCpu: PixgradLibrary = {
   backend: 'cpu',
   family: 'pixgrad',
   device: 'cpu',
-  setup: async () => undefined,
+  setup: async () => {
+    // models/losses create their constants on the default device
+    setDefaultDevice('cpu');
+    return undefined;
+  },
   versions: () => ({ '@pixgrad/core': version('core') }),
+};
+
+/** the GpuContext fields the peak-memory probe reads (liveBytes is public; the pool is not) */
+interface CtxProbe {
+  liveBytes: number;
+  alloc(bytes: number, forQueueWrite?: boolean): unknown;
+  pool?: { pooledBytes: number };
+}
+
+let adapterName = '';
+
+export const pixgradWebgpu: PixgradLibrary = {
+  name: 'pixgrad',
+  backend: 'webgpu',
+  family: 'pixgrad',
+  device: 'webgpu',
+  async setup() {
+    const gpu = await sharedGpu();
+    if (typeof gpu === 'string') return gpu;
+    try {
+      const k = await import('@pixgrad/kernels');
+      await k.init('webgpu');
+      adapterName = k.adapterInfo()?.name ?? '';
+      return undefined;
+    } catch (e) {
+      return `init('webgpu') failed: ${(e as Error).message.split('\n')[0]}`;
+    }
+  },
+  async peakMemory(run) {
+    const { webgpuBackend } = await import('@pixgrad/kernels');
+    const ctx = webgpuBackend().ctx as unknown as CtxProbe;
+    await webgpuBackend().sync();
+    const base = ctx.liveBytes;
+    let peak = base;
+    const alloc = ctx.alloc;
+    // sample after every allocation: live bytes only grow there
+    ctx.alloc = function (this: CtxProbe, bytes: number, forQueueWrite?: boolean) {
+      const buf = alloc.call(this, bytes, forQueueWrite);
+      if (this.liveBytes > peak) peak = this.liveBytes;
+      return buf;
+    };
+    try {
+      await run();
+    } finally {
+      delete (ctx as Partial<CtxProbe>).alloc; // back to the prototype's method
+    }
+    const p: PeakMemory = {
+      peakBytes: peak,
+      baseBytes: base,
+      source: "pixgrad: the WebGPU backend's live buffer bytes (memory().devices[].backend.bytes), highest value after any allocation, inputs and weights included",
+    };
+    if (ctx.pool) p.allocatedBytes = ctx.liveBytes + ctx.pool.pooledBytes;
+    return p;
+  },
+  notes: () => [`pixgrad webgpu adapter: ${adapterName}`],
+  versions: () => ({ '@pixgrad/core': version('core'), '@pixgrad/kernels': version('kernels'), webgpu: dawnVersion() }),
 };

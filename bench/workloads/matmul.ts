@@ -1,53 +1,33 @@
-import { matmul, tensor, type Tensor } from '@pixgrad/core';
-import * as tf from '@tensorflow/tfjs-core';
+import { matmul } from '@pixgrad/core';
+import * as tf from '@tensorflow/tfjs';
 import { uniform } from '../data.js';
 import type { PixgradLibrary } from '../libraries/pixgrad.js';
 import type { Workload } from '../types.js';
+import { pixgradCase, pixgradTensor, tfjsCase } from './common.js';
 
 /**
- * matmul n x n x n, forward only: C = A . B on float32 [n, n] matrices (n = 512; the same in quick
- * mode, it takes well under a second). One repetition includes reading C back.
+ * matmul n x n x n, forward only: C = A . B on float32 [n, n] matrices (n = 1024; 256 in quick
+ * mode). One repetition includes reading C back. 2 n^3 flops.
  */
-const N = 512;
+const size = (quick: boolean) => (quick ? 256 : 1024);
 
 export const matmulWorkload: Workload = {
   id: 'matmul',
-  name: () => `matmul ${N}x${N}x${N} fwd`,
+  name: (quick) => `matmul ${size(quick)}x${size(quick)}x${size(quick)} fwd`,
+  flops: (quick) => 2 * size(quick) ** 3,
   impls: {
-    pixgrad: (lib) => {
+    pixgrad: (lib, quick) => {
       const { device } = lib as PixgradLibrary;
-      const a = tensor(uniform(N * N, 1), { shape: [N, N], dtype: 'float32', device });
-      const b = tensor(uniform(N * N, 2), { shape: [N, N], dtype: 'float32', device });
-      const once = async (): Promise<Float32Array> => {
-        const c: Tensor = matmul(a, b);
-        try {
-          return (await c.data()) as Float32Array;
-        } finally {
-          c.dispose();
-        }
-      };
-      return {
-        run: async () => void (await once()),
-        outputs: async () => [await once()],
-        dispose: () => [a, b].forEach((t) => t.dispose()),
-      };
+      const N = size(quick);
+      const a = pixgradTensor(uniform(N * N, 1), [N, N], device);
+      const b = pixgradTensor(uniform(N * N, 2), [N, N], device);
+      return pixgradCase(() => [matmul(a, b)], [a, b]);
     },
-    tfjs: () => {
+    tfjs: (_lib, quick) => {
+      const N = size(quick);
       const a = tf.tensor2d(uniform(N * N, 1), [N, N]);
       const b = tf.tensor2d(uniform(N * N, 2), [N, N]);
-      const once = async (): Promise<Float32Array> => {
-        const c = tf.matMul(a, b);
-        try {
-          return (await c.data()) as Float32Array;
-        } finally {
-          c.dispose();
-        }
-      };
-      return {
-        run: async () => void (await once()),
-        outputs: async () => [await once()],
-        dispose: () => tf.dispose([a, b]),
-      };
+      return tfjsCase(() => [tf.matMul(a, b)], [a, b]);
     },
   },
 };
