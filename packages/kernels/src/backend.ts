@@ -307,7 +307,7 @@ export class WebGPUBackend implements Backend<GpuBuf> {
     const n = sizeOfShape(outShape);
     const out = this.alloc(n, 'float32', 'matmul');
     if (n === 0) return out;
-    const spec = matmulSpec(a.buf.buffer, b.buf.buffer, out.buffer, a.shape, b.shape, transA, transB, outShape);
+    const spec = matmulSpec(a.buf.buffer, b.buf.buffer, out.buffer, a.shape, b.shape, transA, transB, outShape, this.ctx.subgroupSize);
     if (spec === 'zeros') this.ctx.run(fillSpec(out.buffer, n, 0, 'f32'));
     else this.ctx.run(spec);
     return out;

@@ -78,7 +78,14 @@ export class GpuContext {
   /** asynchronous failures (validation or OOM in a flush) waiting to be thrown by the next read */
   private deferredError: Error | undefined;
 
-  constructor(readonly device: GPUDevice) {
+  /** 8 when the device has the `subgroups` feature with fixed 8-wide subgroups, else 0 */
+  readonly subgroupSize: number;
+
+  constructor(
+    readonly device: GPUDevice,
+    opts: { subgroupSize?: number } = {},
+  ) {
+    this.subgroupSize = opts.subgroupSize ?? 0;
     this.pool = new BufferPool(device, (bytes) => this.createStorage(bytes));
     this.uniformAlign = Math.max(16, device.limits.minUniformBufferOffsetAlignment);
     this.uniformBuffer = device.createBuffer({ size: ARENA_BYTES, usage: USAGE_UNIFORM, label: 'pixgrad uniforms' });

@@ -74,7 +74,13 @@ async function openDevice(): Promise<Current | undefined> {
   const al = adapter.limits;
   // Ask for the adapter's full buffer limits: the defaults (128 MiB bindings, 256 MiB buffers)
   // are far below what most adapters allow.
+  // 8-wide subgroups (llvmpipe's SIMD width) enable the subgroup matmul (shaders/matmul_sg.wgsl);
+  // other adapters keep the register-tile kernels. PIXGRAD_NO_SUBGROUPS=1 turns it off.
+  const ai0 = adapter.info;
+  const noSg = typeof process !== 'undefined' && !!process.env?.['PIXGRAD_NO_SUBGROUPS'];
+  const sg8 = !noSg && adapter.features.has('subgroups') && ai0.subgroupMinSize === 8 && ai0.subgroupMaxSize === 8;
   const device = await adapter.requestDevice({
+    requiredFeatures: sg8 ? ['subgroups' as GPUFeatureName] : [],
     requiredLimits: {
       maxStorageBufferBindingSize: al.maxStorageBufferBindingSize,
       maxBufferSize: al.maxBufferSize,
@@ -92,7 +98,7 @@ async function openDevice(): Promise<Current | undefined> {
     isFallbackAdapter: (ai as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false,
     limits: limitsOf(device.limits),
   };
-  return { backend: new WebGPUBackend(new GpuContext(device)), adapter, info };
+  return { backend: new WebGPUBackend(new GpuContext(device, { subgroupSize: sg8 ? 8 : 0 })), adapter, info };
 }
 
 /** The WebGPU backend, opening a device on first use (or after the previous one was lost). */
