@@ -325,7 +325,7 @@ export class WebGPUBackend implements Backend<GpuBuf> {
     this.float32Only('conv2d', x, w);
     const g = convGeometry(x.shape, w.shape, p, 'conv2d');
     const out = this.alloc(g.n * g.o * g.ho * g.wo, 'float32', 'conv2d');
-    this.ctx.run(conv2dSpec(x.buf.buffer, w.buf.buffer, out.buffer, g));
+    this.ctx.run(conv2dSpec(x.buf.buffer, w.buf.buffer, out.buffer, g, this.ctx.subgroupSize));
     return out;
   }
 
@@ -335,7 +335,7 @@ export class WebGPUBackend implements Backend<GpuBuf> {
     const c = w.shape[1]! * p.groups;
     const g = convGeometry([n, c, inputHW[0], inputHW[1]], w.shape, p, 'conv2dInputGrad', [ho, wo]);
     const out = this.alloc(n * c * inputHW[0] * inputHW[1], 'float32', 'conv2dInputGrad');
-    this.ctx.run(conv2dInputGradSpec(dy.buf.buffer, w.buf.buffer, out.buffer, g));
+    this.ctx.run(conv2dInputGradSpec(dy.buf.buffer, w.buf.buffer, out.buffer, g, this.ctx.subgroupSize));
     return out;
   }
 

@@ -68,6 +68,38 @@ export const CONV2D_WEIGHT_GRAD: KernelDescriptor = {
   uniforms: [...CONV_UNIFORMS, ['n', 'u32'], ['rows', 'u32'], ['pad0', 'u32'], ['pad1', 'u32']],
 };
 
+/**
+ * shaders/conv2d_sg.wgsl: forward and input gradient as an implicit GEMM for 8-wide subgroups,
+ * an R x 32 (rows x pixels) tile per subgroup.
+ */
+export const CONV2D_SG: KernelDescriptor = {
+  name: 'conv2d',
+  shader: 'conv2d_sg',
+  entryPoint: 'main',
+  storage: [
+    { name: 'src', binding: 0, access: 'read' },
+    { name: 'wt', binding: 1, access: 'read' },
+    { name: 'dst', binding: 2, access: 'read_write' },
+  ],
+  uniformBinding: 3,
+  uniforms: (['m', 'kcn', 'npix', 'ow', 'ih', 'iw', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw', 'rs', 'ks', 'tiles', 'srcc', 'dstc', 'pad0'] as const).map((k) => [k, 'u32'] as const),
+};
+
+/**
+ * The subgroup implicit GEMM for `rows` output rows per group (forward: O/groups, input grad:
+ * C/groups) over `npix` pixels, or undefined when it does not apply: no 8-wide subgroups, fewer
+ * than 8 rows per group (the tile would be mostly idle; depthwise has its own kernel), or a grid
+ * beyond the dispatch limits.
+ */
+function sgTile(rows: number, npix: number, groups: number, subgroupSize: number): { r: number; tiles: number; x: number } | undefined {
+  if (subgroupSize !== 8 || rows < 8) return undefined;
+  const r = rows >= 16 ? 16 : 8;
+  const tiles = Math.ceil(rows / r);
+  const x = Math.ceil(npix / 32);
+  if (x > MAX_WORKGROUPS_PER_DIM || tiles * groups > MAX_WORKGROUPS_PER_DIM) return undefined;
+  return { r, tiles, x };
+}
+
 // One channel tile per workgroup (y = 1): the channel index then comes from workgroup_id alone,
 // so weight loads are the same for every invocation, which llvmpipe turns into one scalar load
 // instead of a per-lane gather.
@@ -79,7 +111,23 @@ function uniformsOf(g: ConvGeometry): Record<string, number> {
   return { c, h, w, o, kh, kw, ho, wo, sh, sw, ph, pw, dh, dw, cg, og };
 }
 
-export function conv2dSpec(x: GPUBuffer, w: GPUBuffer, out: GPUBuffer, g: ConvGeometry): DispatchSpec {
+export function conv2dSpec(x: GPUBuffer, w: GPUBuffer, out: GPUBuffer, g: ConvGeometry, subgroupSize = 0): DispatchSpec {
+  const npixOut = g.ho * g.wo;
+  const sg = npixOut > 0 ? sgTile(g.og, npixOut, g.groups, subgroupSize) : undefined;
+  if (sg) {
+    const ksz = g.kh * g.kw;
+    return {
+      kernel: CONV2D_SG,
+      defines: { AT: 'at_fwd', R: sg.r, WG: 8 },
+      uniforms: {
+        m: g.og, kcn: g.cg, npix: npixOut, ow: g.wo, ih: g.h, iw: g.w, kh: g.kh, kw: g.kw,
+        sh: g.sh, sw: g.sw, ph: g.ph, pw: g.pw, dh: g.dh, dw: g.dw, rs: g.cg * ksz, ks: ksz,
+        tiles: sg.tiles, srcc: g.c, dstc: g.o,
+      },
+      buffers: [x, w, out],
+      workgroups: [sg.x, sg.tiles * g.groups, g.n],
+    };
+  }
   const to = g.og % 4 === 0 ? 4 : 1;
   const npix = g.ho * g.wo;
   return {
@@ -91,7 +139,23 @@ export function conv2dSpec(x: GPUBuffer, w: GPUBuffer, out: GPUBuffer, g: ConvGe
   };
 }
 
-export function conv2dInputGradSpec(dy: GPUBuffer, w: GPUBuffer, dx: GPUBuffer, g: ConvGeometry): DispatchSpec {
+export function conv2dInputGradSpec(dy: GPUBuffer, w: GPUBuffer, dx: GPUBuffer, g: ConvGeometry, subgroupSize = 0): DispatchSpec {
+  const npixIn = g.h * g.w;
+  const sg = npixIn > 0 && g.ho * g.wo > 0 ? sgTile(g.cg, npixIn, g.groups, subgroupSize) : undefined;
+  if (sg) {
+    const ksz = g.kh * g.kw;
+    return {
+      kernel: CONV2D_SG,
+      defines: { AT: 'at_bwd', R: sg.r, WG: 8 },
+      uniforms: {
+        m: g.cg, kcn: g.og, npix: npixIn, ow: g.w, ih: g.ho, iw: g.wo, kh: g.kh, kw: g.kw,
+        sh: g.sh, sw: g.sw, ph: g.ph, pw: g.pw, dh: g.dh, dw: g.dw, rs: ksz, ks: g.cg * ksz,
+        tiles: sg.tiles, srcc: g.o, dstc: g.c,
+      },
+      buffers: [dy, w, dx],
+      workgroups: [sg.x, sg.tiles * g.groups, g.n],
+    };
+  }
   const tc = g.cg % 4 === 0 ? 4 : 1;
   const npix = g.h * g.w;
   return {

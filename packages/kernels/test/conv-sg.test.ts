@@ -1,0 +1,133 @@
+/**
+ * The subgroup conv kernels (8-wide subgroups, lavapipe) against the CPU reference:
+ * - shaders/conv2d_sg.wgsl: forward and input gradient as an implicit GEMM (16 or 8 rows x 32
+ *   pixels per subgroup), for >= 8 output rows per group;
+ * - shaders/conv2d_weight_grad_sg.wgsl: the weight gradient as a GEMM of dy with the on-the-fly
+ *   im2col of x (split over the reduction);
+ * - shaders/conv2d_dw.wgsl: depthwise forward (and stride-1 input gradient as a conv with the
+ *   flipped kernel), a sliding window along one axis per invocation;
+ * - shaders/conv2d_dw_weight_grad.wgsl: depthwise weight gradient.
+ * Geometries: odd sizes, stride, dilation, padding larger than the kernel, groups, 1x1, channel
+ * counts on both sides of the 8/16-row tiles, depthwise with channel multipliers, SSIM's 11x1 and
+ * 1x11 windows. Which kernel a geometry gets is decided by the spec builders from the device's
+ * subgroup size; each property asserts that the kernel under test is the one dispatched, so on
+ * lavapipe these tests cannot pass through the fallback.
+ *
+ * Tolerance (as linalg.test.ts): atol 2e-5 * sqrt(K) + rtol 1e-5 with inputs in [-1, 1], K the
+ * length of each dot product.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { Conv2dParams } from '@pixgrad/core';
+import { CONV2D, CONV2D_INPUT_GRAD, CONV2D_SG, conv2dInputGradSpec, conv2dSpec, convGeometry } from '../src/kernels/conv2d.js';
+import { adapterInfo } from '../src/index.js';
+import { both, check, cpu, data, openGpu, type Tol } from './harness.js';
+
+const gpu = await openGpu();
+const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+const tolK = (k: number): Tol => ({ atol: 2e-5 * Math.sqrt(Math.max(k, 1)), rtol: 1e-5 });
+const U = { lo: -1, hi: 1 };
+const fake = {} as GPUBuffer;
+const P = (o: Partial<Conv2dParams> = {}): Conv2dParams => ({ stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1, ...o });
+
+describe('conv kernel selection', () => {
+  it('8-wide subgroups and >= 8 rows per group pick conv2d_sg; otherwise the register-tile kernels', () => {
+    const g = convGeometry([1, 64, 20, 20], [64, 64, 3, 3], P({ padding: [1, 1] }), 'conv2d');
+    const f = conv2dSpec(fake, fake, fake, g, 8);
+    expect(f.kernel).toBe(CONV2D_SG);
+    expect(f.defines['AT']).toBe('at_fwd');
+    expect(f.defines['R']).toBe(16);
+    expect(f.workgroups).toEqual([Math.ceil(400 / 32), 4, 1]);
+    const b = conv2dInputGradSpec(fake, fake, fake, g, 8);
+    expect(b.kernel).toBe(CONV2D_SG);
+    expect(b.defines['AT']).toBe('at_bwd');
+    expect(conv2dSpec(fake, fake, fake, g, 0).kernel).toBe(CONV2D);
+    expect(conv2dInputGradSpec(fake, fake, fake, g, 0).kernel).toBe(CONV2D_INPUT_GRAD);
+    // 4 output channels per group: too few rows for a tile
+    const small = convGeometry([1, 8, 20, 20], [8, 4, 3, 3], P({ groups: 2 }), 'conv2d');
+    expect(conv2dSpec(fake, fake, fake, small, 8).kernel).toBe(CONV2D);
+    // 12 rows per group: 8-row tiles, 2 tiles per group
+    const mid = convGeometry([2, 6, 9, 9], [24, 3, 3, 3], P({ groups: 2 }), 'conv2d');
+    const m = conv2dSpec(fake, fake, fake, mid, 8);
+    expect(m.defines['R']).toBe(8);
+    expect(m.workgroups).toEqual([Math.ceil(49 / 32), 4, 2]);
+  });
+});
+
+describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
+  const g = gpu!;
+  const sg = g.ctx.subgroupSize;
+
+  it('lavapipe exposes 8-wide subgroups, so the subgroup kernels are the ones under test there', () => {
+    if (/llvmpipe/i.test(adapterInfo()?.name ?? '')) expect(sg).toBe(8);
+  });
+
+  const convArb = fc.record({
+    n: fc.integer({ min: 1, max: 2 }),
+    groups: fc.constantFrom(1, 1, 2, 3),
+    cg: fc.constantFrom(1, 2, 3, 5, 8),
+    og: fc.constantFrom(8, 9, 15, 16, 17, 33),
+    h: fc.integer({ min: 1, max: 13 }),
+    w: fc.integer({ min: 1, max: 13 }),
+    kh: fc.integer({ min: 1, max: 4 }),
+    kw: fc.integer({ min: 1, max: 4 }),
+    sh: fc.integer({ min: 1, max: 3 }),
+    sw: fc.integer({ min: 1, max: 3 }),
+    ph: fc.integer({ min: 0, max: 5 }),
+    pw: fc.integer({ min: 0, max: 5 }),
+    dh: fc.integer({ min: 1, max: 2 }),
+    dw: fc.integer({ min: 1, max: 2 }),
+    seed: fc.integer(),
+  });
+  type ConvCase = typeof convArb extends fc.Arbitrary<infer T> ? T : never;
+
+  /** A valid geometry (output at least 1x1) with `rows` as O/groups, `other` as C/groups. */
+  function geometry(c: ConvCase, rows: number, other: number) {
+    const ho = Math.floor((c.h + 2 * c.ph - c.dh * (c.kh - 1) - 1) / c.sh) + 1;
+    const wo = Math.floor((c.w + 2 * c.pw - c.dw * (c.kw - 1) - 1) / c.sw) + 1;
+    if (ho < 1 || wo < 1) return undefined;
+    const p: Conv2dParams = { stride: [c.sh, c.sw], padding: [c.ph, c.pw], dilation: [c.dh, c.dw], groups: c.groups };
+    return { p, xShape: [c.n, other * c.groups, c.h, c.w], wShape: [rows * c.groups, other, c.kh, c.kw], yShape: [c.n, rows * c.groups, ho, wo] };
+  }
+
+  it('forward: odd sizes, stride, dilation, padding larger than the kernel, groups, 1x1, infinities', async () => {
+    await fc.assert(
+      fc.asyncProperty(convArb, fc.boolean(), async (c, inf) => {
+        const geo = geometry(c, c.og, c.cg);
+        fc.pre(geo !== undefined);
+        const { p, xShape, wShape, yShape } = geo!;
+        if (sg === 8) expect(conv2dSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2d'), sg).kernel).toBe(CONV2D_SG);
+        // +inf in x must not turn padded taps (clamped addresses) into NaN
+        const x = both(g, data('float32', size(xShape), c.seed, { ...U, specials: inf ? [Infinity] : [] }), xShape, 'float32');
+        const w = both(g, data('float32', size(wShape), c.seed + 1, U), wShape, 'float32');
+        await check(`conv2d_sg x${xShape} w${wShape} ${JSON.stringify(p)}`, g, { buf: g.conv2d(x.gpu, w.gpu, p), shape: yShape, dtype: 'float32' }, { buf: cpu.conv2d(x.cpu, w.cpu, p), shape: yShape, dtype: 'float32' }, tolK(c.cg * c.kh * c.kw), [x.gpu.buf, w.gpu.buf]);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('input gradient: the same geometries with C/groups as the tile rows', async () => {
+    await fc.assert(
+      fc.asyncProperty(convArb, async (c) => {
+        const geo = geometry(c, c.cg, c.og);
+        fc.pre(geo !== undefined);
+        const { p, xShape, wShape, yShape } = geo!;
+        const hw: [number, number] = [xShape[2]!, xShape[3]!];
+        if (sg === 8) expect(conv2dInputGradSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2dInputGrad', [yShape[2]!, yShape[3]!]), sg).kernel).toBe(CONV2D_SG);
+        const dy = both(g, data('float32', size(yShape), c.seed, U), yShape, 'float32');
+        const w = both(g, data('float32', size(wShape), c.seed + 1, U), wShape, 'float32');
+        await check(`conv2dInputGrad_sg x${xShape} w${wShape} ${JSON.stringify(p)}`, g, { buf: g.conv2dInputGrad(dy.gpu, w.gpu, p, hw), shape: xShape, dtype: 'float32' }, { buf: cpu.conv2dInputGrad(dy.cpu, w.cpu, p, hw), shape: xShape, dtype: 'float32' }, tolK(c.cg * c.kh * c.kw), [dy.gpu.buf, w.gpu.buf]);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('a multi-tile 3x3 conv 1x24x37x45 -> 40 channels, forward and input gradient', async () => {
+    const p = P({ padding: [1, 1] });
+    const x = both(g, data('float32', 24 * 37 * 45, 11, U), [1, 24, 37, 45], 'float32');
+    const w = both(g, data('float32', 40 * 24 * 9, 12, U), [40, 24, 3, 3], 'float32');
+    const dy = both(g, data('float32', 40 * 37 * 45, 13, U), [1, 40, 37, 45], 'float32');
+    await check('conv2d_sg big', g, { buf: g.conv2d(x.gpu, w.gpu, p), shape: [1, 40, 37, 45], dtype: 'float32' }, { buf: cpu.conv2d(x.cpu, w.cpu, p), shape: [1, 40, 37, 45], dtype: 'float32' }, tolK(216));
+    await check('conv2d_sg big dx', g, { buf: g.conv2dInputGrad(dy.gpu, w.gpu, p, [37, 45]), shape: [1, 24, 37, 45], dtype: 'float32' }, { buf: cpu.conv2dInputGrad(dy.cpu, w.cpu, p, [37, 45]), shape: [1, 24, 37, 45], dtype: 'float32' }, tolK(360), [x.gpu.buf, w.gpu.buf, dy.gpu.buf]);
+  });
+});
