@@ -345,7 +345,7 @@ export class WebGPUBackend implements Backend<GpuBuf> {
     const wShape = [o, x.shape[1]! / p.groups, kernelHW[0], kernelHW[1]];
     const g = convGeometry(x.shape, wShape, p, 'conv2dWeightGrad', [dy.shape[2]!, dy.shape[3]!]);
     const out = this.alloc(sizeOfShape(wShape), 'float32', 'conv2dWeightGrad');
-    const plan = conv2dWeightGradSpec(x.buf.buffer, dy.buf.buffer, out.buffer, g, (len) => this.alloc(len, 'float32', 'conv2dWeightGrad').buffer);
+    const plan = conv2dWeightGradSpec(x.buf.buffer, dy.buf.buffer, out.buffer, g, (len) => this.alloc(len, 'float32', 'conv2dWeightGrad').buffer, this.ctx.subgroupSize);
     for (const s of plan.specs) this.ctx.run(s);
     if (plan.partial) {
       // split-K partial sums [S, outputs]: sum over S with the reduce kernel

@@ -19,7 +19,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Conv2dParams } from '@pixgrad/core';
-import { CONV2D, CONV2D_INPUT_GRAD, CONV2D_SG, conv2dInputGradSpec, conv2dSpec, convGeometry } from '../src/kernels/conv2d.js';
+import { CONV2D, CONV2D_INPUT_GRAD, CONV2D_SG, CONV2D_WEIGHT_GRAD, CONV2D_WEIGHT_GRAD_SG, conv2dInputGradSpec, conv2dSpec, conv2dWeightGradSpec, convGeometry } from '../src/kernels/conv2d.js';
 import { adapterInfo } from '../src/index.js';
 import { both, check, cpu, data, openGpu, type Tol } from './harness.js';
 
@@ -51,6 +51,19 @@ describe('conv kernel selection', () => {
     const m = conv2dSpec(fake, fake, fake, mid, 8);
     expect(m.defines['R']).toBe(8);
     expect(m.workgroups).toEqual([Math.ceil(49 / 32), 4, 2]);
+  });
+
+  it('weight gradient: conv2d_weight_grad_sg with the reduction split until there are enough tiles', () => {
+    const alloc = () => fake;
+    const big = conv2dWeightGradSpec(fake, fake, fake, convGeometry([1, 64, 128, 128], [64, 64, 3, 3], P({ padding: [1, 1] }), 'conv2dWeightGrad'), alloc, 8);
+    expect(big.specs[0]!.kernel).toBe(CONV2D_WEIGHT_GRAD_SG);
+    expect(big.specs[0]!.workgroups).toEqual([18, 4, 1]);
+    expect(big.partial).toBeUndefined();
+    // 1 x 1 tile: split 64 ways (each split >= 1024 reduction steps)
+    const few = conv2dWeightGradSpec(fake, fake, fake, convGeometry([2, 4, 64, 64], [16, 4, 1, 1], P(), 'conv2dWeightGrad'), alloc, 8);
+    expect(few.specs[0]!.kernel).toBe(CONV2D_WEIGHT_GRAD_SG);
+    expect(few.partial?.parts).toBe(8);
+    expect(conv2dWeightGradSpec(fake, fake, fake, convGeometry([1, 64, 20, 20], [64, 64, 3, 3], P(), 'conv2dWeightGrad'), alloc, 0).specs[0]!.kernel).toBe(CONV2D_WEIGHT_GRAD);
   });
 });
 
@@ -122,12 +135,33 @@ describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
     );
   });
 
-  it('a multi-tile 3x3 conv 1x24x37x45 -> 40 channels, forward and input gradient', async () => {
+  it('weight gradient (incl. the split reduction)', async () => {
+    await fc.assert(
+      fc.asyncProperty(convArb, fc.integer({ min: 1, max: 40 }), async (c, hBig) => {
+        // taller images now and then so the reduction is split
+        const geo = geometry({ ...c, h: c.h === 13 ? hBig * 8 : c.h }, c.og, c.cg);
+        fc.pre(geo !== undefined);
+        const { p, xShape, wShape, yShape } = geo!;
+        const khw: [number, number] = [c.kh, c.kw];
+        if (sg === 8) {
+          const plan = conv2dWeightGradSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2dWeightGrad', [yShape[2]!, yShape[3]!]), () => fake, sg);
+          expect(plan.specs[0]!.kernel).toBe(CONV2D_WEIGHT_GRAD_SG);
+        }
+        const x = both(g, data('float32', size(xShape), c.seed, { ...U, specials: c.seed % 2 ? [Infinity] : [] }), xShape, 'float32');
+        const dy = both(g, data('float32', size(yShape), c.seed + 1, U), yShape, 'float32');
+        await check(`conv2dWeightGrad_sg x${xShape} w${wShape} ${JSON.stringify(p)}`, g, { buf: g.conv2dWeightGrad(x.gpu, dy.gpu, p, khw), shape: wShape, dtype: 'float32' }, { buf: cpu.conv2dWeightGrad(x.cpu, dy.cpu, p, khw), shape: wShape, dtype: 'float32' }, tolK(yShape[0]! * yShape[2]! * yShape[3]!), [x.gpu.buf, dy.gpu.buf]);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('a multi-tile 3x3 conv 1x24x37x45 -> 40 channels, all three kernels', async () => {
     const p = P({ padding: [1, 1] });
     const x = both(g, data('float32', 24 * 37 * 45, 11, U), [1, 24, 37, 45], 'float32');
     const w = both(g, data('float32', 40 * 24 * 9, 12, U), [40, 24, 3, 3], 'float32');
     const dy = both(g, data('float32', 40 * 37 * 45, 13, U), [1, 40, 37, 45], 'float32');
     await check('conv2d_sg big', g, { buf: g.conv2d(x.gpu, w.gpu, p), shape: [1, 40, 37, 45], dtype: 'float32' }, { buf: cpu.conv2d(x.cpu, w.cpu, p), shape: [1, 40, 37, 45], dtype: 'float32' }, tolK(216));
-    await check('conv2d_sg big dx', g, { buf: g.conv2dInputGrad(dy.gpu, w.gpu, p, [37, 45]), shape: [1, 24, 37, 45], dtype: 'float32' }, { buf: cpu.conv2dInputGrad(dy.cpu, w.cpu, p, [37, 45]), shape: [1, 24, 37, 45], dtype: 'float32' }, tolK(360), [x.gpu.buf, w.gpu.buf, dy.gpu.buf]);
+    await check('conv2d_sg big dx', g, { buf: g.conv2dInputGrad(dy.gpu, w.gpu, p, [37, 45]), shape: [1, 24, 37, 45], dtype: 'float32' }, { buf: cpu.conv2dInputGrad(dy.cpu, w.cpu, p, [37, 45]), shape: [1, 24, 37, 45], dtype: 'float32' }, tolK(360));
+    await check('conv2d_sg big dw', g, { buf: g.conv2dWeightGrad(x.gpu, dy.gpu, p, [3, 3]), shape: [40, 24, 3, 3], dtype: 'float32' }, { buf: cpu.conv2dWeightGrad(x.cpu, dy.cpu, p, [3, 3]), shape: [40, 24, 3, 3], dtype: 'float32' }, tolK(37 * 45), [x.gpu.buf, w.gpu.buf, dy.gpu.buf]);
   });
 });

@@ -85,6 +85,16 @@ export const CONV2D_SG: KernelDescriptor = {
   uniforms: (['m', 'kcn', 'npix', 'ow', 'ih', 'iw', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw', 'rs', 'ks', 'tiles', 'srcc', 'dstc', 'pad0'] as const).map((k) => [k, 'u32'] as const),
 };
 
+/** shaders/conv2d_weight_grad_sg.wgsl: dw as a GEMM of dy with the on-the-fly im2col of x, 8-wide subgroups. */
+export const CONV2D_WEIGHT_GRAD_SG: KernelDescriptor = {
+  name: 'conv2dWeightGrad',
+  shader: 'conv2d_weight_grad_sg',
+  entryPoint: 'main',
+  storage: CONV2D_WEIGHT_GRAD.storage,
+  uniformBinding: 3,
+  uniforms: [...CONV_UNIFORMS, ['n', 'u32'], ['rows', 'u32'], ['tiles', 'u32'], ['pad0', 'u32']],
+};
+
 /**
  * The subgroup implicit GEMM for `rows` output rows per group (forward: O/groups, input grad:
  * C/groups) over `npix` pixels, or undefined when it does not apply: no 8-wide subgroups, fewer
@@ -172,7 +182,7 @@ export function conv2dInputGradSpec(dy: GPUBuffer, w: GPUBuffer, dx: GPUBuffer, 
  * into a partial buffer (allocated with `alloc`) that the caller sums over S.
  */
 export function conv2dWeightGradSpec(
-  x: GPUBuffer, dy: GPUBuffer, out: GPUBuffer, g: ConvGeometry, alloc: (elements: number) => GPUBuffer,
+  x: GPUBuffer, dy: GPUBuffer, out: GPUBuffer, g: ConvGeometry, alloc: (elements: number) => GPUBuffer, subgroupSize = 0,
 ): { specs: DispatchSpec[]; partial?: { buffer: GPUBuffer; parts: number } } {
   const to = g.og % 4 === 0 ? 4 : 1;
   const ncol = g.cg * g.kh * g.kw;
@@ -181,6 +191,23 @@ export function conv2dWeightGradSpec(
   if (count === 0) return { specs: [] };
   if (totalRows === 0 || g.wo === 0) {
     return { specs: [zeroSpec(x, dy, out, g, to)] };
+  }
+  const sg = sgTile(g.og, ncol, g.groups, subgroupSize);
+  if (sg) {
+    // split the reduction until there are >= 64 workgroups, keeping >= 1024 steps per split
+    const wgs = sg.x * sg.tiles * g.groups;
+    const parts = Math.max(1, Math.min(Math.ceil(64 / wgs), Math.floor((totalRows * g.wo) / 1024), totalRows, 256));
+    const rows = Math.ceil(totalRows / parts);
+    const used = Math.ceil(totalRows / rows);
+    const target = used > 1 ? alloc(used * count) : out;
+    const spec: DispatchSpec = {
+      kernel: CONV2D_WEIGHT_GRAD_SG,
+      defines: { R: sg.r, WG: 8 },
+      uniforms: { ...uniformsOf(g), n: g.n, rows, tiles: sg.tiles },
+      buffers: [x, dy, target],
+      workgroups: [sg.x, sg.tiles * g.groups, used],
+    };
+    return used > 1 ? { specs: [spec], partial: { buffer: target, parts: used } } : { specs: [spec] };
   }
   const invocations = Math.ceil(ncol / 4) * Math.ceil(g.o / to);
   // aim for >= 4096 invocations and >= ~8k multiply-adds per invocation per split
