@@ -166,11 +166,11 @@ describe('deltaE', () => {
     return Math.min(d, 360 - d);
   };
   const colour = fc.tuple(fc.double({ min: 5, max: 95, noNaN: true }), fc.double({ min: -60, max: 60, noNaN: true }), fc.double({ min: -60, max: 60, noNaN: true }));
-  const pairArb = fc
+  const pairArb = (identical: boolean) => fc
     .oneof(
       { arbitrary: fc.tuple(colour, colour), weight: 5 },
       // identical colours
-      { arbitrary: colour.map((c) => [c, [...c]] as [number[], number[]]), weight: 1 },
+      { arbitrary: colour.map((c) => [c, [...c]] as [number[], number[]]), weight: identical ? 1 : 0 },
       // across the hue wrap: b on both sides of 0 with a > 0
       {
         arbitrary: fc.tuple(fc.double({ min: 5, max: 95, noNaN: true }), fc.double({ min: 5, max: 40, noNaN: true }), fc.double({ min: 0.01, max: 2, noNaN: true }), fc.double({ min: 5, max: 95, noNaN: true }), fc.double({ min: 5, max: 40, noNaN: true }), fc.double({ min: 0.01, max: 2, noNaN: true }))
@@ -189,11 +189,15 @@ describe('deltaE', () => {
       if (same) return Math.hypot(c1[1]!, c1[2]!) > 5;
       return Math.hypot(c1[1]!, c1[2]!) > 0.5 && Math.hypot(c2[1]!, c2[2]!) > 0.5 && hueP(c1[1]!, c1[2]!, c2[1]!, c2[2]!) < 175;
     });
-  const inputs = fc.array(pairArb, { minLength: 1, maxLength: 3 }).map((ps) => [toNCHW([ps.length, 3, 1, 1], ps.map((p) => p[0])), toNCHW([ps.length, 3, 1, 1], ps.map((p) => p[1]))]);
+  const inputs = (identical: boolean) => fc.array(pairArb(identical), { minLength: 1, maxLength: 3 }).map((ps) => [toNCHW([ps.length, 3, 1, 1], ps.map((p) => p[0])), toNCHW([ps.length, 3, 1, 1], ps.map((p) => p[1]))]);
 
   for (const formula of ['cie76', 'cie94', 'ciede2000'] as const) {
-    it(`gradcheck ${formula} (incl. identical colours, hue wrap, greys)`, () => {
-      propertyGradcheck(`deltaE ${formula}`, inputs, (a: Tensor, b: Tensor) => deltaE(a, b, { formula, reduction: 'sum' }), { numRuns: 40, gradgrad: false });
+    // CIE94's dH^2 = 2 (C1 C2 - a1 a2 - b1 b2) cancels to rounding noise (~1e-14) at identical
+    // colours, which is as large as the eps^2 ~ 1e-12 that central differences probe: there its
+    // zero gradient is asserted directly (above) instead of by finite differences
+    const identical = formula !== 'cie94';
+    it(`gradcheck ${formula} (${identical ? 'incl. identical colours, ' : ''}hue wrap, greys)`, () => {
+      propertyGradcheck(`deltaE ${formula}`, inputs(identical), (a: Tensor, b: Tensor) => deltaE(a, b, { formula, reduction: 'sum' }), { numRuns: 40, gradgrad: false });
     });
   }
 });
