@@ -146,7 +146,9 @@ export function backward(out: Tensor, gradient?: Tensor, opts: BackwardOptions =
   const grads = reverse([out], [g0], null, opts);
   withGradMode(opts.createGraph ?? false, () => {
     for (const [t, g] of grads) {
-      if (!t.isLeaf) {
+      // a leaf the user already disposed can never be read, so its gradient is dropped rather
+      // than kept alive for as long as some graph still holds the leaf
+      if (!t.isLeaf || t.isDisposed) {
         g.dispose();
         continue;
       }

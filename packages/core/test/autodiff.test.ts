@@ -198,4 +198,19 @@ describe('engine regressions', () => {
     ).toThrow('boom');
     expect(memory().tensors).toBe(start);
   });
+
+  it('backward gives no .grad to a leaf tidy already disposed (nothing leaks)', () => {
+    const start = memory().tensors;
+    for (let i = 0; i < 3; i++) {
+      const penalty = tidy(() => {
+        const x = f64([1, 2]);
+        const w = f64([3], false);
+        const [gx] = gradients(w.mul(x.mul(x)).sum(), [x], { createGraph: true });
+        return gx!.mul(gx!).sum();
+      });
+      penalty.backward();
+      penalty.dispose();
+    }
+    expect(memory().tensors).toBe(start);
+  });
 });
