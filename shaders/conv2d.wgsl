@@ -51,11 +51,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
       let ix = ix0 + vec4<i32>(i32(kx * u.dw));
       let valid = vy & (ix >= vec4<i32>(0)) & (ix < vec4<i32>(i32(u.w)));
       let off = vec4<u32>(select(vec4<i32>(0), iy * i32(u.w) + ix, valid));
-      let mask = select(vec4<f32>(0.0), vec4<f32>(1.0), valid);
       var wi = o0 * wstride + ky * u.kw + kx;
       var xi = xbase;
       for (var ci = 0u; ci < u.cg; ci++) {
-        let xv = vec4<f32>(x[xi + off.x], x[xi + off.y], x[xi + off.z], x[xi + off.w]) * mask;
+        let xv = select(vec4<f32>(0.0), vec4<f32>(x[xi + off.x], x[xi + off.y], x[xi + off.z], x[xi + off.w]), valid);  // not * 0/1: inf at the clamped address
         for (var t = 0u; t < {{TO}}u; t++) {
           acc[t] += wt[wi + t * wstride] * xv;
         }

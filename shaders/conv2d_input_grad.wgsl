@@ -55,11 +55,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
       let ox = tx / s_w;
       let valid = vy & (tx >= vec4<i32>(0)) & (ox * s_w == tx) & (ox < vec4<i32>(i32(u.wo)));
       let off = vec4<u32>(select(vec4<i32>(0), oy * i32(u.wo) + ox, valid));
-      let mask = select(vec4<f32>(0.0), vec4<f32>(1.0), valid);
       var di = dybase;
       var wi = (g * u.og * u.cg + cl) * ksz + ky * u.kw + kx;
       for (var oi = 0u; oi < u.og; oi++) {
-        let dv = vec4<f32>(dy[di + off.x], dy[di + off.y], dy[di + off.z], dy[di + off.w]) * mask;
+        let dv = select(vec4<f32>(0.0), vec4<f32>(dy[di + off.x], dy[di + off.y], dy[di + off.z], dy[di + off.w]), valid);  // not * 0/1: inf at the clamped address
         for (var t = 0u; t < {{TC}}u; t++) {
           acc[t] += wt[wi + t * ksz] * dv;
         }

@@ -42,14 +42,14 @@ for (const [ta, tb] of [[false, false], [true, false], [false, true]] as const) 
   if (only && only !== 'matmul') break;
   await time(`matmul 1024^3 ${ta ? 'T' : 'N'}${tb ? 'T' : 'N'}`, 2 * N ** 3, () => g.dispose(g.matmul(a, b, ta, tb, [N, N])));
 }
-if (!only || only === 'conv') {
+if (!only || only === 'conv' || only === 'dw') {
   const p = { stride: [1, 1] as [number, number], padding: [1, 1] as [number, number], dilation: [1, 1] as [number, number], groups: 1 };
   const x = { buf: g.upload(rand(64 * 128 * 128), 'float32'), shape: [1, 64, 128, 128], dtype: 'float32' as const };
   const w = { buf: g.upload(rand(64 * 64 * 9), 'float32'), shape: [64, 64, 3, 3], dtype: 'float32' as const };
   const flops = 2 * 64 * 64 * 9 * 128 * 128;
-  await time('conv2d 3x3 64->64 1x64x128x128', flops, () => g.dispose(g.conv2d(x, w, p)), 3);
-  await time('conv2dInputGrad same', flops, () => g.dispose(g.conv2dInputGrad(x, w, p, [128, 128])), 3);
-  await time('conv2dWeightGrad same', flops, () => g.dispose(g.conv2dWeightGrad(x, x, p, [3, 3])), 3);
+  if (only !== 'dw') await time('conv2d 3x3 64->64 1x64x128x128', flops, () => g.dispose(g.conv2d(x, w, p)), 3);
+  if (only !== 'dw') await time('conv2dInputGrad same', flops, () => g.dispose(g.conv2dInputGrad(x, w, p, [128, 128])), 3);
+  if (only !== 'dw') await time('conv2dWeightGrad same', flops, () => g.dispose(g.conv2dWeightGrad(x, x, p, [3, 3])), 3);
   const xs = { buf: g.upload(rand(3 * 512 * 512), 'float32'), shape: [1, 3, 512, 512], dtype: 'float32' as const };
   const gw = { buf: g.upload(rand(3 * 121), 'float32'), shape: [3, 1, 11, 11], dtype: 'float32' as const };
   const dp = { ...p, padding: [0, 0] as [number, number], groups: 3 };

@@ -5,8 +5,7 @@
  * - shaders/conv2d_weight_grad_sg.wgsl: the weight gradient as a GEMM of dy with the on-the-fly
  *   im2col of x (split over the reduction);
  * - shaders/conv2d_dw.wgsl: depthwise forward (and stride-1 input gradient as a conv with the
- *   flipped kernel), a sliding window along one axis per invocation;
- * - shaders/conv2d_dw_weight_grad.wgsl: depthwise weight gradient.
+ *   flipped kernel), a register window sliding along an axis with stride 1 and dilation 1.
  * Geometries: odd sizes, stride, dilation, padding larger than the kernel, groups, 1x1, channel
  * counts on both sides of the 8/16-row tiles, depthwise with channel multipliers, SSIM's 11x1 and
  * 1x11 windows. Which kernel a geometry gets is decided by the spec builders from the device's
@@ -19,7 +18,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Conv2dParams } from '@pixgrad/core';
-import { CONV2D, CONV2D_INPUT_GRAD, CONV2D_SG, CONV2D_WEIGHT_GRAD, CONV2D_WEIGHT_GRAD_SG, conv2dInputGradSpec, conv2dSpec, conv2dWeightGradSpec, convGeometry } from '../src/kernels/conv2d.js';
+import { CONV2D, CONV2D_DW, CONV2D_INPUT_GRAD, CONV2D_SG, CONV2D_WEIGHT_GRAD, CONV2D_WEIGHT_GRAD_SG, conv2dInputGradSpec, conv2dSpec, conv2dWeightGradSpec, convGeometry } from '../src/kernels/conv2d.js';
 import { adapterInfo } from '../src/index.js';
 import { both, check, cpu, data, openGpu, type Tol } from './harness.js';
 
@@ -28,6 +27,9 @@ const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const tolK = (k: number): Tol => ({ atol: 2e-5 * Math.sqrt(Math.max(k, 1)), rtol: 1e-5 });
 const U = { lo: -1, hi: 1 };
 const fake = {} as GPUBuffer;
+/** Whether conv2d_dw takes a depthwise geometry (an axis with stride 1 and dilation 1; the gradient needs stride 1). */
+const dwTakes = (p: Conv2dParams, grad: boolean) =>
+  (p.stride[1] === 1 && p.dilation[1] === 1) || (p.stride[0] === 1 && p.dilation[0] === 1) ? !grad || (p.stride[0] === 1 && p.stride[1] === 1) : false;
 const P = (o: Partial<Conv2dParams> = {}): Conv2dParams => ({ stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1, ...o });
 
 describe('conv kernel selection', () => {
@@ -51,6 +53,30 @@ describe('conv kernel selection', () => {
     const m = conv2dSpec(fake, fake, fake, mid, 8);
     expect(m.defines['R']).toBe(8);
     expect(m.workgroups).toEqual([Math.ceil(49 / 32), 4, 2]);
+  });
+
+  it('depthwise: conv2d_dw slides along an axis with stride 1 and dilation 1 (the one with more taps); input grad only for stride 1', () => {
+    const h = conv2dSpec(fake, fake, fake, convGeometry([1, 3, 512, 502], [3, 1, 1, 11], P({ groups: 3 }), 'conv2d'), 8);
+    expect(h.kernel).toBe(CONV2D_DW);
+    expect(h.defines).toMatchObject({ T: 16, LANES: 'lanes_line' });
+    expect(h.uniforms).toMatchObject({ lk: 11, xk: 1 });
+    expect(h.workgroups).toEqual([Math.ceil(492 / 128), 512, 3]);
+    const v = conv2dSpec(fake, fake, fake, convGeometry([2, 3, 512, 512], [6, 1, 11, 1], P({ groups: 3 }), 'conv2d'), 8);
+    expect(v.kernel).toBe(CONV2D_DW);
+    expect(v.defines).toMatchObject({ LANES: 'lanes_cross' });
+    expect(v.uniforms).toMatchObject({ lk: 11, xk: 1 });
+    expect(v.workgroups).toEqual([Math.ceil(502 / 16), 64, 12]);
+    // stride 2 along x only: slide along y
+    const sx = conv2dSpec(fake, fake, fake, convGeometry([1, 4, 30, 30], [4, 1, 3, 5], P({ groups: 4, stride: [1, 2] }), 'conv2d'), 8);
+    expect(sx.kernel).toBe(CONV2D_DW);
+    expect(sx.uniforms).toMatchObject({ lk: 3, xk: 5, xs: 2 });
+    // strided or dilated on both axes: the register-tile kernel
+    const strided = convGeometry([1, 4, 30, 30], [4, 1, 3, 3], P({ groups: 4, stride: [2, 2] }), 'conv2d');
+    expect(conv2dSpec(fake, fake, fake, strided, 8).kernel).toBe(CONV2D);
+    expect(conv2dSpec(fake, fake, fake, convGeometry([1, 4, 30, 30], [4, 1, 3, 3], P({ groups: 4, dilation: [2, 2] }), 'conv2d'), 8).kernel).toBe(CONV2D);
+    expect(conv2dInputGradSpec(fake, fake, fake, strided, 8).kernel).toBe(CONV2D_INPUT_GRAD);
+    expect(conv2dInputGradSpec(fake, fake, fake, convGeometry([1, 4, 30, 30], [4, 1, 3, 3], P({ groups: 4, dilation: [1, 2] }), 'conv2d'), 8).kernel).toBe(CONV2D_DW);
+    expect(conv2dSpec(fake, fake, fake, convGeometry([1, 4, 30, 30], [4, 1, 3, 3], P({ groups: 4 }), 'conv2d'), 0).kernel).toBe(CONV2D);
   });
 
   it('weight gradient: conv2d_weight_grad_sg with the reduction split until there are enough tiles', () => {
@@ -109,7 +135,8 @@ describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
         const geo = geometry(c, c.og, c.cg);
         fc.pre(geo !== undefined);
         const { p, xShape, wShape, yShape } = geo!;
-        if (sg === 8) expect(conv2dSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2d'), sg).kernel).toBe(CONV2D_SG);
+        // one input channel per group is depthwise (with a channel multiplier): conv2d_dw
+        if (sg === 8) expect(conv2dSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2d'), sg).kernel).toBe(c.cg === 1 && dwTakes(p, false) ? CONV2D_DW : CONV2D_SG);
         // +inf in x must not turn padded taps (clamped addresses) into NaN
         const x = both(g, data('float32', size(xShape), c.seed, { ...U, specials: inf ? [Infinity] : [] }), xShape, 'float32');
         const w = both(g, data('float32', size(wShape), c.seed + 1, U), wShape, 'float32');
@@ -153,6 +180,79 @@ describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
       }),
       { numRuns: 50 },
     );
+  });
+
+  const dwArb = fc.record({
+    n: fc.integer({ min: 1, max: 2 }),
+    c: fc.integer({ min: 1, max: 4 }),
+    mult: fc.constantFrom(1, 1, 2, 3),
+    h: fc.integer({ min: 1, max: 23 }),
+    w: fc.integer({ min: 1, max: 23 }),
+    kh: fc.constantFrom(1, 2, 3, 5, 11),
+    kw: fc.constantFrom(1, 2, 3, 5, 11),
+    sh: fc.integer({ min: 1, max: 3 }),
+    sw: fc.integer({ min: 1, max: 3 }),
+    ph: fc.integer({ min: 0, max: 12 }),
+    pw: fc.integer({ min: 0, max: 12 }),
+    dh: fc.integer({ min: 1, max: 2 }),
+    dw: fc.integer({ min: 1, max: 2 }),
+    stride1: fc.boolean(),
+    dil1: fc.boolean(),
+    seed: fc.integer(),
+  });
+  type DwCase = typeof dwArb extends fc.Arbitrary<infer T> ? T : never;
+  function dwGeometry(c: DwCase) {
+    const [sh, sw] = c.stride1 ? [1, 1] : [c.sh, c.sw];
+    const [dh, dw] = c.dil1 ? [1, 1] : [c.dh, c.dw];
+    const ho = Math.floor((c.h + 2 * c.ph - dh * (c.kh - 1) - 1) / sh) + 1;
+    const wo = Math.floor((c.w + 2 * c.pw - dw * (c.kw - 1) - 1) / sw) + 1;
+    if (ho < 1 || wo < 1) return undefined;
+    const p: Conv2dParams = { stride: [sh, sw], padding: [c.ph, c.pw], dilation: [dh, dw], groups: c.c };
+    return { p, xShape: [c.n, c.c, c.h, c.w], wShape: [c.c * c.mult, 1, c.kh, c.kw], yShape: [c.n, c.c * c.mult, ho, wo] };
+  }
+
+  it('depthwise forward: channel multipliers, 11-tap lines, stride, dilation, padding larger than the kernel, infinities', async () => {
+    await fc.assert(
+      fc.asyncProperty(dwArb, async (c) => {
+        const geo = dwGeometry(c);
+        fc.pre(geo !== undefined);
+        const { p, xShape, wShape, yShape } = geo!;
+        if (sg === 8) expect(conv2dSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2d'), sg).kernel).toBe(dwTakes(p, false) ? CONV2D_DW : CONV2D);
+        const x = both(g, data('float32', size(xShape), c.seed, { ...U, specials: c.seed % 3 === 0 ? [Infinity] : [] }), xShape, 'float32');
+        const w = both(g, data('float32', size(wShape), c.seed + 1, U), wShape, 'float32');
+        await check(`conv2d_dw x${xShape} w${wShape} ${JSON.stringify(p)}`, g, { buf: g.conv2d(x.gpu, w.gpu, p), shape: yShape, dtype: 'float32' }, { buf: cpu.conv2d(x.cpu, w.cpu, p), shape: yShape, dtype: 'float32' }, tolK(c.kh * c.kw), [x.gpu.buf, w.gpu.buf]);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('depthwise input gradient (flipped kernel for stride 1, the register-tile kernel for larger strides)', async () => {
+    await fc.assert(
+      fc.asyncProperty(dwArb, async (c) => {
+        const geo = dwGeometry(c);
+        fc.pre(geo !== undefined);
+        const { p, xShape, wShape, yShape } = geo!;
+        const hw: [number, number] = [c.h, c.w];
+        if (sg === 8) expect(conv2dInputGradSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2dInputGrad', [yShape[2]!, yShape[3]!]), sg).kernel).toBe(dwTakes(p, true) ? CONV2D_DW : CONV2D_INPUT_GRAD);
+        const dy = both(g, data('float32', size(yShape), c.seed, { ...U, specials: c.seed % 3 === 0 ? [Infinity] : [] }), yShape, 'float32');
+        const w = both(g, data('float32', size(wShape), c.seed + 1, U), wShape, 'float32');
+        await check(`conv2dInputGrad_dw x${xShape} w${wShape} ${JSON.stringify(p)}`, g, { buf: g.conv2dInputGrad(dy.gpu, w.gpu, p, hw), shape: xShape, dtype: 'float32' }, { buf: cpu.conv2dInputGrad(dy.cpu, w.cpu, p, hw), shape: xShape, dtype: 'float32' }, tolK(c.mult * c.kh * c.kw), [dy.gpu.buf, w.gpu.buf]);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("SSIM's separable passes: 11x1 then 1x11 on 1x3x70x45 ('valid'), forward and input gradients", async () => {
+    const p = P({ groups: 3 });
+    const x = both(g, data('float32', 3 * 70 * 45, 21, U), [1, 3, 70, 45], 'float32');
+    const wv = both(g, data('float32', 33, 22, U), [3, 1, 11, 1], 'float32');
+    const wh = both(g, data('float32', 33, 23, U), [3, 1, 1, 11], 'float32');
+    const v = both(g, data('float32', 3 * 60 * 45, 24, U), [1, 3, 60, 45], 'float32');
+    const o = both(g, data('float32', 3 * 60 * 35, 25, U), [1, 3, 60, 35], 'float32');
+    await check('11x1', g, { buf: g.conv2d(x.gpu, wv.gpu, p), shape: [1, 3, 60, 45], dtype: 'float32' }, { buf: cpu.conv2d(x.cpu, wv.cpu, p), shape: [1, 3, 60, 45], dtype: 'float32' }, tolK(11));
+    await check('1x11', g, { buf: g.conv2d(v.gpu, wh.gpu, p), shape: [1, 3, 60, 35], dtype: 'float32' }, { buf: cpu.conv2d(v.cpu, wh.cpu, p), shape: [1, 3, 60, 35], dtype: 'float32' }, tolK(11));
+    await check('1x11 dx', g, { buf: g.conv2dInputGrad(o.gpu, wh.gpu, p, [60, 45]), shape: [1, 3, 60, 45], dtype: 'float32' }, { buf: cpu.conv2dInputGrad(o.cpu, wh.cpu, p, [60, 45]), shape: [1, 3, 60, 45], dtype: 'float32' }, tolK(11));
+    await check('11x1 dx', g, { buf: g.conv2dInputGrad(v.gpu, wv.gpu, p, [70, 45]), shape: [1, 3, 70, 45], dtype: 'float32' }, { buf: cpu.conv2dInputGrad(v.cpu, wv.cpu, p, [70, 45]), shape: [1, 3, 70, 45], dtype: 'float32' }, tolK(11), [x.gpu.buf, wv.gpu.buf, wh.gpu.buf, v.gpu.buf, o.gpu.buf]);
   });
 
   it('a multi-tile 3x3 conv 1x24x37x45 -> 40 channels, all three kernels', async () => {
