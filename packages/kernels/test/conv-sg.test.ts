@@ -5,7 +5,9 @@
  * - shaders/conv2d_weight_grad_sg.wgsl: the weight gradient as a GEMM of dy with the on-the-fly
  *   im2col of x (split over the reduction);
  * - shaders/conv2d_dw.wgsl: depthwise forward (and stride-1 input gradient as a conv with the
- *   flipped kernel), a register window sliding along an axis with stride 1 and dilation 1.
+ *   flipped kernel), a register window sliding along an axis with stride 1 and dilation 1;
+ * - shaders/conv2d_dw_weight_grad.wgsl: depthwise weight gradient, a window of 16 taps sliding
+ *   along the same kind of axis (split over the rows).
  * Geometries: odd sizes, stride, dilation, padding larger than the kernel, groups, 1x1, channel
  * counts on both sides of the 8/16-row tiles, depthwise with channel multipliers, SSIM's 11x1 and
  * 1x11 windows. Which kernel a geometry gets is decided by the spec builders from the device's
@@ -18,7 +20,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Conv2dParams } from '@pixgrad/core';
-import { CONV2D, CONV2D_DW, CONV2D_INPUT_GRAD, CONV2D_SG, CONV2D_WEIGHT_GRAD, CONV2D_WEIGHT_GRAD_SG, conv2dInputGradSpec, conv2dSpec, conv2dWeightGradSpec, convGeometry } from '../src/kernels/conv2d.js';
+import { CONV2D, CONV2D_DW, CONV2D_DW_WEIGHT_GRAD, CONV2D_INPUT_GRAD, CONV2D_SG, CONV2D_WEIGHT_GRAD, CONV2D_WEIGHT_GRAD_SG, conv2dInputGradSpec, conv2dSpec, conv2dWeightGradSpec, convGeometry } from '../src/kernels/conv2d.js';
 import { adapterInfo } from '../src/index.js';
 import { both, check, cpu, data, openGpu, type Tol } from './harness.js';
 
@@ -77,6 +79,14 @@ describe('conv kernel selection', () => {
     expect(conv2dInputGradSpec(fake, fake, fake, strided, 8).kernel).toBe(CONV2D_INPUT_GRAD);
     expect(conv2dInputGradSpec(fake, fake, fake, convGeometry([1, 4, 30, 30], [4, 1, 3, 3], P({ groups: 4, dilation: [1, 2] }), 'conv2d'), 8).kernel).toBe(CONV2D_DW);
     expect(conv2dSpec(fake, fake, fake, convGeometry([1, 4, 30, 30], [4, 1, 3, 3], P({ groups: 4 }), 'conv2d'), 0).kernel).toBe(CONV2D);
+  });
+
+  it('depthwise weight gradient: conv2d_dw_weight_grad with the rows split', () => {
+    const plan = conv2dWeightGradSpec(fake, fake, fake, convGeometry([1, 3, 512, 512], [3, 1, 11, 11], P({ groups: 3 }), 'conv2dWeightGrad'), () => fake, 8);
+    expect(plan.specs[0]!.kernel).toBe(CONV2D_DW_WEIGHT_GRAD);
+    expect(plan.partial?.parts).toBe(16); // 3 channels x 11 cross taps x 16 splits >= 512 invocations
+    const strided = convGeometry([1, 4, 30, 30], [8, 1, 3, 3], P({ groups: 4, stride: [2, 2] }), 'conv2dWeightGrad');
+    expect(conv2dWeightGradSpec(fake, fake, fake, strided, () => fake, 8).specs[0]!.kernel).toBe(CONV2D_WEIGHT_GRAD);
   });
 
   it('weight gradient: conv2d_weight_grad_sg with the reduction split until there are enough tiles', () => {
@@ -172,7 +182,7 @@ describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
         const khw: [number, number] = [c.kh, c.kw];
         if (sg === 8) {
           const plan = conv2dWeightGradSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2dWeightGrad', [yShape[2]!, yShape[3]!]), () => fake, sg);
-          expect(plan.specs[0]!.kernel).toBe(CONV2D_WEIGHT_GRAD_SG);
+          expect(plan.specs[0]!.kernel).toBe(c.cg === 1 && dwTakes(p, false) ? CONV2D_DW_WEIGHT_GRAD : CONV2D_WEIGHT_GRAD_SG);
         }
         const x = both(g, data('float32', size(xShape), c.seed, { ...U, specials: c.seed % 2 ? [Infinity] : [] }), xShape, 'float32');
         const dy = both(g, data('float32', size(yShape), c.seed + 1, U), yShape, 'float32');
@@ -242,7 +252,27 @@ describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
     );
   });
 
-  it("SSIM's separable passes: 11x1 then 1x11 on 1x3x70x45 ('valid'), forward and input gradients", async () => {
+  it('depthwise weight gradient (incl. split rows and taps beyond one 16-tap window)', async () => {
+    await fc.assert(
+      fc.asyncProperty(dwArb, fc.constantFrom(1, 17, 20), async (c0, kwBig) => {
+        const c = { ...c0, kw: kwBig > 1 && c0.kw === 11 ? kwBig : c0.kw, w: kwBig > 1 && c0.kw === 11 ? c0.w + 10 : c0.w };
+        const geo = dwGeometry(c);
+        fc.pre(geo !== undefined);
+        const { p, xShape, wShape, yShape } = geo!;
+        const khw: [number, number] = [c.kh, c.kw];
+        if (sg === 8) {
+          const plan = conv2dWeightGradSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2dWeightGrad', [yShape[2]!, yShape[3]!]), () => fake, sg);
+          expect(plan.specs[0]!.kernel).toBe(dwTakes(p, false) ? CONV2D_DW_WEIGHT_GRAD : CONV2D_WEIGHT_GRAD);
+        }
+        const x = both(g, data('float32', size(xShape), c.seed, { ...U, specials: c.seed % 3 === 0 ? [Infinity] : [] }), xShape, 'float32');
+        const dy = both(g, data('float32', size(yShape), c.seed + 1, U), yShape, 'float32');
+        await check(`conv2dWeightGrad_dw x${xShape} w${wShape} ${JSON.stringify(p)}`, g, { buf: g.conv2dWeightGrad(x.gpu, dy.gpu, p, khw), shape: wShape, dtype: 'float32' }, { buf: cpu.conv2dWeightGrad(x.cpu, dy.cpu, p, khw), shape: wShape, dtype: 'float32' }, tolK(yShape[0]! * yShape[2]! * yShape[3]!), [x.gpu.buf, dy.gpu.buf]);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("SSIM's separable passes: 11x1 then 1x11 on 1x3x70x45 ('valid'), forward, input and weight gradients", async () => {
     const p = P({ groups: 3 });
     const x = both(g, data('float32', 3 * 70 * 45, 21, U), [1, 3, 70, 45], 'float32');
     const wv = both(g, data('float32', 33, 22, U), [3, 1, 11, 1], 'float32');
@@ -252,7 +282,9 @@ describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
     await check('11x1', g, { buf: g.conv2d(x.gpu, wv.gpu, p), shape: [1, 3, 60, 45], dtype: 'float32' }, { buf: cpu.conv2d(x.cpu, wv.cpu, p), shape: [1, 3, 60, 45], dtype: 'float32' }, tolK(11));
     await check('1x11', g, { buf: g.conv2d(v.gpu, wh.gpu, p), shape: [1, 3, 60, 35], dtype: 'float32' }, { buf: cpu.conv2d(v.cpu, wh.cpu, p), shape: [1, 3, 60, 35], dtype: 'float32' }, tolK(11));
     await check('1x11 dx', g, { buf: g.conv2dInputGrad(o.gpu, wh.gpu, p, [60, 45]), shape: [1, 3, 60, 45], dtype: 'float32' }, { buf: cpu.conv2dInputGrad(o.cpu, wh.cpu, p, [60, 45]), shape: [1, 3, 60, 45], dtype: 'float32' }, tolK(11));
-    await check('11x1 dx', g, { buf: g.conv2dInputGrad(v.gpu, wv.gpu, p, [70, 45]), shape: [1, 3, 70, 45], dtype: 'float32' }, { buf: cpu.conv2dInputGrad(v.cpu, wv.cpu, p, [70, 45]), shape: [1, 3, 70, 45], dtype: 'float32' }, tolK(11), [x.gpu.buf, wv.gpu.buf, wh.gpu.buf, v.gpu.buf, o.gpu.buf]);
+    await check('11x1 dx', g, { buf: g.conv2dInputGrad(v.gpu, wv.gpu, p, [70, 45]), shape: [1, 3, 70, 45], dtype: 'float32' }, { buf: cpu.conv2dInputGrad(v.cpu, wv.cpu, p, [70, 45]), shape: [1, 3, 70, 45], dtype: 'float32' }, tolK(11));
+    await check('11x1 dw', g, { buf: g.conv2dWeightGrad(x.gpu, v.gpu, p, [11, 1]), shape: [3, 1, 11, 1], dtype: 'float32' }, { buf: cpu.conv2dWeightGrad(x.cpu, v.cpu, p, [11, 1]), shape: [3, 1, 11, 1], dtype: 'float32' }, tolK(60 * 45));
+    await check('1x11 dw', g, { buf: g.conv2dWeightGrad(v.gpu, o.gpu, p, [1, 11]), shape: [3, 1, 1, 11], dtype: 'float32' }, { buf: cpu.conv2dWeightGrad(v.cpu, o.cpu, p, [1, 11]), shape: [3, 1, 1, 11], dtype: 'float32' }, tolK(60 * 35), [x.gpu.buf, wv.gpu.buf, wh.gpu.buf, v.gpu.buf, o.gpu.buf]);
   });
 
   it('a multi-tile 3x3 conv 1x24x37x45 -> 40 channels, all three kernels', async () => {

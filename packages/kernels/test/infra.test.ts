@@ -18,14 +18,14 @@ import { REDUCE_ROWS, REDUCE_WG } from '../src/kernels/reduce.js';
 import { ARGREDUCE } from '../src/kernels/argreduce.js';
 import { CONCAT, GATHER, PAD, SCATTER_ADD, STRIDED } from '../src/kernels/movement.js';
 import { MATMUL, MATMUL_SG } from '../src/kernels/matmul.js';
-import { CONV2D, CONV2D_INPUT_GRAD, CONV2D_DW, CONV2D_SG, CONV2D_WEIGHT_GRAD, CONV2D_WEIGHT_GRAD_SG } from '../src/kernels/conv2d.js';
+import { CONV2D, CONV2D_INPUT_GRAD, CONV2D_DW, CONV2D_DW_WEIGHT_GRAD, CONV2D_SG, CONV2D_WEIGHT_GRAD, CONV2D_WEIGHT_GRAD_SG } from '../src/kernels/conv2d.js';
 import { MAXPOOL } from '../src/kernels/maxpool.js';
 import { adapterInfo, init, webgpuBackend } from '../src/index.js';
 import { ShaderError, DeviceLostError } from '../src/context.js';
 import { openGpu } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const DESCRIPTORS: KernelDescriptor[] = [FILL, UNARY, BINARY, COMPARE, WHERE, CAST, REDUCE_ROWS, REDUCE_WG, ARGREDUCE, STRIDED, PAD, CONCAT, GATHER, SCATTER_ADD, MATMUL, MATMUL_SG, CONV2D, CONV2D_INPUT_GRAD, CONV2D_WEIGHT_GRAD, CONV2D_SG, CONV2D_WEIGHT_GRAD_SG, CONV2D_DW, MAXPOOL];
+const DESCRIPTORS: KernelDescriptor[] = [FILL, UNARY, BINARY, COMPARE, WHERE, CAST, REDUCE_ROWS, REDUCE_WG, ARGREDUCE, STRIDED, PAD, CONCAT, GATHER, SCATTER_ADD, MATMUL, MATMUL_SG, CONV2D, CONV2D_INPUT_GRAD, CONV2D_WEIGHT_GRAD, CONV2D_SG, CONV2D_WEIGHT_GRAD_SG, CONV2D_DW, CONV2D_DW_WEIGHT_GRAD, MAXPOOL];
 
 /** `a: u32, b: array<vec4<u32>, 2>` -> ['a: u32', 'b: array<vec4<u32>, 2>'] (commas inside <> kept). */
 function splitFields(body: string): string[] {

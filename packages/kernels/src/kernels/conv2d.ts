@@ -163,6 +163,60 @@ function dwSpec(src: GPUBuffer, w: GPUBuffer, dst: GPUBuffer, g: ConvGeometry, g
   };
 }
 
+/** shaders/conv2d_dw_weight_grad.wgsl: depthwise weight grad, a sliding register window of taps (picked on 8-wide-subgroup adapters). */
+export const CONV2D_DW_WEIGHT_GRAD: KernelDescriptor = {
+  name: 'conv2dWeightGrad',
+  shader: 'conv2d_dw_weight_grad',
+  entryPoint: 'main',
+  storage: CONV2D_WEIGHT_GRAD.storage,
+  uniformBinding: 3,
+  uniforms: ([
+    'lines', 'cross', 'in_l', 'in_x', 'sl', 'sx', 'dl', 'dx', 'lp', 'xs', 'xp', 'xd',
+    'xk', 'lk', 'wl', 'wx', 'o', 'c', 'div', 'kb', 'n', 'splits', 'rows', 'ksz',
+  ] as const).map((k) => [k, k === 'lp' || k === 'xp' ? 'i32' : 'u32'] as const),
+};
+
+/**
+ * The depthwise weight-gradient dispatch (conv2d_dw_weight_grad.wgsl), or undefined when it does
+ * not apply (as `dwSpec`). Rows are split until there are >= 512 invocations; with more than one
+ * split the partials go to a buffer from `alloc` that the caller sums.
+ */
+function dwWeightGradSpec(
+  x: GPUBuffer, dy: GPUBuffer, out: GPUBuffer, g: ConvGeometry, alloc: (elements: number) => GPUBuffer, subgroupSize: number,
+): { specs: DispatchSpec[]; partial?: { buffer: GPUBuffer; parts: number } } | undefined {
+  if (subgroupSize !== 8 || g.cg !== 1 || g.groups !== g.c) return undefined;
+  const xOk = g.sw === 1 && g.dw === 1;
+  const yOk = g.sh === 1 && g.dh === 1;
+  if (!xOk && !yOk) return undefined;
+  const xLine = xOk && (!yOk || g.kw >= g.kh);
+  const [lk, xk, wl, wx] = xLine ? [g.kw, g.kh, 1, g.kw] : [g.kh, g.kw, g.kw, 1];
+  const lines = xLine ? g.wo : g.ho;
+  const cross = xLine ? g.ho : g.wo;
+  const kb = Math.ceil(lk / DW_T);
+  const per = xk * kb; // invocations per output channel and split
+  const totalRows = g.n * cross;
+  const parts = Math.max(1, Math.min(Math.ceil(512 / (per * g.o)), totalRows, 256));
+  const rows = Math.ceil(totalRows / parts);
+  const used = Math.ceil(totalRows / rows);
+  const wgx = Math.ceil((per * used) / 8);
+  if (wgx > MAX_WORKGROUPS_PER_DIM || g.o > MAX_WORKGROUPS_PER_DIM) return undefined;
+  const count = g.o * g.kh * g.kw;
+  const target = used > 1 ? alloc(used * count) : out;
+  const spec: DispatchSpec = {
+    kernel: CONV2D_DW_WEIGHT_GRAD,
+    defines: { T: DW_T, WG: 8 },
+    uniforms: {
+      lines, cross, in_l: xLine ? g.w : g.h, in_x: xLine ? g.h : g.w,
+      sl: xLine ? 1 : g.w, sx: xLine ? g.w : 1, dl: xLine ? 1 : g.wo, dx: xLine ? g.wo : 1,
+      lp: xLine ? g.pw : g.ph, xs: xLine ? g.sh : g.sw, xp: xLine ? g.ph : g.pw, xd: xLine ? g.dh : g.dw,
+      xk, lk, wl, wx, o: g.o, c: g.c, div: g.og, kb, n: g.n, splits: used, rows, ksz: g.kh * g.kw,
+    },
+    buffers: [x, dy, target],
+    workgroups: [wgx, g.o, 1],
+  };
+  return used > 1 ? { specs: [spec], partial: { buffer: target, parts: used } } : { specs: [spec] };
+}
+
 /**
  * The subgroup implicit GEMM for `rows` output rows per group (forward: O/groups, input grad:
  * C/groups) over `npix` pixels, or undefined when it does not apply: no 8-wide subgroups, fewer
@@ -264,6 +318,8 @@ export function conv2dWeightGradSpec(
   if (totalRows === 0 || g.wo === 0) {
     return { specs: [zeroSpec(x, dy, out, g, to)] };
   }
+  const dwPlan = dwWeightGradSpec(x, dy, out, g, alloc, subgroupSize);
+  if (dwPlan) return dwPlan;
   const sg = sgTile(g.og, ncol, g.groups, subgroupSize);
   if (sg) {
     // split the reduction until there are >= 64 workgroups, keeping >= 1024 steps per split
