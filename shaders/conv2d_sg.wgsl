@@ -86,7 +86,31 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sl: 
       var ai: array<u32, H>;
       for (var h = 0u; h < H; h++) { ai[h] = abase[h] + tap; }
       var si = sbase;
-      for (var kc = 0u; kc < u.kcn; kc++) {
+      // 4 reduction channels at a time, rows outermost: each accumulator is loaded and stored
+      // once per 4 FMAs (R x 4 accumulators do not fit in registers and spill)
+      let kc4 = u.kcn & ~3u;
+      for (var kc = 0u; kc < kc4; kc += 4u) {
+        var xv: array<vec4<f32>, 4>;
+        var a: array<vec4<f32>, H>;
+        for (var kk = 0u; kk < 4u; kk++) {
+          xv[kk] = select(vec4<f32>(0.0), vec4<f32>(src[si + off.x], src[si + off.y], src[si + off.z], src[si + off.w]), valid);
+          si += ihw;
+          for (var h = 0u; h < H; h++) {
+            a[h][kk] = wt[ai[h]];
+            ai[h] += u.ks;
+          }
+        }
+        for (var r = 0u; r < R; r++) {
+          let ar = subgroupShuffle(a[r / 8u], r % 8u);
+          var t = acc[r];
+          t = fma(vec4<f32>(ar.x), xv[0], t);
+          t = fma(vec4<f32>(ar.y), xv[1], t);
+          t = fma(vec4<f32>(ar.z), xv[2], t);
+          t = fma(vec4<f32>(ar.w), xv[3], t);
+          acc[r] = t;
+        }
+      }
+      for (var kc = kc4; kc < u.kcn; kc++) {
         let xv = select(vec4<f32>(0.0), vec4<f32>(src[si + off.x], src[si + off.y], src[si + off.z], src[si + off.w]), valid);
         var a: array<f32, H>;
         for (var h = 0u; h < H; h++) {

@@ -71,7 +71,30 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sl: 
     for (var h = 0u; h < H; h++) { di[h] = (n * u.o + orow[h]) * nout + oy * u.wo; }
     var ix = tapx;
     let step = vec4<i32>(i32(u.sw));
-    for (var ox = 0u; ox < u.wo; ox++) {
+    // 4 positions at a time, rows outermost: each accumulator is loaded and stored once per 4
+    // FMAs (R x 4 accumulators do not fit in registers and spill)
+    let wo4 = u.wo & ~3u;
+    for (var ox = 0u; ox < wo4; ox += 4u) {
+      var xv: array<vec4<f32>, 4>;
+      var a: array<vec4<f32>, H>;
+      for (var kk = 0u; kk < 4u; kk++) {
+        let valid = vy & (ix >= vec4<i32>(0)) & (ix < wv);
+        let xi = vec4<u32>(xrow + clamp(ix, vec4<i32>(0), wv - 1));
+        xv[kk] = select(vec4<f32>(0.0), vec4<f32>(x[xi.x], x[xi.y], x[xi.z], x[xi.w]), valid);
+        for (var h = 0u; h < H; h++) { a[h][kk] = dy[di[h] + ox + kk]; }
+        ix += step;
+      }
+      for (var rr = 0u; rr < R; rr++) {
+        let ar = subgroupShuffle(a[rr / 8u], rr % 8u);
+        var t = acc[rr];
+        t = fma(vec4<f32>(ar.x), xv[0], t);
+        t = fma(vec4<f32>(ar.y), xv[1], t);
+        t = fma(vec4<f32>(ar.z), xv[2], t);
+        t = fma(vec4<f32>(ar.w), xv[3], t);
+        acc[rr] = t;
+      }
+    }
+    for (var ox = wo4; ox < u.wo; ox++) {
       let valid = vy & (ix >= vec4<i32>(0)) & (ix < wv);
       let xi = vec4<u32>(xrow + clamp(ix, vec4<i32>(0), wv - 1));
       let xv = select(vec4<f32>(0.0), vec4<f32>(x[xi.x], x[xi.y], x[xi.z], x[xi.w]), valid);

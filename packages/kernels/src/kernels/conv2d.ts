@@ -85,6 +85,19 @@ export const CONV2D_SG: KernelDescriptor = {
   uniforms: (['m', 'kcn', 'npix', 'ow', 'ih', 'iw', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw', 'rs', 'ks', 'tiles', 'srcc', 'dstc', 'pad0'] as const).map((k) => [k, 'u32'] as const),
 };
 
+/** The conv2d_sg.wgsl dispatch for `rows` rows per group over a dstH x dstW grid, or undefined (see `sgTile`). */
+function sgSpec(bwd: boolean, src: GPUBuffer, w: GPUBuffer, dst: GPUBuffer, g: ConvGeometry, rows: number, dstH: number, dstW: number, uniforms: Record<string, number>, subgroupSize: number): DispatchSpec | undefined {
+  const sg = sgTile(rows, dstH * dstW, g.groups, subgroupSize);
+  if (!sg) return undefined;
+  return {
+    kernel: CONV2D_SG,
+    defines: { AT: bwd ? 'at_bwd' : 'at_fwd', R: sg.r, WG: 8 },
+    uniforms: { ...uniforms, tiles: sg.tiles },
+    buffers: [src, w, dst],
+    workgroups: [sg.x, sg.tiles * g.groups, g.n],
+  };
+}
+
 /** shaders/conv2d_weight_grad_sg.wgsl: dw as a GEMM of dy with the on-the-fly im2col of x, 8-wide subgroups. */
 export const CONV2D_WEIGHT_GRAD_SG: KernelDescriptor = {
   name: 'conv2dWeightGrad',
@@ -246,22 +259,12 @@ function uniformsOf(g: ConvGeometry): Record<string, number> {
 export function conv2dSpec(x: GPUBuffer, w: GPUBuffer, out: GPUBuffer, g: ConvGeometry, subgroupSize = 0): DispatchSpec {
   const dw = dwSpec(x, w, out, g, false, subgroupSize);
   if (dw) return dw;
-  const npixOut = g.ho * g.wo;
-  const sg = npixOut > 0 ? sgTile(g.og, npixOut, g.groups, subgroupSize) : undefined;
-  if (sg) {
-    const ksz = g.kh * g.kw;
-    return {
-      kernel: CONV2D_SG,
-      defines: { AT: 'at_fwd', R: sg.r, WG: 8 },
-      uniforms: {
-        m: g.og, kcn: g.cg, npix: npixOut, ow: g.wo, ih: g.h, iw: g.w, kh: g.kh, kw: g.kw,
-        sh: g.sh, sw: g.sw, ph: g.ph, pw: g.pw, dh: g.dh, dw: g.dw, rs: g.cg * ksz, ks: ksz,
-        tiles: sg.tiles, srcc: g.c, dstc: g.o,
-      },
-      buffers: [x, w, out],
-      workgroups: [sg.x, sg.tiles * g.groups, g.n],
-    };
-  }
+  const ksz = g.kh * g.kw;
+  const sg = g.ho * g.wo > 0 ? sgSpec(false, x, w, out, g, g.og, g.ho, g.wo, {
+    m: g.og, kcn: g.cg, npix: g.ho * g.wo, ow: g.wo, ih: g.h, iw: g.w, kh: g.kh, kw: g.kw,
+    sh: g.sh, sw: g.sw, ph: g.ph, pw: g.pw, dh: g.dh, dw: g.dw, rs: g.cg * ksz, ks: ksz, srcc: g.c, dstc: g.o,
+  }, subgroupSize) : undefined;
+  if (sg) return sg;
   const to = g.og % 4 === 0 ? 4 : 1;
   const npix = g.ho * g.wo;
   return {
@@ -276,22 +279,12 @@ export function conv2dSpec(x: GPUBuffer, w: GPUBuffer, out: GPUBuffer, g: ConvGe
 export function conv2dInputGradSpec(dy: GPUBuffer, w: GPUBuffer, dx: GPUBuffer, g: ConvGeometry, subgroupSize = 0): DispatchSpec {
   const dw = dwSpec(dy, w, dx, g, true, subgroupSize);
   if (dw) return dw;
-  const npixIn = g.h * g.w;
-  const sg = npixIn > 0 && g.ho * g.wo > 0 ? sgTile(g.cg, npixIn, g.groups, subgroupSize) : undefined;
-  if (sg) {
-    const ksz = g.kh * g.kw;
-    return {
-      kernel: CONV2D_SG,
-      defines: { AT: 'at_bwd', R: sg.r, WG: 8 },
-      uniforms: {
-        m: g.cg, kcn: g.og, npix: npixIn, ow: g.w, ih: g.ho, iw: g.wo, kh: g.kh, kw: g.kw,
-        sh: g.sh, sw: g.sw, ph: g.ph, pw: g.pw, dh: g.dh, dw: g.dw, rs: ksz, ks: g.cg * ksz,
-        tiles: sg.tiles, srcc: g.o, dstc: g.c,
-      },
-      buffers: [dy, w, dx],
-      workgroups: [sg.x, sg.tiles * g.groups, g.n],
-    };
-  }
+  const ksz = g.kh * g.kw;
+  const sg = g.h * g.w > 0 && g.ho * g.wo > 0 ? sgSpec(true, dy, w, dx, g, g.cg, g.h, g.w, {
+    m: g.cg, kcn: g.og, npix: g.h * g.w, ow: g.w, ih: g.ho, iw: g.wo, kh: g.kh, kw: g.kw,
+    sh: g.sh, sw: g.sw, ph: g.ph, pw: g.pw, dh: g.dh, dw: g.dw, rs: ksz, ks: g.cg * ksz, srcc: g.o, dstc: g.c,
+  }, subgroupSize) : undefined;
+  if (sg) return sg;
   const tc = g.cg % 4 === 0 ? 4 : 1;
   const npix = g.h * g.w;
   return {
