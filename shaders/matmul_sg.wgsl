@@ -68,11 +68,20 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sl: 
     for (var h = 0u; h < H; h++) {
       av[h] = vec4<f32>({{A1}}(offA, arow[h], k), {{A1}}(offA, arow[h], k + 1u), {{A1}}(offA, arow[h], k + 2u), {{A1}}(offA, arow[h], k + 3u));
     }
+    var bv: array<vec4<f32>, 4>;
     for (var kk = 0u; kk < 4u; kk++) {
-      let bv = vec4<f32>({{B1}}(offB, k + kk, jc.x), {{B1}}(offB, k + kk, jc.y), {{B1}}(offB, k + kk, jc.z), {{B1}}(offB, k + kk, jc.w));
-      for (var r = 0u; r < R; r++) {
-        acc[r] = fma(vec4<f32>(subgroupShuffle(av[r / 8u][kk], r % 8u)), bv, acc[r]);
-      }
+      bv[kk] = vec4<f32>({{B1}}(offB, k + kk, jc.x), {{B1}}(offB, k + kk, jc.y), {{B1}}(offB, k + kk, jc.z), {{B1}}(offB, k + kk, jc.w));
+    }
+    // rows outermost: each accumulator is loaded and stored once per 4 FMAs (R x 4 accumulators
+    // do not fit in llvmpipe's 16 vector registers and spill)
+    for (var r = 0u; r < R; r++) {
+      let ar = subgroupShuffle(av[r / 8u], r % 8u);
+      var t = acc[r];
+      t = fma(vec4<f32>(ar.x), bv[0], t);
+      t = fma(vec4<f32>(ar.y), bv[1], t);
+      t = fma(vec4<f32>(ar.z), bv[2], t);
+      t = fma(vec4<f32>(ar.w), bv[3], t);
+      acc[r] = t;
     }
   }
   for (var k = k4; k < u.k; k++) {
