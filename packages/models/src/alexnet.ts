@@ -21,9 +21,7 @@ import {
   tensor,
   tidy,
 } from '@pixgrad/core';
-import { readCheckpointRaw } from './checkpoint.js';
-import { rawToTensor } from './load.js';
-import { IMAGENET_MEAN, IMAGENET_STD } from './vgg.js';
+import { type MisshapedKey, checkStateDict, deepestTap, frozenParam, imagenetNormalize, readExpectedTensors, uniformArray } from './backbone-common.js';
 import { findTorchvisionWeights } from './weights.js';
 
 /** A convolution of a `features` layer (or of a Fire module's branch). */
@@ -78,27 +76,11 @@ export class BackboneWeightsError extends PixgradError {
     message: string,
     readonly missing: string[],
     readonly unexpected: string[],
-    readonly misshaped: { key: string; expected: number[]; got: number[] }[],
+    readonly misshaped: MisshapedKey[],
   ) {
     super(message);
     this.name = 'BackboneWeightsError';
   }
-}
-
-function strictCheck(what: string, expected: Map<string, number[]>, got: Map<string, readonly number[]>, unexpectedExtra: string[] = []): void {
-  const missing = [...expected.keys()].filter((k) => !got.has(k));
-  const unexpected = [...got.keys()].filter((k) => !expected.has(k)).concat(unexpectedExtra);
-  const misshaped: { key: string; expected: number[]; got: number[] }[] = [];
-  for (const [k, shape] of got) {
-    const e = expected.get(k);
-    if (e && (e.length !== shape.length || e.some((d, i) => d !== shape[i]))) misshaped.push({ key: k, expected: e, got: [...shape] });
-  }
-  if (missing.length + unexpected.length + misshaped.length === 0) return;
-  const parts: string[] = [];
-  if (missing.length) parts.push(`missing keys (${missing.length}): ${missing.join(', ')}`);
-  if (unexpected.length) parts.push(`unexpected keys (${unexpected.length}): ${unexpected.join(', ')}`);
-  if (misshaped.length) parts.push(`mis-shaped keys (${misshaped.length}): ${misshaped.map((m) => `${m.key} expected ${fmtShape(m.expected)} got ${fmtShape(m.got)}`).join(', ')}`);
-  throw new BackboneWeightsError(`${what}: the weights do not match the architecture: ${parts.join('; ')}`, missing, unexpected, misshaped);
 }
 
 export interface BackboneOptions {
@@ -177,13 +159,7 @@ export class TorchvisionFeatures {
   features(x: Tensor, taps: readonly string[], opts: { normalize?: boolean } = {}): Map<string, Tensor> {
     const op = `${this.arch}.features`;
     if (this.disposed) throw new ValueError(`${op}: the network was disposed`);
-    if (taps.length === 0) throw new ValueError(`${op}: no taps requested (choose from ${this.layerNames.join(', ')})`);
-    let deepest = -1;
-    for (const t of taps) {
-      const i = this.byName.get(t);
-      if (i === undefined) throw new ValueError(`${op}: unknown tap ${JSON.stringify(t)} (choose from ${this.layerNames.join(', ')})`);
-      deepest = Math.max(deepest, i);
-    }
+    const deepest = deepestTap(op, this.byName, taps, this.layerNames);
     if (x.rank !== 4 || x.shape[1] !== 3) throw new ShapeError(`${op}: input must be [N, 3, H, W], got ${fmtShape(x.shape)}`);
     if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new ValueError(`${op}: input must be float32 or float64, got ${x.dtype}`);
     const p = this.paramsFor(x.dtype);
@@ -191,11 +167,7 @@ export class TorchvisionFeatures {
     return tidy(() => {
       const out = new Map<string, Tensor>();
       let h = x;
-      if (opts.normalize ?? this.normalize) {
-        const mean = tensor([...IMAGENET_MEAN], { shape: [1, 3, 1, 1], dtype: x.dtype, device: x.device });
-        const std = tensor([...IMAGENET_STD], { shape: [1, 3, 1, 1], dtype: x.dtype, device: x.device });
-        h = h.sub(mean).div(std);
-      }
+      if (opts.normalize ?? this.normalize) h = imagenetNormalize(h);
       for (const l of this.layers) {
         if (l.index > deepest) break;
         try {
@@ -233,26 +205,9 @@ export class TorchvisionFeatures {
 /** Checks `tensors` against `layers` strictly (classifier.* ignored) and makes frozen, kept handles (cast/moved as asked). */
 export function paramsFromStateDict(what: string, layers: readonly NetLayer[], tensors: ReadonlyMap<string, Tensor>, opts: BackboneOptions, owned: boolean): Map<string, Tensor> {
   const expected = netStateDictShapes(layers);
-  const got = new Map<string, readonly number[]>();
-  for (const [k, t] of tensors) if (!k.startsWith('classifier.')) got.set(k, t.shape);
-  strictCheck(what, expected, got);
+  checkStateDict(what, expected, tensors, BackboneWeightsError);
   const out = new Map<string, Tensor>();
-  for (const k of expected.keys()) {
-    let t = tensors.get(k)!;
-    if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new ValueError(`${what}: ${k} must be float32 or float64, got ${t.dtype}`);
-    t = owned ? t : t.detach();
-    if (opts.device !== undefined && t.device !== opts.device) {
-      const m = t.to(opts.device);
-      t.dispose();
-      t = m;
-    }
-    if (opts.dtype !== undefined && t.dtype !== opts.dtype) {
-      const c = t.cast(opts.dtype);
-      t.dispose();
-      t = c;
-    }
-    out.set(k, keep(t));
-  }
+  for (const k of expected.keys()) out.set(k, frozenParam(tensors.get(k)!, opts, owned));
   if (owned) for (const [k, t] of tensors) if (!expected.has(k)) t.dispose();
   return out;
 }
@@ -267,27 +222,8 @@ export async function loadNetParams(what: string, layers: readonly NetLayer[], s
   if (!(typeof src === 'string' || src instanceof Uint8Array || src instanceof ArrayBuffer)) {
     throw new ValueError(`${what}: weights must be a path, bytes or a Map of tensors, got ${Object.prototype.toString.call(src)}`);
   }
-  const expected = netStateDictShapes(layers);
-  const seen: string[] = [];
-  const raw = await readCheckpointRaw(src, {
-    filter: (n) => {
-      seen.push(n);
-      return expected.has(n);
-    },
-  });
-  raw.objects = null;
-  const got = new Map<string, readonly number[]>();
-  for (const [k, t] of raw.tensors) got.set(k, t.shape);
   const label = typeof src === 'string' ? `${what} ${src}` : what;
-  strictCheck(label, expected, got, seen.filter((n) => !expected.has(n) && !n.startsWith('classifier.')));
-  const tensors = new Map<string, Tensor>();
-  for (const [k, t] of raw.tensors) {
-    if (t.dtype !== 'float32' && t.dtype !== 'float64') {
-      for (const u of tensors.values()) u.dispose();
-      throw new ValueError(`${label}: ${k} must be a float tensor, got ${t.sourceDtype}`);
-    }
-    tensors.set(k, rawToTensor(t, opts.device !== undefined ? { device: opts.device } : {}));
-  }
+  const tensors = await readExpectedTensors(label, netStateDictShapes(layers), src, opts.device, BackboneWeightsError);
   return paramsFromStateDict(label, layers, tensors, { ...(opts.dtype ? { dtype: opts.dtype } : {}) }, true);
 }
 
@@ -295,16 +231,10 @@ export async function loadNetParams(what: string, layers: readonly NetLayer[], s
 export function randomNetParams(layers: readonly NetLayer[], seed: number, dtype: 'float32' | 'float64', device?: Device): Map<string, Tensor> {
   const g = new Generator(seed);
   const out = new Map<string, Tensor>();
-  const uniform = (n: number, a: number) => {
-    const arr = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
-    const k = (2 * a) / 4294967296;
-    for (let i = 0; i < n; i++) arr[i] = g.nextUint32() * k - a;
-    return arr;
-  };
   for (const [name, shape] of netStateDictShapes(layers)) {
     const n = shape.reduce((a, b) => a * b, 1);
     const a = shape.length === 4 ? Math.sqrt(3) * Math.sqrt(2 / (shape[2]! * shape[3]! * shape[0]!)) : Math.sqrt(3) * 0.05;
-    out.set(name, keep(tensor(uniform(n, a), { shape, dtype, ...(device !== undefined ? { device } : {}) })));
+    out.set(name, keep(tensor(uniformArray(g, n, a, dtype), { shape, dtype, ...(device !== undefined ? { device } : {}) })));
   }
   return out;
 }

@@ -18,8 +18,7 @@ import {
   tensor,
   tidy,
 } from '@pixgrad/core';
-import { readCheckpointRaw } from './checkpoint.js';
-import { rawToTensor } from './load.js';
+import { type MisshapedKey, checkStateDict, deepestTap, frozenParam, imagenetNormalize, readExpectedTensors, uniformArray } from './backbone-common.js';
 import { findVggWeights } from './weights.js';
 
 /** The torchvision architectures defined here. */
@@ -35,8 +34,7 @@ export const VGG_CONFIGS: Readonly<Record<VggArch, VggConfig>> = {
 };
 
 /** ImageNet statistics torchvision's VGG weights were trained with (inputs in [0, 1]). */
-export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
-export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
+export { IMAGENET_MEAN, IMAGENET_STD } from './backbone-common.js';
 
 /** One module of `features`: its index in torchvision's Sequential and its conventional name. */
 export interface VggLayer {
@@ -94,27 +92,11 @@ export class VggWeightsError extends PixgradError {
     message: string,
     readonly missing: string[],
     readonly unexpected: string[],
-    readonly misshaped: { key: string; expected: number[]; got: number[] }[],
+    readonly misshaped: MisshapedKey[],
   ) {
     super(message);
     this.name = 'VggWeightsError';
   }
-}
-
-function strictCheck(what: string, expected: Map<string, number[]>, got: Map<string, readonly number[]>, unexpectedExtra: string[] = []): void {
-  const missing = [...expected.keys()].filter((k) => !got.has(k));
-  const unexpected = [...got.keys()].filter((k) => !expected.has(k)).concat(unexpectedExtra);
-  const misshaped: { key: string; expected: number[]; got: number[] }[] = [];
-  for (const [k, shape] of got) {
-    const e = expected.get(k);
-    if (e && (e.length !== shape.length || e.some((d, i) => d !== shape[i]))) misshaped.push({ key: k, expected: e, got: [...shape] });
-  }
-  if (missing.length + unexpected.length + misshaped.length === 0) return;
-  const parts: string[] = [];
-  if (missing.length) parts.push(`missing keys (${missing.length}): ${missing.join(', ')}`);
-  if (unexpected.length) parts.push(`unexpected keys (${unexpected.length}): ${unexpected.join(', ')}`);
-  if (misshaped.length) parts.push(`mis-shaped keys (${misshaped.length}): ${misshaped.map((m) => `${m.key} expected ${fmtShape(m.expected)} got ${fmtShape(m.got)}`).join(', ')}`);
-  throw new VggWeightsError(`${what}: the weights do not match the architecture: ${parts.join('; ')}`, missing, unexpected, misshaped);
 }
 
 interface ConvParams {
@@ -227,13 +209,7 @@ export class Vgg {
    */
   features(x: Tensor, taps: readonly string[], opts: { normalize?: boolean } = {}): Map<string, Tensor> {
     if (this.disposed) throw new ValueError('Vgg.features: the network was disposed');
-    if (taps.length === 0) throw new ValueError(`Vgg.features: no taps requested (choose from ${this.layerNames.join(', ')})`);
-    let deepest = -1;
-    for (const t of taps) {
-      const i = this.byName.get(t);
-      if (i === undefined) throw new ValueError(`Vgg.features: unknown tap ${JSON.stringify(t)} for ${this.arch} (choose from ${this.layerNames.join(', ')})`);
-      deepest = Math.max(deepest, i);
-    }
+    const deepest = deepestTap('Vgg.features', this.byName, taps, this.layerNames, ` for ${this.arch}`);
     if (x.rank !== 4 || x.shape[1] !== this.inChannels) {
       throw new ShapeError(`Vgg.features: input must be [N, ${this.inChannels}, H, W], got ${fmtShape(x.shape)}`);
     }
@@ -245,11 +221,7 @@ export class Vgg {
     return tidy(() => {
       const out = new Map<string, Tensor>();
       let h = x;
-      if (normalize) {
-        const mean = tensor([...IMAGENET_MEAN], { shape: [1, 3, 1, 1], dtype: x.dtype, device: x.device });
-        const std = tensor([...IMAGENET_STD], { shape: [1, 3, 1, 1], dtype: x.dtype, device: x.device });
-        h = h.sub(mean).div(std);
-      }
+      if (normalize) h = imagenetNormalize(h);
       for (const l of this.layers) {
         if (l.index > deepest) break;
         if (l.kind === 'conv') {
@@ -283,14 +255,6 @@ export class Vgg {
   }
 }
 
-/** n values uniform on [-a, a), one 32-bit draw each. */
-function uniformArray(g: Generator, n: number, a: number, dtype: 'float32' | 'float64'): Float32Array | Float64Array {
-  const out = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
-  const k = (2 * a) / 4294967296;
-  for (let i = 0; i < n; i++) out[i] = g.nextUint32() * k - a;
-  return out;
-}
-
 function resolveConfig(arch: VggArch | VggConfig): { arch: VggArch | 'custom'; config: VggConfig } {
   if (typeof arch === 'string') {
     const config = VGG_CONFIGS[arch];
@@ -304,21 +268,7 @@ function finishParams(tensors: Map<string, Tensor>, layers: VggLayer[], prefix: 
   const params = new Map<number, ConvParams>();
   for (const l of layers) {
     if (l.kind !== 'conv') continue;
-    const take = (k: string): Tensor => {
-      let t = tensors.get(`${prefix}${l.index}.${k}`)!;
-      if (!owned) t = t.detach(); // a frozen handle on the caller's values
-      if (opts.device !== undefined && t.device !== opts.device) {
-        const moved = t.to(opts.device);
-        t.dispose();
-        t = moved;
-      }
-      if (opts.dtype !== undefined && t.dtype !== opts.dtype) {
-        const cast = t.cast(opts.dtype);
-        t.dispose();
-        t = cast;
-      }
-      return keep(t);
-    };
+    const take = (k: string): Tensor => frozenParam(tensors.get(`${prefix}${l.index}.${k}`)!, opts, owned);
     params.set(l.index, { weight: take('weight'), bias: take('bias') });
   }
   return params;
@@ -335,14 +285,7 @@ function finishParams(tensors: Map<string, Tensor>, layers: VggLayer[], prefix: 
 export function vggFromStateDict(arch: VggArch | VggConfig, tensors: ReadonlyMap<string, Tensor>, opts: VggCommonOptions & { inChannels?: number } = {}): Vgg {
   const { arch: name, config } = resolveConfig(arch);
   const inChannels = opts.inChannels ?? 3;
-  const expected = vggStateDictShapes(config, inChannels);
-  const got = new Map<string, readonly number[]>();
-  for (const [k, t] of tensors) if (!k.startsWith('classifier.')) got.set(k, t.shape);
-  strictCheck(`vggFromStateDict(${name})`, expected, got);
-  for (const k of expected.keys()) {
-    const t = tensors.get(k)!;
-    if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new ValueError(`vggFromStateDict(${name}): ${k} must be float32 or float64, got ${t.dtype}`);
-  }
+  checkStateDict(`vggFromStateDict(${name})`, vggStateDictShapes(config, inChannels), tensors, VggWeightsError);
   const layers = vggLayers(config, inChannels);
   return new Vgg(name, config, inChannels, finishParams(tensors as Map<string, Tensor>, layers, 'features.', opts, false), opts.normalize ?? true);
 }
@@ -353,26 +296,8 @@ export function vggFromStateDict(arch: VggArch | VggConfig, tensors: ReadonlyMap
  * other than `features.*` and `classifier.*` are reported as unexpected without being read.
  */
 async function loadVggFile(arch: VggArch | 'custom', config: VggConfig, src: string | Uint8Array | ArrayBuffer, opts: VggCommonOptions): Promise<Vgg> {
-  const expected = vggStateDictShapes(config);
-  const seen: string[] = [];
-  const raw = await readCheckpointRaw(src, {
-    filter: (n) => {
-      seen.push(n);
-      return expected.has(n);
-    },
-  });
-  raw.objects = null;
-  const got = new Map<string, readonly number[]>();
-  for (const [k, t] of raw.tensors) got.set(k, t.shape);
-  const unexpected = seen.filter((n) => !expected.has(n) && !n.startsWith('classifier.'));
   const what = typeof src === 'string' ? `${arch} weights ${src}` : `${arch} weights`;
-  strictCheck(what, expected, got, unexpected);
-  const tensors = new Map<string, Tensor>();
-  for (const [k, t] of raw.tensors) {
-    if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new ValueError(`${what}: ${k} must be a float tensor, got ${t.sourceDtype}`);
-    tensors.set(k, rawToTensor(t, opts.device !== undefined ? { device: opts.device } : {}));
-    raw.tensors.delete(k);
-  }
+  const tensors = await readExpectedTensors(what, vggStateDictShapes(config), src, opts.device, VggWeightsError);
   return new Vgg(arch, config, 3, finishParams(tensors, vggLayers(config), 'features.', { ...opts, device: undefined }, true), opts.normalize ?? true);
 }
 

@@ -1,0 +1,146 @@
+/**
+ * What the torchvision feature networks (vgg.ts, and alexnet.ts / squeezenet.ts through
+ * `TorchvisionFeatures`) share: the strict state-dict check, reading the expected `features.*`
+ * tensors from a checkpoint (`classifier.*` skipped unread), frozen parameter handles, seeded
+ * uniform weights, ImageNet normalisation and tap resolution. Each caller keeps its own error
+ * class and messages; only the logic lives here.
+ */
+import { type Device, type Generator, type Tensor, ValueError, fmtShape, keep, tensor } from '@pixgrad/core';
+import { readCheckpointRaw } from './checkpoint.js';
+import { rawToTensor } from './load.js';
+
+/** ImageNet statistics torchvision's weights were trained with (inputs in [0, 1]). */
+export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
+export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;
+
+/** A key whose tensor has another shape than the architecture's. */
+export interface MisshapedKey {
+  key: string;
+  expected: number[];
+  got: number[];
+}
+
+/** The error a strict check throws (`VggWeightsError`, `BackboneWeightsError`). */
+export type WeightsErrorClass = new (message: string, missing: string[], unexpected: string[], misshaped: MisshapedKey[]) => Error;
+
+/**
+ * Throws `ErrorClass` listing every missing, unexpected (plus `unexpectedExtra`, keys seen but not
+ * read) and mis-shaped key of `got` against `expected`; returns when they match exactly.
+ */
+export function strictCheck(
+  what: string,
+  expected: ReadonlyMap<string, number[]>,
+  got: ReadonlyMap<string, readonly number[]>,
+  ErrorClass: WeightsErrorClass,
+  unexpectedExtra: string[] = [],
+): void {
+  const missing = [...expected.keys()].filter((k) => !got.has(k));
+  const unexpected = [...got.keys()].filter((k) => !expected.has(k)).concat(unexpectedExtra);
+  const misshaped: MisshapedKey[] = [];
+  for (const [k, shape] of got) {
+    const e = expected.get(k);
+    if (e && (e.length !== shape.length || e.some((d, i) => d !== shape[i]))) misshaped.push({ key: k, expected: e, got: [...shape] });
+  }
+  if (missing.length + unexpected.length + misshaped.length === 0) return;
+  const parts: string[] = [];
+  if (missing.length) parts.push(`missing keys (${missing.length}): ${missing.join(', ')}`);
+  if (unexpected.length) parts.push(`unexpected keys (${unexpected.length}): ${unexpected.join(', ')}`);
+  if (misshaped.length) parts.push(`mis-shaped keys (${misshaped.length}): ${misshaped.map((m) => `${m.key} expected ${fmtShape(m.expected)} got ${fmtShape(m.got)}`).join(', ')}`);
+  throw new ErrorClass(`${what}: the weights do not match the architecture: ${parts.join('; ')}`, missing, unexpected, misshaped);
+}
+
+/** Checks a state dict strictly against `expected` (`classifier.*` ignored) and that every expected tensor is float32 or float64. */
+export function checkStateDict(what: string, expected: ReadonlyMap<string, number[]>, tensors: ReadonlyMap<string, Tensor>, ErrorClass: WeightsErrorClass): void {
+  const got = new Map<string, readonly number[]>();
+  for (const [k, t] of tensors) if (!k.startsWith('classifier.')) got.set(k, t.shape);
+  strictCheck(what, expected, got, ErrorClass);
+  for (const k of expected.keys()) {
+    const t = tensors.get(k)!;
+    if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new ValueError(`${what}: ${k} must be float32 or float64, got ${t.dtype}`);
+  }
+}
+
+/**
+ * Reads the `expected` tensors of a checkpoint (path or bytes; any format) onto `device`: only
+ * those are read, `classifier.*` is skipped without being read, any other key is reported as
+ * unexpected. Checked strictly (errors labelled `label`); every tensor must be a float tensor.
+ */
+export async function readExpectedTensors(
+  label: string,
+  expected: ReadonlyMap<string, number[]>,
+  src: string | Uint8Array | ArrayBuffer,
+  device: Device | undefined,
+  ErrorClass: WeightsErrorClass,
+): Promise<Map<string, Tensor>> {
+  const seen: string[] = [];
+  const raw = await readCheckpointRaw(src, {
+    filter: (n) => {
+      seen.push(n);
+      return expected.has(n);
+    },
+  });
+  raw.objects = null;
+  const got = new Map<string, readonly number[]>();
+  for (const [k, t] of raw.tensors) got.set(k, t.shape);
+  strictCheck(label, expected, got, ErrorClass, seen.filter((n) => !expected.has(n) && !n.startsWith('classifier.')));
+  const tensors = new Map<string, Tensor>();
+  for (const [k, t] of raw.tensors) {
+    if (t.dtype !== 'float32' && t.dtype !== 'float64') {
+      for (const u of tensors.values()) u.dispose();
+      throw new ValueError(`${label}: ${k} must be a float tensor, got ${t.sourceDtype}`);
+    }
+    tensors.set(k, rawToTensor(t, device !== undefined ? { device } : {}));
+    raw.tensors.delete(k);
+  }
+  return tensors;
+}
+
+/**
+ * A kept, frozen handle on `t` moved to `opts.device` and cast to `opts.dtype` where given:
+ * `owned` tensors are consumed (intermediates disposed), others are the caller's and are used
+ * through a detached handle.
+ */
+export function frozenParam(t: Tensor, opts: { device?: Device; dtype?: 'float32' | 'float64' }, owned: boolean): Tensor {
+  if (!owned) t = t.detach();
+  if (opts.device !== undefined && t.device !== opts.device) {
+    const moved = t.to(opts.device);
+    t.dispose();
+    t = moved;
+  }
+  if (opts.dtype !== undefined && t.dtype !== opts.dtype) {
+    const cast = t.cast(opts.dtype);
+    t.dispose();
+    t = cast;
+  }
+  return keep(t);
+}
+
+/** n values uniform on [-a, a), one 32-bit draw each. */
+export function uniformArray(g: Generator, n: number, a: number, dtype: 'float32' | 'float64'): Float32Array | Float64Array {
+  const out = dtype === 'float32' ? new Float32Array(n) : new Float64Array(n);
+  const k = (2 * a) / 4294967296;
+  for (let i = 0; i < n; i++) out[i] = g.nextUint32() * k - a;
+  return out;
+}
+
+/** (x - mean) / std with the ImageNet statistics, x [N, 3, H, W]. */
+export function imagenetNormalize(x: Tensor): Tensor {
+  const mean = tensor([...IMAGENET_MEAN], { shape: [1, 3, 1, 1], dtype: x.dtype, device: x.device });
+  const std = tensor([...IMAGENET_STD], { shape: [1, 3, 1, 1], dtype: x.dtype, device: x.device });
+  return x.sub(mean).div(std);
+}
+
+/**
+ * The `features` index of the deepest of `taps` (tap name to index in `byName`); a ValueError
+ * from `op` when none is asked for or one is unknown (`context` follows the tap in that message).
+ */
+export function deepestTap(op: string, byName: ReadonlyMap<string, number>, taps: readonly string[], names: readonly string[], context = ''): number {
+  if (taps.length === 0) throw new ValueError(`${op}: no taps requested (choose from ${names.join(', ')})`);
+  let deepest = -1;
+  for (const t of taps) {
+    const i = byName.get(t);
+    if (i === undefined) throw new ValueError(`${op}: unknown tap ${JSON.stringify(t)}${context} (choose from ${names.join(', ')})`);
+    deepest = Math.max(deepest, i);
+  }
+  return deepest;
+}
