@@ -79,26 +79,36 @@ export async function torchHubCheckpointDirs(d: DiscoveryEnv = {}): Promise<stri
   return [...new Set(dirs)];
 }
 
+/** The first of `tried` that is a file, or a `WeightsNotFoundError`: `head`, every path tried, then `tail`. */
+function firstFile(tried: string[], isFile: (p: string) => boolean, fileName: string, head: string, tail: string): string {
+  const hit = tried.find(isFile);
+  if (hit) return hit;
+  throw new WeightsNotFoundError(`${head} Looked in:\n` + tried.map((p) => `  ${p}`).join('\n') + `\n${tail}`, fileName, tried);
+}
+
+/** torchvision's file for `arch` in the torch hub cache (see `findTorchvisionWeights`). */
+async function findInTorchHub(arch: keyof typeof TORCHVISION_WEIGHT_FILES, d: DiscoveryEnv): Promise<string> {
+  const { path, isFile } = await context(d);
+  const file = TORCHVISION_WEIGHT_FILES[arch];
+  const tried = (await torchHubCheckpointDirs(d)).map((dir) => path.join(dir, file));
+  return firstFile(
+    tried,
+    isFile,
+    file,
+    `${arch}: no weights given and ${file} is not in the torch hub cache.`,
+    `Download ${TORCHVISION_WEIGHT_URLS[arch]} into one of those folders (or run torchvision.models.${arch}(weights='IMAGENET1K_V1') once), ` +
+      `or pass { weights: '/path/to/${file}' }.`,
+  );
+}
+
 /**
  * The path of torchvision's VGG weights (`vgg16-397923af.pth` / `vgg19-dcbb9e9d.pth`) in the
  * torch hub cache, or a `WeightsNotFoundError` listing every folder tried, the file name and its
  * download URL.
  * @example const path = await findVggWeights('vgg16'); // ~/.cache/torch/hub/checkpoints/vgg16-397923af.pth
  */
-export async function findVggWeights(arch: 'vgg16' | 'vgg19', d: DiscoveryEnv = {}): Promise<string> {
-  const { path, isFile } = await context(d);
-  const file = VGG_WEIGHT_FILES[arch];
-  const tried = (await torchHubCheckpointDirs(d)).map((dir) => path.join(dir, file));
-  const hit = tried.find(isFile);
-  if (hit) return hit;
-  throw new WeightsNotFoundError(
-    `${arch}: no weights given and ${file} is not in the torch hub cache. Looked in:\n` +
-      tried.map((p) => `  ${p}`).join('\n') +
-      `\nDownload ${VGG_WEIGHT_URLS[arch]} into one of those folders (or run torchvision.models.${arch}(weights='IMAGENET1K_V1') once), ` +
-      `or pass { weights: '/path/to/${file}' }.`,
-    file,
-    tried,
-  );
+export function findVggWeights(arch: 'vgg16' | 'vgg19', d: DiscoveryEnv = {}): Promise<string> {
+  return findInTorchHub(arch, d);
 }
 
 /**
@@ -107,21 +117,8 @@ export async function findVggWeights(arch: 'vgg16' | 'vgg19', d: DiscoveryEnv = 
  * `WeightsNotFoundError` listing every folder tried, the file name and its download URL.
  * @example const path = await findTorchvisionWeights('alexnet');
  */
-export async function findTorchvisionWeights(arch: keyof typeof TORCHVISION_WEIGHT_FILES, d: DiscoveryEnv = {}): Promise<string> {
-  if (arch === 'vgg16' || arch === 'vgg19') return findVggWeights(arch, d);
-  const { path, isFile } = await context(d);
-  const file = TORCHVISION_WEIGHT_FILES[arch];
-  const tried = (await torchHubCheckpointDirs(d)).map((dir) => path.join(dir, file));
-  const hit = tried.find(isFile);
-  if (hit) return hit;
-  throw new WeightsNotFoundError(
-    `${arch}: no weights given and ${file} is not in the torch hub cache. Looked in:\n` +
-      tried.map((p) => `  ${p}`).join('\n') +
-      `\nDownload ${TORCHVISION_WEIGHT_URLS[arch]} into one of those folders (or run torchvision.models.${arch}(weights='IMAGENET1K_V1') once), ` +
-      `or pass { weights: '/path/to/${file}' }.`,
-    file,
-    tried,
-  );
+export function findTorchvisionWeights(arch: keyof typeof TORCHVISION_WEIGHT_FILES, d: DiscoveryEnv = {}): Promise<string> {
+  return findInTorchHub(arch, d);
 }
 
 /**
@@ -163,14 +160,12 @@ export async function findLpipsWeights(net: LpipsNet = 'vgg', version: LpipsVers
   const { path, isFile } = await context(d);
   const rel = path.join('lpips', 'weights', `v${version}`, `${net}.pth`);
   const tried = (await sitePackagesDirs(d)).map((dir) => path.join(dir, rel));
-  const hit = tried.find(isFile);
-  if (hit) return hit;
-  throw new WeightsNotFoundError(
-    `lpips: no head weights given and no installed lpips package has ${rel.split(path.sep).join('/')}. Looked in:\n` +
-      tried.map((p) => `  ${p}`).join('\n') +
-      `\nInstall it (pip install lpips) or download https://github.com/richzhang/PerceptualSimilarity/raw/master/lpips/weights/v${version}/${net}.pth ` +
-      `and pass { weights: '/path/to/${net}.pth' }.`,
-    `${net}.pth`,
+  return firstFile(
     tried,
+    isFile,
+    `${net}.pth`,
+    `lpips: no head weights given and no installed lpips package has ${rel.split(path.sep).join('/')}.`,
+    `Install it (pip install lpips) or download https://github.com/richzhang/PerceptualSimilarity/raw/master/lpips/weights/v${version}/${net}.pth ` +
+      `and pass { weights: '/path/to/${net}.pth' }.`,
   );
 }
