@@ -1,6 +1,6 @@
 /**
  * LPIPS (VGG) against an independent float64 implementation of the reference's formula written
- * here with plain loops (conv 3x3 pad 1 + bias, ReLU, 2x2 max pool, scaling layer, channel
+ * with plain loops in helpers/lpips-reference.ts (conv 3x3 pad 1 + bias, ReLU, 2x2 max pool, scaling layer, channel
  * unit-normalisation with eps on the norm, 1x1 heads, spatial mean or PyTorch-bilinear upsampling)
  * on the fixture images, with seeded random backbones; identities, symmetry, gradients, loading.
  */
@@ -12,53 +12,9 @@ import { type Tensor, gradcheck, gradients, memory, rand, resize, tensor, Genera
 import { LPIPS_CHANNELS, loadLpipsHeads, randomLpipsHeads, randomVgg, readImage, type Vgg, type LpipsHeads } from '@pixgrad/models';
 import { LpipsModel, loadLpips, lpips } from '../src/index.js';
 import { describeFixtures, fixture } from '../../../test/helpers/fixtures.js';
+import { type Img, conv, lpipsFormula, pool2, relu, toImg } from './helpers/lpips-reference.js';
 
 // ---------------------------------------------------------------- independent reference (float64 loops)
-
-interface Img {
-  c: number;
-  h: number;
-  w: number;
-  d: Float64Array;
-}
-
-function conv3x3(x: Img, wt: ArrayLike<number>, b: ArrayLike<number>, cout: number): Img {
-  const { c, h, w, d } = x;
-  const out = new Float64Array(cout * h * w);
-  for (let o = 0; o < cout; o++) {
-    for (let i = 0; i < h; i++) {
-      for (let j = 0; j < w; j++) {
-        let s = b[o]!;
-        for (let ci = 0; ci < c; ci++) {
-          for (let a = 0; a < 3; a++) {
-            const ii = i + a - 1;
-            if (ii < 0 || ii >= h) continue;
-            for (let bb = 0; bb < 3; bb++) {
-              const jj = j + bb - 1;
-              if (jj < 0 || jj >= w) continue;
-              s += d[(ci * h + ii) * w + jj]! * wt[((o * c + ci) * 3 + a) * 3 + bb]!;
-            }
-          }
-        }
-        out[(o * h + i) * w + j] = s;
-      }
-    }
-  }
-  return { c: cout, h, w, d: out };
-}
-const reluImg = (x: Img): Img => ({ ...x, d: x.d.map((v) => Math.max(v, 0)) });
-function pool(x: Img): Img {
-  const h = Math.floor(x.h / 2);
-  const w = Math.floor(x.w / 2);
-  const out = new Float64Array(x.c * h * w);
-  for (let c = 0; c < x.c; c++)
-    for (let i = 0; i < h; i++)
-      for (let j = 0; j < w; j++) {
-        const at = (a: number, b: number) => x.d[(c * x.h + 2 * i + a) * x.w + 2 * j + b]!;
-        out[(c * h + i) * w + j] = Math.max(at(0, 0), at(0, 1), at(1, 0), at(1, 1));
-      }
-  return { c: x.c, h, w, d: out };
-}
 
 /** VGG16 taps relu1_2 ... relu5_3 from the net's weights, computed in float64 loops. */
 function refTaps(net: Vgg, x: Img): Img[] {
@@ -68,76 +24,17 @@ function refTaps(net: Vgg, x: Img): Img[] {
   const tapAfter = new Set([3, 8, 15, 22, 29]);
   for (const l of net.layers) {
     if (l.index > 29) break;
-    if (l.kind === 'conv') h = conv3x3(h, sd.get(`features.${l.index}.weight`)!.dataSync(), sd.get(`features.${l.index}.bias`)!.dataSync(), l.outChannels!);
-    else if (l.kind === 'relu') h = reluImg(h);
-    else h = pool(h);
+    if (l.kind === 'conv') h = conv(h, sd.get(`features.${l.index}.weight`)!.dataSync(), sd.get(`features.${l.index}.bias`)!.dataSync(), l.outChannels!, 3, 1, 1);
+    else if (l.kind === 'relu') h = relu(h);
+    else h = pool2(h);
     if (tapAfter.has(l.index)) taps.push(h);
   }
   return taps;
 }
 
-function unitNorm(f: Img): Img {
-  const out = new Float64Array(f.d.length);
-  const hw = f.h * f.w;
-  for (let p = 0; p < hw; p++) {
-    let s = 0;
-    for (let c = 0; c < f.c; c++) s += f.d[c * hw + p]! ** 2;
-    const n = Math.sqrt(s) + 1e-10;
-    for (let c = 0; c < f.c; c++) out[c * hw + p] = f.d[c * hw + p]! / n;
-  }
-  return { ...f, d: out };
-}
-
-/** PyTorch bilinear, align_corners=False, one [h, w] map to [H, W]. */
-function upsample(m: Float64Array, h: number, w: number, H: number, W: number): Float64Array {
-  const taps = (inS: number, outS: number, d: number) => {
-    const src = Math.max((d + 0.5) * (inS / outS) - 0.5, 0);
-    const i0 = Math.min(Math.floor(src), inS - 1);
-    const i1 = i0 < inS - 1 ? i0 + 1 : i0;
-    const l = src - i0;
-    return [i0, i1, 1 - l, l] as const;
-  };
-  const out = new Float64Array(H * W);
-  for (let i = 0; i < H; i++) {
-    const [a0, a1, wa0, wa1] = taps(h, H, i);
-    for (let j = 0; j < W; j++) {
-      const [b0, b1, wb0, wb1] = taps(w, W, j);
-      out[i * W + j] = wa0 * (wb0 * m[a0 * w + b0]! + wb1 * m[a0 * w + b1]!) + wa1 * (wb0 * m[a1 * w + b0]! + wb1 * m[a1 * w + b1]!);
-    }
-  }
-  return out;
-}
-
 /** LPIPS of one image pair ([3, H, W] values in [-1, 1]); scalar, or the [H, W] map when spatial. */
-function refLpips(net: Vgg, heads: LpipsHeads, a: Img, b: Img, version: '0.1' | '0.0', spatial: boolean): number | Float64Array {
-  const shift = [-0.03, -0.088, -0.188];
-  const scale = [0.458, 0.448, 0.45];
-  const prep = (x: Img): Img => {
-    if (version === '0.0') return x;
-    const hw = x.h * x.w;
-    return { ...x, d: x.d.map((v, i) => (v - shift[Math.floor(i / hw)]!) / scale[Math.floor(i / hw)]!) };
-  };
-  const t0 = refTaps(net, prep(a));
-  const t1 = refTaps(net, prep(b));
-  let total = 0;
-  const map = new Float64Array(a.h * a.w);
-  t0.forEach((f0, k) => {
-    const n0 = unitNorm(f0);
-    const n1 = unitNorm(t1[k]!);
-    const w = heads.weights[k]!.dataSync();
-    const hw = f0.h * f0.w;
-    const lin = new Float64Array(hw);
-    for (let p = 0; p < hw; p++) for (let c = 0; c < f0.c; c++) lin[p]! += w[c]! * (n0.d[c * hw + p]! - n1.d[c * hw + p]!) ** 2;
-    if (spatial) upsample(lin, f0.h, f0.w, a.h, a.w).forEach((v, i) => (map[i]! += v));
-    else total += lin.reduce((s, v) => s + v, 0) / hw;
-  });
-  return spatial ? map : total;
-}
-
-const toImg = (t: Tensor, n = 0): Img => {
-  const [, c, h, w] = t.shape as [number, number, number, number];
-  return { c, h, w, d: Float64Array.from(t.dataSync().slice(n * c * h * w, (n + 1) * c * h * w)) };
-};
+const refLpips = (net: Vgg, heads: LpipsHeads, a: Img, b: Img, version: '0.1' | '0.0', spatial: boolean): number | Float64Array =>
+  lpipsFormula((x) => refTaps(net, x), (k) => heads.weights[k]!.dataSync(), a, b, version, spatial);
 
 // ---------------------------------------------------------------- tests
 
