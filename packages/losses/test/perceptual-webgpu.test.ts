@@ -9,32 +9,11 @@
  * Needs a WebGPU adapter (lavapipe on a machine without a GPU: scripts/setup-webgpu.sh): without
  * one the suite is skipped with a one-line reason, or fails when CI is set.
  */
-import { describe, expect, it } from 'vitest';
-import { type Device, type Tensor, gradients, tensor, tidy } from '@pixgrad/core';
-import { init } from '@pixgrad/kernels';
+import { expect, it } from 'vitest';
+import { type Device, type Tensor, tensor, tidy } from '@pixgrad/core';
 import { randomAlexNet, randomLpipsHeads, randomSqueezeNet, randomVgg, LPIPS_ALEX_TAPS, LPIPS_SQUEEZE_TAPS } from '@pixgrad/models';
 import { LpipsModel, perceptualLoss, styleLoss } from '../src/index.js';
-
-let gpu = false;
-let why = '';
-try {
-  gpu = (await init('webgpu')) === 'webgpu';
-} catch (e) {
-  why = (e as Error).message.split(/\.\s|\n/)[0] ?? '';
-}
-
-/** Deterministic float32 data in [lo, hi) (xorshift32). */
-function data(n: number, seed: number, lo = 0, hi = 1): number[] {
-  let s = seed >>> 0 || 1;
-  return Array.from({ length: n }, () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return lo + (s / 4294967296) * (hi - lo);
-  });
-}
+import { close, data, describeWebgpu, valueAndGradients } from './helpers/webgpu.js';
 
 /** A loss of two images on one device, with the networks it needs built there; returns [value, d/dx, d/dy]. */
 type Case = (device: Device) => { f: (x: Tensor, y: Tensor) => Tensor; dispose: () => void };
@@ -44,30 +23,10 @@ async function run(device: Device, shape: number[], build: Case): Promise<number
   const x = tensor(data(n, 1), { shape, device, requiresGrad: true });
   const y = tensor(data(n, 2), { shape, device, requiresGrad: true });
   const { f, dispose } = build(device);
-  const out = f(x, y);
-  expect(out.device).toBe(device);
-  const gs = gradients(tidy(() => out.sum()), [x, y]);
-  const res = [Array.from(await out.data()), ...(await Promise.all(gs.map(async (g) => Array.from(await g.data()))))];
-  for (const t of [x, y, out, ...gs]) t.dispose();
+  const res = await valueAndGradients(device, f(x, y), [x, y]);
+  for (const t of [x, y]) t.dispose();
   dispose();
   return res;
-}
-
-function close(name: string, got: number[], want: number[]): void {
-  expect(got.length, name).toBe(want.length);
-  const scale = Math.max(...want.map(Math.abs), 0);
-  expect(scale, `${name}: not vacuous`).toBeGreaterThan(0);
-  const tol = 1e-4 * scale + 1e-6;
-  let worst = 0;
-  let at = -1;
-  got.forEach((g, i) => {
-    const e = Math.abs(g - want[i]!);
-    if (!(e <= worst)) {
-      worst = e;
-      at = i;
-    }
-  });
-  expect(worst <= tol, `${name}: element ${at}: webgpu ${got[at]} vs cpu ${want[at]} (error ${worst}, tolerance ${tol})`).toBe(true);
 }
 
 const CASES: [string, number[], Case][] = [
@@ -102,18 +61,13 @@ const CASES: [string, number[], Case][] = [
   }],
 ];
 
-if (!gpu && !process.env['CI']) console.warn(`skipping the LPIPS/perceptual WebGPU-vs-CPU suite: no WebGPU adapter (${why}); run scripts/setup-webgpu.sh`);
-
-describe.skipIf(!gpu && !process.env['CI'])('LPIPS and VGG losses: WebGPU matches the CPU backend (float32)', () => {
-  it('has an adapter', () => {
-    expect(gpu, `no WebGPU adapter in CI: ${why}`).toBe(true);
-  });
+describeWebgpu('LPIPS and VGG losses: WebGPU matches the CPU backend (float32)', 'LPIPS/perceptual WebGPU-vs-CPU suite', () => {
   for (const [name, shape, build] of CASES) {
     it(name, async () => {
       const want = await run('cpu', shape, build);
       const got = await run('webgpu', shape, build);
       expect(got.length).toBe(3);
-      got.forEach((g, i) => close(`${name} ${['value', 'd/dx', 'd/dy'][i]}`, g, want[i]!));
+      got.forEach((g, i) => close(`${name} ${['value', 'd/dx', 'd/dy'][i]}`, g, want[i]!, true));
     });
   }
 });

@@ -7,31 +7,10 @@
  * Needs a WebGPU adapter (lavapipe on a machine without a GPU: scripts/setup-webgpu.sh): without
  * one the suite is skipped with a one-line reason, or fails when CI is set.
  */
-import { describe, expect, it } from 'vitest';
-import { Generator, conv2d, gradients, tensor, tidy, type Tensor } from '@pixgrad/core';
-import { init } from '@pixgrad/kernels';
+import { expect, it } from 'vitest';
+import { Generator, conv2d, tensor, tidy, type Tensor } from '@pixgrad/core';
 import * as L from '@pixgrad/losses';
-
-let gpu = false;
-let why = '';
-try {
-  gpu = (await init('webgpu')) === 'webgpu';
-} catch (e) {
-  why = (e as Error).message.split(/\.\s|\n/)[0] ?? '';
-}
-
-/** Deterministic float32 data in [lo, hi). */
-function data(n: number, seed: number, lo = 0, hi = 1): number[] {
-  let s = seed >>> 0 || 1;
-  return Array.from({ length: n }, () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return lo + (s / 4294967296) * (hi - lo);
-  });
-}
+import { close, data, describeWebgpu, valueAndGradients } from './helpers/webgpu.js';
 
 interface Spec {
   shape: number[];
@@ -46,29 +25,9 @@ const fixed = (shape: number[], values: number[]): Spec => ({ shape, values, gra
 /** value and gradients (w.r.t. the specs marked grad) of f on one device */
 async function run(device: 'cpu' | 'webgpu', specs: Spec[], f: (...xs: Tensor[]) => Tensor): Promise<number[][]> {
   const xs = specs.map((s) => tensor(s.values, { shape: s.shape, dtype: s.dtype ?? 'float32', device, requiresGrad: s.grad ?? false }));
-  const out = f(...xs);
-  expect(out.device).toBe(device);
-  const wrt = xs.filter((_, i) => specs[i]!.grad);
-  const gs = gradients(tidy(() => out.sum()), wrt);
-  const res = [Array.from(await out.data()), ...(await Promise.all(gs.map(async (g) => Array.from(await g.data()))))];
-  for (const t of [...xs, out, ...gs]) t.dispose();
+  const res = await valueAndGradients(device, f(...xs), xs.filter((_, i) => specs[i]!.grad));
+  for (const t of xs) t.dispose();
   return res;
-}
-
-function close(name: string, got: number[], want: number[]): void {
-  expect(got.length, name).toBe(want.length);
-  const scale = Math.max(...want.map(Math.abs), 0);
-  const tol = 1e-4 * scale + 1e-6;
-  let worst = 0;
-  let at = -1;
-  got.forEach((g, i) => {
-    const e = Math.abs(g - want[i]!);
-    if (!(e <= worst)) {
-      worst = e;
-      at = i;
-    }
-  });
-  expect(worst <= tol, `${name}: element ${at}: webgpu ${got[at]} vs cpu ${want[at]} (error ${worst}, tolerance ${tol})`).toBe(true);
 }
 
 const img = (seed: number, shape = [2, 3, 12, 12]) => spec(shape, seed);
@@ -106,12 +65,7 @@ const CASES: [string, Spec[], (...xs: Tensor[]) => Tensor][] = [
     (w, real, fake) => tidy(() => L.gradientPenalty(critic(w!), real!, fake!, { generator: new Generator(3) }).add(L.r1Penalty(critic(w!), real!)))],
 ];
 
-if (!gpu && !process.env['CI']) console.warn(`skipping the losses' WebGPU-vs-CPU suite: no WebGPU adapter (${why}); run scripts/setup-webgpu.sh`);
-
-describe.skipIf(!gpu && !process.env['CI'])('losses: WebGPU matches the CPU backend (float32)', () => {
-  it('has an adapter', () => {
-    expect(gpu, `no WebGPU adapter in CI: ${why}`).toBe(true);
-  });
+describeWebgpu('losses: WebGPU matches the CPU backend (float32)', "losses' WebGPU-vs-CPU suite", () => {
   for (const [name, specs, f] of CASES) {
     it(name, async () => {
       const want = await run('cpu', specs, f);
