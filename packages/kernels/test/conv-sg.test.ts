@@ -1,7 +1,7 @@
 /**
  * The subgroup conv kernels (8-wide subgroups, lavapipe) against the CPU reference:
  * - shaders/conv2d_sg.wgsl: forward and input gradient as an implicit GEMM (16 or 8 rows x 32
- *   pixels per subgroup), for >= 8 output rows per group;
+ *   pixels per subgroup) when a group has >= 8 rows or >= 8 reduction channels;
  * - shaders/conv2d_weight_grad_sg.wgsl: the weight gradient as a GEMM of dy with the on-the-fly
  *   im2col of x (split over the reduction);
  * - shaders/conv2d_dw.wgsl: depthwise forward (and stride-1 input gradient as a conv with the
@@ -32,10 +32,12 @@ const fake = {} as GPUBuffer;
 /** Whether conv2d_dw takes a depthwise geometry (an axis with stride 1 and dilation 1; the gradient needs stride 1). */
 const dwTakes = (p: Conv2dParams, grad: boolean) =>
   (p.stride[1] === 1 && p.dilation[1] === 1) || (p.stride[0] === 1 && p.dilation[0] === 1) ? !grad || (p.stride[0] === 1 && p.stride[1] === 1) : false;
+/** Whether the subgroup GEMMs take a geometry: >= 8 rows or >= 8 reduction channels per group. */
+const sgTakes = (rows: number, kcn: number) => rows >= 8 || kcn >= 8;
 const P = (o: Partial<Conv2dParams> = {}): Conv2dParams => ({ stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1, ...o });
 
 describe('conv kernel selection', () => {
-  it('8-wide subgroups and >= 8 rows per group pick conv2d_sg; otherwise the register-tile kernels', () => {
+  it('8-wide subgroups pick conv2d_sg (16 or 8 rows per tile) for >= 8 rows or reduction channels; otherwise the register-tile kernels', () => {
     const g = convGeometry([1, 64, 20, 20], [64, 64, 3, 3], P({ padding: [1, 1] }), 'conv2d');
     const f = conv2dSpec(fake, fake, fake, g, 8);
     expect(f.kernel).toBe(CONV2D_SG);
@@ -47,9 +49,13 @@ describe('conv kernel selection', () => {
     expect(b.defines['AT']).toBe('at_bwd');
     expect(conv2dSpec(fake, fake, fake, g, 0).kernel).toBe(CONV2D);
     expect(conv2dInputGradSpec(fake, fake, fake, g, 0).kernel).toBe(CONV2D_INPUT_GRAD);
-    // 4 output channels per group: too few rows for a tile
+    // 4 rows and 4 reduction channels per group: the register-tile kernel
     const small = convGeometry([1, 8, 20, 20], [8, 4, 3, 3], P({ groups: 2 }), 'conv2d');
     expect(conv2dSpec(fake, fake, fake, small, 8).kernel).toBe(CONV2D);
+    // 3 rows (VGG's conv1_1 input grad) but 64 reduction channels: an 8-row tile with 5 rows idle
+    const rgb = conv2dInputGradSpec(fake, fake, fake, convGeometry([1, 3, 20, 20], [64, 3, 3, 3], P({ padding: [1, 1] }), 'conv2d'), 8);
+    expect(rgb.kernel).toBe(CONV2D_SG);
+    expect(rgb.defines['R']).toBe(8);
     // 12 rows per group: 8-row tiles, 2 tiles per group
     const mid = convGeometry([2, 6, 9, 9], [24, 3, 3, 3], P({ groups: 2 }), 'conv2d');
     const m = conv2dSpec(fake, fake, fake, mid, 8);
@@ -115,7 +121,7 @@ describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
     n: fc.integer({ min: 1, max: 2 }),
     groups: fc.constantFrom(1, 1, 2, 3),
     cg: fc.constantFrom(1, 2, 3, 5, 8),
-    og: fc.constantFrom(8, 9, 15, 16, 17, 33),
+    og: fc.constantFrom(1, 3, 8, 9, 15, 16, 17, 33),
     h: fc.integer({ min: 1, max: 13 }),
     w: fc.integer({ min: 1, max: 13 }),
     kh: fc.integer({ min: 1, max: 4 }),
@@ -146,7 +152,7 @@ describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
         fc.pre(geo !== undefined);
         const { p, xShape, wShape, yShape } = geo!;
         // one input channel per group is depthwise (with a channel multiplier): conv2d_dw
-        if (sg === 8) expect(conv2dSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2d'), sg).kernel).toBe(c.cg === 1 && dwTakes(p, false) ? CONV2D_DW : CONV2D_SG);
+        if (sg === 8) expect(conv2dSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2d'), sg).kernel).toBe(c.cg === 1 && dwTakes(p, false) ? CONV2D_DW : sgTakes(c.og, c.cg) ? CONV2D_SG : CONV2D);
         // +inf in x must not turn padded taps (clamped addresses) into NaN
         const x = both(g, data('float32', size(xShape), c.seed, { ...U, specials: inf ? [Infinity] : [] }), xShape, 'float32');
         const w = both(g, data('float32', size(wShape), c.seed + 1, U), wShape, 'float32');
@@ -163,7 +169,8 @@ describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
         fc.pre(geo !== undefined);
         const { p, xShape, wShape, yShape } = geo!;
         const hw: [number, number] = [xShape[2]!, xShape[3]!];
-        if (sg === 8) expect(conv2dInputGradSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2dInputGrad', [yShape[2]!, yShape[3]!]), sg).kernel).toBe(CONV2D_SG);
+        // one input channel per group (C/groups = og here) is depthwise: conv2d_dw when it applies
+        if (sg === 8) expect(conv2dInputGradSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2dInputGrad', [yShape[2]!, yShape[3]!]), sg).kernel).toBe(c.og === 1 && dwTakes(p, true) ? CONV2D_DW : sgTakes(c.og, c.cg) ? CONV2D_SG : CONV2D_INPUT_GRAD);
         const dy = both(g, data('float32', size(yShape), c.seed, U), yShape, 'float32');
         const w = both(g, data('float32', size(wShape), c.seed + 1, U), wShape, 'float32');
         await check(`conv2dInputGrad_sg x${xShape} w${wShape} ${JSON.stringify(p)}`, g, { buf: g.conv2dInputGrad(dy.gpu, w.gpu, p, hw), shape: xShape, dtype: 'float32' }, { buf: cpu.conv2dInputGrad(dy.cpu, w.cpu, p, hw), shape: xShape, dtype: 'float32' }, tolK(c.cg * c.kh * c.kw), [dy.gpu.buf, w.gpu.buf]);
@@ -182,7 +189,7 @@ describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
         const khw: [number, number] = [c.kh, c.kw];
         if (sg === 8) {
           const plan = conv2dWeightGradSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2dWeightGrad', [yShape[2]!, yShape[3]!]), () => fake, sg);
-          expect(plan.specs[0]!.kernel).toBe(c.cg === 1 && dwTakes(p, false) ? CONV2D_DW_WEIGHT_GRAD : CONV2D_WEIGHT_GRAD_SG);
+          expect(plan.specs[0]!.kernel).toBe(c.cg === 1 && dwTakes(p, false) ? CONV2D_DW_WEIGHT_GRAD : sgTakes(c.og, c.cg) ? CONV2D_WEIGHT_GRAD_SG : CONV2D_WEIGHT_GRAD);
         }
         const x = both(g, data('float32', size(xShape), c.seed, { ...U, specials: c.seed % 2 ? [Infinity] : [] }), xShape, 'float32');
         const dy = both(g, data('float32', size(yShape), c.seed + 1, U), yShape, 'float32');

@@ -87,7 +87,7 @@ export const CONV2D_SG: KernelDescriptor = {
 
 /** The conv2d_sg.wgsl dispatch for `rows` rows per group over a dstH x dstW grid, or undefined (see `sgTile`). */
 function sgSpec(bwd: boolean, src: GPUBuffer, w: GPUBuffer, dst: GPUBuffer, g: ConvGeometry, rows: number, dstH: number, dstW: number, uniforms: Record<string, number>, subgroupSize: number): DispatchSpec | undefined {
-  const sg = sgTile(rows, dstH * dstW, g.groups, subgroupSize);
+  const sg = sgTile(rows, uniforms['kcn']!, dstH * dstW, g.groups, subgroupSize);
   if (!sg) return undefined;
   return {
     kernel: CONV2D_SG,
@@ -232,12 +232,17 @@ function dwWeightGradSpec(
 
 /**
  * The subgroup implicit GEMM for `rows` output rows per group (forward: O/groups, input grad:
- * C/groups) over `npix` pixels, or undefined when it does not apply: no 8-wide subgroups, fewer
- * than 8 rows per group (the tile would be mostly idle; depthwise has its own kernel), or a grid
- * beyond the dispatch limits.
+ * C/groups) with `kcn` channels per group in the reduction (forward: C/groups, input grad:
+ * O/groups, weight grad: C/groups) over `npix` pixels, or undefined when it does not apply: no
+ * 8-wide subgroups, a grid beyond the dispatch limits, or fewer than 8 rows and fewer than 8
+ * reduction channels. Fewer than 8 rows leave tile rows idle, but with a long reduction the tile
+ * still loads less per useful FMA than the register-tile kernels (VGG16 conv1_1's input grad, 3
+ * rows: 187 -> 91 CPU ms; a 1x1 64->1..4 conv equal or faster); with both short (depthwise with a
+ * stride on both axes, 3x3 stride 2 on 32x256x256) it was 1.5-2x slower than the register tiles.
+ * Depthwise geometries conv2d_dw covers go there first.
  */
-function sgTile(rows: number, npix: number, groups: number, subgroupSize: number): { r: number; tiles: number; x: number } | undefined {
-  if (subgroupSize !== 8 || rows < 8) return undefined;
+function sgTile(rows: number, kcn: number, npix: number, groups: number, subgroupSize: number): { r: number; tiles: number; x: number } | undefined {
+  if (subgroupSize !== 8 || rows < 1 || (rows < 8 && kcn < 8)) return undefined;
   const r = rows >= 16 ? 16 : 8;
   const tiles = Math.ceil(rows / r);
   const x = Math.ceil(npix / 32);
@@ -313,7 +318,7 @@ export function conv2dWeightGradSpec(
   }
   const dwPlan = dwWeightGradSpec(x, dy, out, g, alloc, subgroupSize);
   if (dwPlan) return dwPlan;
-  const sg = sgTile(g.og, ncol, g.groups, subgroupSize);
+  const sg = sgTile(g.og, g.cg, ncol, g.groups, subgroupSize);
   if (sg) {
     // split the reduction until there are >= 64 workgroups, keeping >= 1024 steps per split
     const wgs = sg.x * sg.tiles * g.groups;
