@@ -5,42 +5,15 @@
  * lpips package) work the same; without weights the rows are n/a, stderr says where it looked and
  * where to get them, the weight-free metrics are still printed and the exit status is 0.
  */
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memory, tidy } from '@pixgrad/core';
 import { lpips, perceptualLoss } from '@pixgrad/losses';
 import { type LpipsHeads, type Vgg, encodePng, loadLpipsHeads, randomVgg, readImage, saveSafetensors } from '@pixgrad/models';
-import { runCli } from '@pixgrad/cli';
 import { describeFixtures, fixture } from './helpers/fixtures.js';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MAIN = join(ROOT, 'packages/cli/src/main.ts');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function pixgrad(env: Record<string, string>, ...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', '--conditions=source', MAIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-      resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
-    });
-  });
-}
-
-async function inProcess(...args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, { out: (t) => void (stdout += t), err: (t) => void (stderr += t) });
-  return { code, stdout, stderr };
-}
+import { inProcess, pixgradWithEnv as pixgrad } from './helpers/cli.js';
 
 /** An environment where discovery finds nothing (no torch hub cache, no lpips package). */
 async function withoutWeights<T>(base: string, fn: () => Promise<T>): Promise<T> {

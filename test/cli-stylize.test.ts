@@ -7,33 +7,12 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memory, tensor, tidy } from '@pixgrad/core';
 import { GATYS_STYLE_LAYERS, contentStyleLoss, styleTargets } from '@pixgrad/losses';
 import { VGG_CONFIGS, decodeImage, encodePng, loadVgg, randomVgg, readImage, saveSafetensors } from '@pixgrad/models';
-import { fitImage, runCli, stylize, vggConfigOf } from '@pixgrad/cli';
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  progress: string;
-}
-
-async function run(args: string[], tty = false): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  let progress = '';
-  let stream: (NodeJS.WriteStream & PassThrough) | undefined;
-  if (tty) {
-    stream = new PassThrough() as unknown as NodeJS.WriteStream & PassThrough;
-    (stream as { columns?: number }).columns = 100;
-    stream.on('data', (d: Buffer) => (progress += d.toString()));
-  }
-  const code = await runCli(args, { out: (t) => void (stdout += t), err: (t) => void (stderr += t), progress: stream });
-  return { code, stdout, stderr, progress };
-}
+import { fitImage, stylize, vggConfigOf } from '@pixgrad/cli';
+import { runCliCaptured as run } from './helpers/cli.js';
 
 let dir: string;
 const p = (name: string) => join(dir, name);

@@ -3,44 +3,17 @@
  * from source) on small images generated here, and its output is checked against the library
  * functions and hand computations.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memory } from '@pixgrad/core';
 import { colorAngleLoss, deltaE, l1Loss, mseLoss, psnr, rgbToLab, ssim, totalVariation } from '@pixgrad/losses';
 import { decodeImage, encodePng, readImage } from '@pixgrad/models';
-import { colormap, encodeJpeg, runCli, seededNormal, seededRandom, type RgbImage } from '@pixgrad/cli';
+import { colormap, encodeJpeg, seededNormal, seededRandom, type RgbImage } from '@pixgrad/cli';
 import { Progress } from '../packages/cli/src/progress.js';
-
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const MAIN = join(ROOT, 'packages/cli/src/main.ts');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function pixgrad(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', '--conditions=source', MAIN, ...args], { cwd: ROOT, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-      resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
-    });
-  });
-}
-
-/** The same command in this process (runCli with captured output): for the cheap checks. */
-async function inProcess(...args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, { out: (t) => void (stdout += t), err: (t) => void (stderr += t) });
-  return { code, stdout, stderr };
-}
+import { inProcess, pixgrad } from './helpers/cli.js';
 
 let dir: string;
 const p = (name: string) => join(dir, name);
