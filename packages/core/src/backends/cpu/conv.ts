@@ -60,6 +60,19 @@ function bandRows(g: Geometry): number {
   return Math.max(1, Math.floor(COL_LIMIT / Math.max(1, g.K * g.Wo)));
 }
 
+/**
+ * Walks the output rows in im2col bands (at most COL_LIMIT elements each): `body` gets the first
+ * row, the row count, the band's width (rows * Wo) and a K x width scratch matrix for its col.
+ */
+function forEachBand(g: Geometry, body: (oy0: number, rows: number, width: number, col: Float64Array) => void): void {
+  const rowsPer = bandRows(g);
+  for (let oy0 = 0; oy0 < g.Ho; oy0 += rowsPer) {
+    const rows = Math.min(rowsPer, g.Ho - oy0);
+    const width = rows * g.Wo;
+    body(oy0, rows, width, scratch(g.K * width));
+  }
+}
+
 /** [lo, hi): the output columns whose tap at input column offset `off` (= j*dw - pw) lands in [0, W) */
 function validRange(off: number, stride: number, size: number, outSize: number): [number, number] {
   const lo = Math.min(outSize, Math.max(0, Math.ceil(-off / stride)));
@@ -147,7 +160,7 @@ function accumulator(dtype: DType, total: number, size: number): {
 
 export function conv2d(x: View<DataArray>, w: View<DataArray>, p: Conv2dParams): DataArray {
   const g = geometry(x.shape, w.shape, p);
-  const { N, C, H, W, O, Og, K, P, Wo, Ho } = g;
+  const { N, C, H, W, O, Og, K, P, Wo } = g;
   const { out, acc, base, flush } = accumulator(x.dtype, N * O * P, O * P);
   if (out.length === 0) return out;
   if (g.Cg === 1) {
@@ -157,7 +170,6 @@ export function conv2d(x: View<DataArray>, w: View<DataArray>, p: Conv2dParams):
     }
     return out;
   }
-  const rowsPer = bandRows(g);
   for (let n = 0; n < N; n++) {
     const yOff = base(n);
     for (let gi = 0; gi < g.groups; gi++) {
@@ -168,13 +180,10 @@ export function conv2d(x: View<DataArray>, w: View<DataArray>, p: Conv2dParams):
         gemm(Og, P, K, w.buf, wOff, K, 1, x.buf, xOff, P, 1, acc, yg, P);
         continue;
       }
-      for (let oy0 = 0; oy0 < Ho; oy0 += rowsPer) {
-        const rows = Math.min(rowsPer, Ho - oy0);
-        const width = rows * Wo;
-        const col = scratch(K * width);
+      forEachBand(g, (oy0, rows, width, col) => {
         im2col(x.buf, xOff, g, oy0, rows, col);
         gemm(Og, width, K, w.buf, wOff, K, 1, col, 0, width, 1, acc, yg + oy0 * Wo, P);
-      }
+      });
     }
     flush(n);
   }
@@ -194,7 +203,6 @@ export function conv2dInputGrad(dy: View<DataArray>, w: View<DataArray>, p: Conv
     }
     return out;
   }
-  const rowsPer = bandRows(g);
   for (let n = 0; n < N; n++) {
     const dxOff = base(n);
     for (let gi = 0; gi < g.groups; gi++) {
@@ -206,14 +214,11 @@ export function conv2dInputGrad(dy: View<DataArray>, w: View<DataArray>, p: Conv
         gemm(K, P, Og, w.buf, wOff, 1, K, dy.buf, dyOff, P, 1, acc, dxg, P);
         continue;
       }
-      for (let oy0 = 0; oy0 < Ho; oy0 += rowsPer) {
-        const rows = Math.min(rowsPer, Ho - oy0);
-        const width = rows * Wo;
-        const col = scratch(K * width);
+      forEachBand(g, (oy0, rows, width, col) => {
         col.fill(0, 0, K * width);
         gemm(K, width, Og, w.buf, wOff, 1, K, dy.buf, dyOff + oy0 * Wo, P, 1, col, 0, width);
         col2im(col, g, oy0, rows, acc, dxg);
-      }
+      });
     }
     flush(n);
   }
@@ -231,7 +236,6 @@ export function conv2dWeightGrad(x: View<DataArray>, dy: View<DataArray>, p: Con
   if (g.Cg === 1) {
     directWeightGrad(x.buf, dy.buf, g, acc);
   } else {
-    const rowsPer = bandRows(g);
     for (let n = 0; n < N; n++) {
       for (let gi = 0; gi < g.groups; gi++) {
         const xOff = n * C * H * W + gi * g.Cg * H * W;
@@ -242,13 +246,10 @@ export function conv2dWeightGrad(x: View<DataArray>, dy: View<DataArray>, p: Con
           gemm(Og, K, P, dy.buf, dyOff, P, 1, x.buf, xOff, 1, P, acc, dwg, K);
           continue;
         }
-        for (let oy0 = 0; oy0 < Ho; oy0 += rowsPer) {
-          const rows = Math.min(rowsPer, Ho - oy0);
-          const width = rows * Wo;
-          const col = scratch(K * width);
+        forEachBand(g, (oy0, rows, width, col) => {
           im2col(x.buf, xOff, g, oy0, rows, col);
           gemm(Og, K, width, dy.buf, dyOff + oy0 * Wo, P, 1, col, 0, 1, width, acc, dwg, K);
-        }
+        });
       }
     }
   }
