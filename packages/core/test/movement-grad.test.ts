@@ -144,18 +144,26 @@ describe('movement: gradcheck and gradgradcheck properties', () => {
       (xs, axis) => stack(xs, axis),
     ));
 
-  /** x and an index no larger than x off the axis, with values in range along it (repeats likely). */
-  const gatherCase = withShape((s) =>
+  /**
+   * An axis of x's shape s and an index shape no larger than s off the axis (1..4 along it), with
+   * index values in range along the axis (repeats likely), plus what `more` draws for that index shape.
+   */
+  const indexAlongAxis = <M extends object>(
+    s: number[],
+    more: (ish: number[]) => { [K in keyof M]: fc.Arbitrary<M[K]> },
+  ): fc.Arbitrary<{ axis: number; shape: number[]; index: number[] } & M> =>
     fc.nat(s.length - 1).chain((axis) =>
       fc.tuple(...s.map((d, i) => (i === axis ? fc.integer({ min: 1, max: 4 }) : fc.integer({ min: 1, max: d })))).chain((ish) =>
         fc.record({
           axis: fc.constant(axis),
           shape: fc.constant(ish),
           index: fc.array(fc.nat(s[axis]! - 1), { minLength: ish.reduce((p, d) => p * d, 1), maxLength: ish.reduce((p, d) => p * d, 1) }),
-        }),
+          ...more(ish),
+        }) as fc.Arbitrary<{ axis: number; shape: number[]; index: number[] } & M>,
       ),
-    ),
-  );
+    );
+
+  const gatherCase = withShape((s) => indexAlongAxis(s, () => ({})));
 
   it('gather (repeated indices, index smaller than x)', () =>
     propertyGradcheck('gather', gatherCase, ([x], p) => tidy(() => gather(x!, p.axis, int32(p.index, p.shape)))));
@@ -170,18 +178,9 @@ describe('movement: gradcheck and gradgradcheck properties', () => {
   it('scatterAdd with respect to x and src (src larger than the index)', () =>
     propertyGradcheck(
       'scatterAdd',
-      withShape((s) =>
-        fc.nat(s.length - 1).chain((axis) =>
-          fc.tuple(...s.map((d, i) => (i === axis ? fc.integer({ min: 1, max: 4 }) : fc.integer({ min: 1, max: d })))).chain((ish) =>
-            fc.record({
-              axis: fc.constant(axis),
-              shape: fc.constant(ish),
-              index: fc.array(fc.nat(s[axis]! - 1), { minLength: ish.reduce((p, d) => p * d, 1), maxLength: ish.reduce((p, d) => p * d, 1) }),
-              src: specOf(ish.map((d, i) => d + (i === 0 ? 1 : 0))),
-            }),
-          ),
-        ),
-      ).map(({ inputs, params }) => ({ inputs: [...inputs, params.src], params })),
+      withShape((s) => indexAlongAxis<{ src: TensorSpec }>(s, (ish) => ({ src: specOf(ish.map((d, i) => d + (i === 0 ? 1 : 0))) }))).map(
+        ({ inputs, params }) => ({ inputs: [...inputs, params.src], params }),
+      ),
       ([x, src], p) => tidy(() => scatterAdd(x!, p.axis, int32(p.index, p.shape), src!)),
     ));
 

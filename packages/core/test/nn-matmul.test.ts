@@ -6,13 +6,18 @@ import { matmulRaw } from '../src/prims/matmul.js';
 
 const f64 = (data: Parameters<typeof tensor>[0], requiresGrad = false) => tensor(data, { dtype: 'float64', requiresGrad });
 
+/** the sizes of a matmul: two broadcastable batch shapes, m/k/n in 1..4 */
+const matmulDims = {
+  batch: broadcastShapes(2, { maxRank: 2, maxDim: 3, maxSize: 6 }),
+  m: fc.integer({ min: 1, max: 4 }),
+  k: fc.integer({ min: 1, max: 4 }),
+  n: fc.integer({ min: 1, max: 4 }),
+};
+
 /** matmul operands: broadcast batch dims, m/k/n in 1..4, and 1-D operands now and then. */
 const matmulInputs: fc.Arbitrary<TensorSpec[]> = fc
   .record({
-    batch: broadcastShapes(2, { maxRank: 2, maxDim: 3, maxSize: 6 }),
-    m: fc.integer({ min: 1, max: 4 }),
-    k: fc.integer({ min: 1, max: 4 }),
-    n: fc.integer({ min: 1, max: 4 }),
+    ...matmulDims,
     vecA: fc.boolean(),
     vecB: fc.boolean(),
   })
@@ -26,10 +31,7 @@ const matmulInputs: fc.Arbitrary<TensorSpec[]> = fc
 /** operands of the raw primitive with each transpose flag */
 const rawInputs = fc
   .record({
-    batch: broadcastShapes(2, { maxRank: 2, maxDim: 3, maxSize: 6 }),
-    m: fc.integer({ min: 1, max: 4 }),
-    k: fc.integer({ min: 1, max: 4 }),
-    n: fc.integer({ min: 1, max: 4 }),
+    ...matmulDims,
     transA: fc.boolean(),
     transB: fc.boolean(),
   })
