@@ -96,7 +96,7 @@ for (const wl of workloads.filter((w) => !only || only.some((o) => w.id.includes
           log(`\n*** ${problems[problems.length - 1]} ***\n`);
           continue;
         }
-        log(`${name} | ${label}: outputs agree with ${reference.label} (max relative difference ${diff.toExponential(2)} <= ${tolerance})`);
+        log(`${name} | ${label}: outputs agree with ${reference.label} (relative L2 difference ${diff.toExponential(2)} <= ${tolerance})`);
       }
       log(`${name} | ${label} ... (first run ${firstMs.toFixed(0)} ms)`);
       const opts = quick ? QUICK : FULL;
@@ -157,7 +157,7 @@ if (json) {
       }),
     ),
   );
-  print(`\ntolerances (max |a-b| / max |reference| per output): ${[...tolerances].map(([w, t]) => `${w}: ${t}`).join('; ')}`);
+  print(`\ntolerances (||a-b|| / ||reference|| per output): ${[...tolerances].map(([w, t]) => `${w}: ${t}`).join('; ')}`);
   if (peaks.size) print(`peak memory: ${[...new Set([...peaks.values()].map((p) => p.source))].join('; ')}`);
 }
 if (problems.length) {

@@ -42,7 +42,8 @@ const slowSkip = (lib: { family: string; backend: string }, quick: boolean, slow
 export const perceptualWorkload: Workload = {
   id: 'perceptual',
   name: (quick) => `perceptual relu2_2+relu4_3 on 1x3x${size(quick)}x${size(quick)} fwd+bwd`,
-  tolerance: 1e-3,
+  // float32 through two VGG16 passes and back: see relativeDifference for the measured error
+  tolerance: 5e-3,
   skip: slowSkip,
   impls: {
     pixgrad: (lib, quick) => {
@@ -88,7 +89,8 @@ export const perceptualWorkload: Workload = {
 export const lpipsWorkload: Workload = {
   id: 'lpips',
   name: (quick) => `lpips vgg v0.1 on 1x3x${size(quick)}x${size(quick)} fwd+bwd`,
-  tolerance: 1e-3,
+  // float32 through two VGG16 passes and back: see relativeDifference for the measured error
+  tolerance: 5e-3,
   peakMemory: true,
   skip: slowSkip,
   impls: {
