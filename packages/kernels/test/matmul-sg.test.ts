@@ -1,8 +1,9 @@
 /**
- * The subgroup matmul (shaders/matmul_sg.wgsl: a 16 x 32 tile per 8-wide subgroup, A rows shared
- * with subgroupShuffle) against the CPU reference: sizes on both sides of every tile edge (m around
- * 16, n around 32 and 4, k around the 4-step and its tail), all transpose combinations, broadcast
- * batches. Which kernel runs is decided by `matmulSpec` from the device's subgroup size; the
+ * The subgroup matmul (shaders/matmul_sg.wgsl: a 16 or 24 x 32 tile per 8-wide subgroup, A rows
+ * shared with subgroupShuffle, vec4 loads where a contiguous dim is a multiple of 4) against the CPU
+ * reference: sizes on both sides of every tile edge (m around 16 and 24, n around 32 and 4, k around
+ * the 4-step and its tail), dims with and without vec4 alignment, all transpose combinations,
+ * broadcast batches. Which kernel runs is decided by `matmulSpec` from the device's subgroup size; the
  * selection is checked directly, and on lavapipe (8-wide subgroups) the device must offer it.
  *
  * Tolerance: atol 2e-5 * sqrt(K) + rtol 1e-5 with inputs in [-1, 1] (as linalg.test.ts).
@@ -30,6 +31,19 @@ describe('matmul kernel selection', () => {
     }
     expect(matmulSpec(fake, fake, fake, [4, 0], [0, 5], false, false, [4, 5], 8)).toBe('zeros');
   });
+
+  it('vec4 loads along each contiguous dim that is a multiple of 4; 24-row tiles from m = 128', () => {
+    const defines = (m: number, n: number, k: number, ta: boolean, tb: boolean) => {
+      const r = matmulSpec(fake, fake, fake, ta ? [k, m] : [m, k], tb ? [n, k] : [k, n], ta, tb, [m, n], 8);
+      return r === 'zeros' ? undefined : r.defines;
+    };
+    expect(defines(128, 64, 32, false, false)).toMatchObject({ ROWA: 'rowA_n4', BLOCKB: 'blockB_n4', R: 24 });
+    expect(defines(127, 64, 32, false, true)).toMatchObject({ ROWA: 'rowA_n4', BLOCKB: 'blockB_t4', R: 16 });
+    // A transposed is read along k, which is not its contiguous dim
+    expect(defines(128, 64, 32, true, false)).toMatchObject({ ROWA: 'rowA_1', BLOCKB: 'blockB_n4' });
+    expect(defines(128, 63, 30, false, false)).toMatchObject({ ROWA: 'rowA_1', BLOCKB: 'blockB_1' });
+    expect(defines(128, 64, 30, false, true)).toMatchObject({ BLOCKB: 'blockB_1' });
+  });
 });
 
 describe.skipIf(!gpu)('webgpu subgroup matmul vs cpu', () => {
@@ -40,9 +54,9 @@ describe.skipIf(!gpu)('webgpu subgroup matmul vs cpu', () => {
   });
 
   const arb = fc.record({
-    m: fc.constantFrom(1, 2, 8, 15, 16, 17, 31, 33),
+    m: fc.constantFrom(1, 2, 8, 15, 16, 17, 31, 33, 128, 143, 153),
     n: fc.constantFrom(1, 3, 4, 5, 31, 32, 33, 36, 65),
-    k: fc.constantFrom(1, 3, 4, 5, 8, 17, 67),
+    k: fc.constantFrom(1, 3, 4, 5, 8, 12, 17, 64, 67),
     batch: fc.constantFrom<number[][]>([[], []], [[2], [2]], [[3], [1]], [[2], []], [[1, 2], [3, 1]]),
     transA: fc.boolean(),
     transB: fc.boolean(),
@@ -68,12 +82,11 @@ describe.skipIf(!gpu)('webgpu subgroup matmul vs cpu', () => {
           tolK(k), [a.gpu.buf, b.gpu.buf],
         );
       }),
-      { numRuns: 30 },
+      { numRuns: 40 },
     );
   });
 
-  it('a multi-tile product 130 x 97 x 70 in every transpose combination', async () => {
-    const [m, k, n] = [130, 97, 70];
+  it.each([[130, 97, 70], [136, 96, 72]])('a multi-tile product %i x %i x %i in every transpose combination', async (m, k, n) => {
     for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
       const a = both(g, data('float32', m * k, 5, U), ta ? [k, m] : [m, k], 'float32');
       const b = both(g, data('float32', k * n, 6, U), tb ? [n, k] : [k, n], 'float32');

@@ -23,24 +23,14 @@ export const MATMUL: KernelDescriptor = {
 };
 
 /** shaders/matmul_sg.wgsl: batched matmul for 8-wide subgroups, an R x 32 tile per subgroup. */
-export const MATMUL_SG: KernelDescriptor = {
-  name: 'matmul',
-  shader: 'matmul_sg',
-  entryPoint: 'main',
-  storage: [
-    { name: 'a1', binding: 0, access: 'read' },
-    { name: 'b1', binding: 1, access: 'read' },
-    { name: 'out', binding: 2, access: 'read_write' },
-  ],
-  uniformBinding: 3,
-  uniforms: MATMUL.uniforms,
-};
+export const MATMUL_SG: KernelDescriptor = { ...MATMUL, shader: 'matmul_sg' };
 
 /**
- * Rows per subgroup tile of matmul_sg. Measured at 1024^3 on lavapipe (CPU ms, 1 core busy):
- * R = 8: 309, 16: 220, 24: 215, 32: 237 (spills); 16 wastes less on small m.
+ * Rows per subgroup tile of matmul_sg. Measured at 1024^3 with vec4 loads on lavapipe (minimum
+ * wall ms of 15, 2 cores): R = 16: 86-91, 24: 81-85, 32: 80-134 (spills, erratic), 40: 315 (the
+ * loops stop being unrolled). Small m keeps 16 rows, which wastes less of a partial tile.
  */
-const SG_ROWS = 16;
+const sgRows = (m: number) => (m >= 128 ? 24 : 16);
 
 // Workgroup shape per layout. On llvmpipe a workgroup's invocations are SIMD lanes of one CPU
 // thread, so the shape decides which loads are broadcasts and which are gathers. Measured at
@@ -71,18 +61,26 @@ export function matmulSpec(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, aShape: S
   const ta = transA ? 't' : 'n';
   const tb = transB ? 't' : 'n';
   const uniforms = { m, n, k, bshape: c.shape, bsa: c.strides[0]!, bsb: c.strides[1]! };
-  const sgGroups: [number, number, number] = [Math.ceil(n / 32), Math.ceil(m / SG_ROWS), batch];
+  // vec4 loads along each operand's contiguous dim when it is a multiple of 4 (batch offsets are
+  // then multiples of 4 too: they are multiples of the matrix size)
+  const aVec = transA ? m % 4 === 0 : k % 4 === 0;
+  const bVec = transB ? k % 4 === 0 : n % 4 === 0;
+  const rows = sgRows(m);
+  const sgGroups: [number, number, number] = [Math.ceil(n / 32), Math.ceil(m / rows), batch];
   if (subgroupSize === 8 && sgGroups[0] <= MAX_WORKGROUPS_PER_DIM && sgGroups[1] <= MAX_WORKGROUPS_PER_DIM) {
     return {
       kernel: MATMUL_SG,
-      defines: { A1: `a_${ta}`, B1: `b_${tb}`, R: SG_ROWS, BRANK: c.shape.length, WG: 8 },
+      defines: {
+        // matmul_sg reads rows of A along k: a vec4 only when A is not transposed
+        ROWA: !transA && aVec ? 'rowA_n4' : 'rowA_1', A1: `a_${ta}`,
+        BLOCKB: bVec ? `blockB_${tb}4` : 'blockB_1', B1: `b_${tb}`,
+        R: rows, BRANK: c.shape.length, WG: 8,
+      },
       uniforms,
-      buffers: [a, b, out],
+      buffers: [a, a, b, b, out],
       workgroups: sgGroups,
     };
   }
-  const aVec = transA ? m % 4 === 0 : k % 4 === 0;
-  const bVec = transB ? k % 4 === 0 : n % 4 === 0;
   const [WG_X, WG_Y] = wgFor(transA);
   return {
     kernel: MATMUL,
