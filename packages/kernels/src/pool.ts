@@ -27,16 +27,29 @@ export class BufferPool {
     private readonly device: GPUDevice,
     private readonly create: (bytes: number) => GPUBuffer,
     public maxFreeBytes = 512 * 1024 * 1024,
-  ) {}
+  ) {
+    const l = device.limits;
+    this.cap = Math.floor(Math.min(l.maxBufferSize, l.maxStorageBufferBindingSize) / 4) * 4;
+  }
 
-  /** The size class (bytes actually allocated) for a request of `bytes`. */
-  static sizeClass(bytes: number): number {
+  /** min(maxBufferSize, maxStorageBufferBindingSize) rounded down to a multiple of 4 */
+  private readonly cap: number;
+
+  /**
+   * The size class (bytes actually allocated) for a request of `bytes`, never above `cap` (the
+   * largest buffer the device may create and bind whole, a multiple of 4) when the request fits
+   * under it: a limit that is not a power of two, such as 2^32 - 4, would otherwise turn a request
+   * just under the limit into a class above it.
+   */
+  static sizeClass(bytes: number, cap = Infinity): number {
     const b = Math.max(bytes, 256);
     const p = 2 ** Math.floor(Math.log2(b));
-    if (p === b) return b;
     const q = p / 4;
-    return Math.ceil(b / q) * q;
+    const cls = p === b ? b : Math.ceil(b / q) * q;
+    return bytes <= cap ? Math.min(cls, cap) : cls;
   }
+
+
 
   /**
    * A buffer of at least `bytes` bytes. `unsubmittedFrom` is the first epoch whose batch has not
@@ -45,7 +58,7 @@ export class BufferPool {
    * command that still reads or writes it.
    */
   acquire(bytes: number, unsubmittedFrom: number, forQueueWrite: boolean): GPUBuffer {
-    const cls = BufferPool.sizeClass(bytes);
+    const cls = BufferPool.sizeClass(bytes, this.cap);
     const list = this.free.get(cls);
     if (list && list.length > 0) {
       for (let i = list.length - 1; i >= 0; i--) {

@@ -21,7 +21,8 @@ import { MATMUL, MATMUL_SG } from '../src/kernels/matmul.js';
 import { CONV2D, CONV2D_INPUT_GRAD, CONV2D_DW, CONV2D_DW_WEIGHT_GRAD, CONV2D_SG, CONV2D_WEIGHT_GRAD, CONV2D_WEIGHT_GRAD_SG } from '../src/kernels/conv2d.js';
 import { MAXPOOL } from '../src/kernels/maxpool.js';
 import { adapterInfo, init, webgpuBackend } from '../src/index.js';
-import { ShaderError, DeviceLostError } from '../src/context.js';
+import { ShaderError, DeviceLostError, GpuOutOfMemoryError } from '../src/context.js';
+import { BufferPool } from '../src/pool.js';
 import { openGpu } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -43,6 +44,16 @@ function splitFields(body: string): string[] {
   if (cur.trim()) out.push(cur.trim());
   return out;
 }
+
+describe('buffer pool size classes (no GPU needed)', () => {
+  it('quarter steps between powers of two, at least 256 bytes, capped at the device limit', () => {
+    expect([1, 256, 257, 320, 321, 512, 1000, 1 << 20].map((b) => BufferPool.sizeClass(b))).toEqual([256, 256, 320, 320, 384, 512, 1024, 1 << 20]);
+    const cap = 2 ** 32 - 4; // a limit that is not a power of two
+    expect(BufferPool.sizeClass(2 ** 32 - 100)).toBe(2 ** 32);
+    expect(BufferPool.sizeClass(2 ** 32 - 100, cap)).toBe(cap);
+    expect(BufferPool.sizeClass(3 * 2 ** 30 + 1, cap)).toBe(3.5 * 2 ** 30);
+  });
+});
 
 describe('shader descriptors (no GPU needed)', () => {
   it('the generated WGSL module matches shaders/*.wgsl', () => {
@@ -185,6 +196,40 @@ describe.skipIf(!gpu)('webgpu backend machinery', () => {
       delete process.env['PIXGRAD_DEBUG_WGSL'];
     }
     expect(lines.join('\n')).toMatch(/dispatch fill \(shaders\/fill\.wgsl : main\)[\s\S]*array<i32>/);
+  });
+
+  it('an allocation refused with out-of-memory becomes a GpuOutOfMemoryError and the engine stays usable', async () => {
+    const g = webgpuBackend();
+    const dev = g.ctx.device;
+    // Fault injection: lavapipe overcommits (64 untouched 3 GiB buffers allocate fine), so a real
+    // out-of-memory cannot be provoked deterministically here. Make the out-of-memory error scope
+    // around the next buffer creation report what Dawn reports when the driver refuses memory.
+    const realPop = dev.popErrorScope.bind(dev);
+    let armed = true;
+    dev.popErrorScope = async () => {
+      const real = await realPop();
+      if (!armed) return real;
+      armed = false;
+      return { message: 'vkAllocateMemory failed with VK_ERROR_OUT_OF_DEVICE_MEMORY (injected)' } as GPUError;
+    };
+    try {
+      const before = { ...g.memory() };
+      const n = 777_777; // a size class nothing else uses, so the pool must create a buffer
+      const big = g.fill(n, 1, 'float32');
+      const err = await g.read({ buf: big, shape: [n], dtype: 'float32' }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(GpuOutOfMemoryError);
+      expect((err as Error).message).toMatch(/ran out of memory allocating buffers[\s\S]*VK_ERROR_OUT_OF_DEVICE_MEMORY[\s\S]*dispose\/tidy/);
+      g.dispose(big);
+      expect(g.memory().buffers).toBe(before.buffers);
+      // still usable: the next work runs and reads back
+      const x = g.fill(5, 2.5, 'float32');
+      const y = g.binary('mul', { buf: x, shape: [5], dtype: 'float32' }, { buf: x, shape: [5], dtype: 'float32' }, [5]);
+      expect([...(await g.read({ buf: y, shape: [5], dtype: 'float32' }))]).toEqual([6.25, 6.25, 6.25, 6.25, 6.25]);
+      g.dispose(x);
+      g.dispose(y);
+    } finally {
+      dev.popErrorScope = realPop;
+    }
   });
 
   // last: it destroys the device
