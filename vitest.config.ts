@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // a time limit for every fast-check assertion (synchronous properties ignore testTimeout)
+    setupFiles: ['test/helpers/fast-check-limits.ts'],
   },
 });

@@ -164,3 +164,7 @@ if (problems.length) {
   log(`\n${problems.length} problem(s):\n${problems.join('\n')}`);
   process.exitCode = 1;
 }
+// Exit explicitly once stdout is flushed: a Dawn device (pixgrad's and tfjs's) keeps the event loop
+// alive, and after a full run the process otherwise stays up, using most of a core.
+await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+process.exit(process.exitCode ?? 0);
