@@ -49,8 +49,6 @@ export class BufferPool {
     return bytes <= cap ? Math.min(cls, cap) : cls;
   }
 
-
-
   /**
    * A buffer of at least `bytes` bytes. `unsubmittedFrom` is the first epoch whose batch has not
    * been submitted yet (epochs below it are on the queue); with `forQueueWrite` the buffer is

@@ -27,8 +27,8 @@ export const MATMUL_SG: KernelDescriptor = { ...MATMUL, shader: 'matmul_sg' };
 
 /**
  * Rows per subgroup tile of matmul_sg. Measured at 1024^3 with vec4 loads on lavapipe (minimum
- * wall ms of 15, 2 cores): R = 16: 86-91, 24: 81-85, 32: 80-134 (spills, erratic), 40: 315 (the
- * loops stop being unrolled). Small m keeps 16 rows, which wastes less of a partial tile.
+ * wall ms of 15, 2 cores): R = 16: 86-91, 24: 79-85, 32: 77-80 with the same median as 24 (more
+ * accumulators spill), 40: 315 (the loops stop being unrolled). Small m keeps 16 rows, which wastes less of a partial tile.
  */
 const sgRows = (m: number) => (m >= 128 ? 24 : 16);
 
