@@ -14,10 +14,15 @@
 //   input grad ({{AT}} = at_bwd): dst = dx [N, C, H, W], src = dy [N, O, Ho, Wo], m = C/groups,
 //     kcn = O/groups, A[r, kc, tap] = w[g*kcn + kc, r, tap]; ty = iy + ph - ky*dh, source row
 //     ty / sh when ty >= 0 and sh divides it (a gather formulation of the transposed conv)
-// A's element (r, kc, tap) of group g is at g*m*kcn*ksz + r*rs + kc*ks + tap (rs, ks uniforms).
+// A's element (r, kc, tap) of group g is at g*m*kcn*ksz + r*rs + kc*ks + tap*ts (rs, ks, ts
+// uniforms). The weight as stored has ts = 1; when kcn is a multiple of 4 the host passes a copy
+// with the reduction channel innermost (ks = 1, ts = kcn), read 4 channels per vec4 load: on
+// llvmpipe a load is a loop over the 8 lanes, so that is one loop instead of four (3x3 64->64 on
+// 128x128: forward and input grad 10-20% faster, measured interleaved).
 //
 // Template parameters (packages/kernels/src/kernels/conv2d.ts):
-//   {{AT}}  at_fwd | at_bwd;  {{R}} rows per tile (8 or 16);  {{WG}} 8 (the subgroup size)
+//   {{AT}}  at_fwd | at_bwd;  {{LOADW}} w_1 | w_4;  {{R}} rows per tile (8 or 16);
+//   {{WG}}  8 (the subgroup size)
 
 enable subgroups;
 
@@ -26,13 +31,18 @@ struct Params {
   ih: u32, iw: u32, kh: u32, kw: u32,        // src height/width; kernel taps
   sh: u32, sw: u32, ph: u32, pw: u32,
   dh: u32, dw: u32, rs: u32, ks: u32,        // dilation; A's row and kc strides
-  tiles: u32, srcc: u32, dstc: u32, pad0: u32, // row tiles per group; channels of src and dst
+  tiles: u32, srcc: u32, dstc: u32, ts: u32,  // row tiles per group; channels of src and dst; A's tap stride
 }
 
 @group(0) @binding(0) var<storage, read> src: array<f32>;
 @group(0) @binding(1) var<storage, read> wt: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dst: array<f32>;
 @group(0) @binding(3) var<uniform> u: Params;
+@group(0) @binding(4) var<storage, read> wt4: array<vec4<f32>>;  // the same buffer as wt
+
+// A[r, kc .. kc + 3, tap] from its index for kc
+fn w_1(i: u32) -> vec4<f32> { return vec4<f32>(wt[i], wt[i + u.ks], wt[i + 2u * u.ks], wt[i + 3u * u.ks]); }
+fn w_4(i: u32) -> vec4<f32> { return wt4[i >> 2u]; }
 
 // source coordinate along one axis for dst coordinate q and tap t (valid when in [0, size))
 fn at_fwd(q: vec4<i32>, t: u32, s: u32, p: u32, d: u32) -> vec4<i32> {
@@ -84,7 +94,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sl: 
       let off = vec4<u32>(ry + clamp(ix, vec4<i32>(0), iwv - 1));
       let tap = ky * u.kw + kx;
       var ai: array<u32, H>;
-      for (var h = 0u; h < H; h++) { ai[h] = abase[h] + tap; }
+      for (var h = 0u; h < H; h++) { ai[h] = abase[h] + tap * u.ts; }
       var si = sbase;
       // 4 reduction channels at a time, rows outermost: each accumulator is loaded and stored
       // once per 4 FMAs (R x 4 accumulators do not fit in registers and spill)
@@ -95,10 +105,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(subgroup_invocation_id) sl: 
         for (var kk = 0u; kk < 4u; kk++) {
           xv[kk] = select(vec4<f32>(0.0), vec4<f32>(src[si + off.x], src[si + off.y], src[si + off.z], src[si + off.w]), valid);
           si += ihw;
-          for (var h = 0u; h < H; h++) {
-            a[h][kk] = wt[ai[h]];
-            ai[h] += u.ks;
-          }
+        }
+        for (var h = 0u; h < H; h++) {
+          a[h] = {{LOADW}}(ai[h]);
+          ai[h] += 4u * u.ks;
         }
         for (var r = 0u; r < R; r++) {
           let ar = subgroupShuffle(a[r / 8u], r % 8u);

@@ -14,7 +14,7 @@ import { reducePlan, reduceSpec, type ReduceGeometry } from './kernels/reduce.js
 import { argReduceSpec } from './kernels/argreduce.js';
 import { concatSpec, gatherSpec, padSpec, scatterAddSpec, stridedSpec } from './kernels/movement.js';
 import { matmulSpec } from './kernels/matmul.js';
-import { conv2dSpec, conv2dInputGradSpec, conv2dWeightGradSpec, convGeometry } from './kernels/conv2d.js';
+import { channelsLastWeight, conv2dSpec, conv2dInputGradSpec, conv2dWeightGradSpec, convGeometry, type ConvGeometry } from './kernels/conv2d.js';
 import { maxPoolSpec } from './kernels/maxpool.js';
 
 /**
@@ -43,6 +43,8 @@ export class WebGPUBackend implements Backend<GpuBuf> {
   readonly device = 'webgpu' as const;
   /** bytes one storage binding may span (the adapter's maxStorageBufferBindingSize) */
   readonly maxBindingBytes: number;
+  /** channels-innermost copies of conv weights, per weight buffer and layout (see channelsLast) */
+  private readonly weightCopies = new WeakMap<GpuBuf, Map<string, GpuBuf>>();
 
   constructor(readonly ctx: GpuContext) {
     this.maxBindingBytes = ctx.device.limits.maxStorageBufferBindingSize;
@@ -101,6 +103,11 @@ export class WebGPUBackend implements Backend<GpuBuf> {
     if (buf.disposed) return;
     buf.disposed = true;
     this.ctx.free(buf.buffer);
+    const copies = this.weightCopies.get(buf);
+    if (copies) {
+      this.weightCopies.delete(buf);
+      for (const c of copies.values()) this.dispose(c);
+    }
   }
 
   memory(): BackendMemory {
@@ -325,8 +332,26 @@ export class WebGPUBackend implements Backend<GpuBuf> {
     this.float32Only('conv2d', x, w);
     const g = convGeometry(x.shape, w.shape, p, 'conv2d');
     const out = this.alloc(g.n * g.o * g.ho * g.wo, 'float32', 'conv2d');
-    this.ctx.run(conv2dSpec(x.buf.buffer, w.buf.buffer, out.buffer, g, this.ctx.subgroupSize));
+    this.ctx.run(conv2dSpec(x.buf.buffer, w.buf.buffer, out.buffer, g, this.ctx.subgroupSize, this.channelsLast(w, g, false)));
     return out;
+  }
+
+  /**
+   * The conv weight with the reduction channel innermost (see `channelsLastWeight`), for the
+   * subgroup conv's vec4 weight loads, made on first use and kept until the weight is disposed:
+   * buffers are never written after they are made, and the permuting copy is not cheap on llvmpipe
+   * (60-80 ms for a 512x512x3x3 weight), which a frozen VGG would otherwise pay on every pass.
+   */
+  private channelsLast(w: View<GpuBuf>, g: ConvGeometry, bwd: boolean): () => GPUBuffer {
+    return () => {
+      const l = channelsLastWeight(g, bwd);
+      const key = `${l.shape}/${l.strides}`;
+      let copies = this.weightCopies.get(w.buf);
+      if (!copies) this.weightCopies.set(w.buf, (copies = new Map()));
+      let copy = copies.get(key);
+      if (!copy) copies.set(key, (copy = this.strided(w, l.shape, l.strides, 0)));
+      return copy.buffer;
+    };
   }
 
   conv2dInputGrad(dy: View<GpuBuf>, w: View<GpuBuf>, p: Conv2dParams, inputHW: readonly [number, number]): GpuBuf {
@@ -335,7 +360,7 @@ export class WebGPUBackend implements Backend<GpuBuf> {
     const c = w.shape[1]! * p.groups;
     const g = convGeometry([n, c, inputHW[0], inputHW[1]], w.shape, p, 'conv2dInputGrad', [ho, wo]);
     const out = this.alloc(n * c * inputHW[0] * inputHW[1], 'float32', 'conv2dInputGrad');
-    this.ctx.run(conv2dInputGradSpec(dy.buf.buffer, w.buf.buffer, out.buffer, g, this.ctx.subgroupSize));
+    this.ctx.run(conv2dInputGradSpec(dy.buf.buffer, w.buf.buffer, out.buffer, g, this.ctx.subgroupSize, this.channelsLast(w, g, true)));
     return out;
   }
 

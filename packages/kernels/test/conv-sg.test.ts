@@ -20,7 +20,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Conv2dParams } from '@pixgrad/core';
-import { CONV2D, CONV2D_DW, CONV2D_DW_WEIGHT_GRAD, CONV2D_INPUT_GRAD, CONV2D_SG, CONV2D_WEIGHT_GRAD, CONV2D_WEIGHT_GRAD_SG, conv2dInputGradSpec, conv2dSpec, conv2dWeightGradSpec, convGeometry } from '../src/kernels/conv2d.js';
+import { CONV2D, CONV2D_DW, CONV2D_DW_WEIGHT_GRAD, CONV2D_INPUT_GRAD, CONV2D_SG, CONV2D_WEIGHT_GRAD, CONV2D_WEIGHT_GRAD_SG, channelsLastWeight, conv2dInputGradSpec, conv2dSpec, conv2dWeightGradSpec, convGeometry } from '../src/kernels/conv2d.js';
 import { adapterInfo } from '../src/index.js';
 import { both, check, cpu, data, openGpu, type Tol } from './harness.js';
 
@@ -107,6 +107,27 @@ describe('conv kernel selection', () => {
     expect(few.partial?.parts).toBe(8);
     expect(conv2dWeightGradSpec(fake, fake, fake, convGeometry([1, 64, 20, 20], [64, 64, 3, 3], P(), 'conv2dWeightGrad'), alloc, 0).specs[0]!.kernel).toBe(CONV2D_WEIGHT_GRAD);
   });
+
+  it('conv2d_sg reads the weight with vec4 loads from a channels-innermost copy when the reduction channels come in 4s', () => {
+    const copies: string[] = [];
+    const copy = (tag: string) => () => (copies.push(tag), { tag } as unknown as GPUBuffer);
+    const f = conv2dSpec(fake, fake, fake, convGeometry([1, 12, 20, 20], [16, 12, 3, 3], P(), 'conv2d'), 8, copy('fwd'));
+    expect(f.defines).toMatchObject({ LOADW: 'w_4' });
+    expect(f.uniforms).toMatchObject({ rs: 9 * 12, ks: 1, ts: 12 });
+    expect(f.buffers[1]).toEqual({ tag: 'fwd' });
+    // C/groups = 6: the weight as stored, read 4 scalars at a time, and no copy made
+    const s6 = conv2dSpec(fake, fake, fake, convGeometry([1, 12, 20, 20], [16, 6, 3, 3], P({ groups: 2 }), 'conv2d'), 8, copy('unused'));
+    expect(s6.defines).toMatchObject({ LOADW: 'w_1' });
+    expect(s6.uniforms).toMatchObject({ rs: 6 * 9, ks: 9, ts: 1 });
+    // input gradient: the reduction runs over O/groups
+    const gb = convGeometry([1, 6, 20, 20], [16, 3, 3, 3], P({ groups: 2 }), 'conv2dInputGrad', [18, 18]);
+    const b = conv2dInputGradSpec(fake, fake, fake, gb, 8, copy('bwd'));
+    expect(b.defines).toMatchObject({ LOADW: 'w_4' });
+    expect(b.uniforms).toMatchObject({ rs: 9 * 8, ks: 1, ts: 8 });
+    expect(copies).toEqual(['fwd', 'bwd']);
+    // [groups, C/groups, kh, kw, O/groups] from w [O, C/groups, kh, kw]
+    expect(channelsLastWeight(gb, true)).toEqual({ shape: [2, 3, 3, 3, 8], strides: [8 * 3 * 9, 9, 3, 1, 3 * 9] });
+  });
 });
 
 describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
@@ -120,8 +141,9 @@ describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
   const convArb = fc.record({
     n: fc.integer({ min: 1, max: 2 }),
     groups: fc.constantFrom(1, 1, 2, 3),
-    cg: fc.constantFrom(1, 2, 3, 5, 8),
-    og: fc.constantFrom(1, 3, 8, 9, 15, 16, 17, 33),
+    // multiples of 4 as reduction channels take the channels-innermost weight copy (vec4 loads)
+    cg: fc.constantFrom(1, 2, 3, 4, 5, 8, 12),
+    og: fc.constantFrom(1, 3, 4, 8, 9, 12, 15, 16, 17, 33),
     h: fc.integer({ min: 1, max: 13 }),
     w: fc.integer({ min: 1, max: 13 }),
     kh: fc.integer({ min: 1, max: 4 }),
@@ -144,6 +166,29 @@ describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
     const p: Conv2dParams = { stride: [c.sh, c.sw], padding: [c.ph, c.pw], dilation: [c.dh, c.dw], groups: c.groups };
     return { p, xShape: [c.n, other * c.groups, c.h, c.w], wShape: [rows * c.groups, other, c.kh, c.kw], yShape: [c.n, rows * c.groups, ho, wo] };
   }
+
+  it('the channels-innermost weight copy is made once per weight and layout, and freed with the weight', async () => {
+    const p = P({ padding: [1, 1] });
+    const x = g.upload(data('float32', 8 * 100, 1, U), 'float32');
+    const w = g.upload(data('float32', 16 * 8 * 9, 2, U), 'float32');
+    const xv = { buf: x, shape: [1, 8, 10, 10], dtype: 'float32' as const };
+    const wv = { buf: w, shape: [16, 8, 3, 3], dtype: 'float32' as const };
+    const count = () => g.memory().buffers;
+    const n0 = count();
+    const y1 = g.conv2d(xv, wv, p); // output + the forward copy
+    expect(count()).toBe(n0 + 2);
+    const y2 = g.conv2d(xv, wv, p); // output only
+    expect(count()).toBe(n0 + 3);
+    const dx = g.conv2dInputGrad({ buf: y1, shape: [1, 16, 10, 10], dtype: 'float32' }, wv, p, [10, 10]); // output + the input-gradient copy
+    expect(count()).toBe(n0 + 5);
+    // the second forward used the cached copy: same result
+    const [a, b] = [await g.read({ buf: y1, shape: [1, 16, 10, 10], dtype: 'float32' }), await g.read({ buf: y2, shape: [1, 16, 10, 10], dtype: 'float32' })];
+    expect([...b]).toEqual([...a]);
+    g.dispose(w);
+    expect(count()).toBe(n0 + 2);
+    for (const t of [x, y1, y2, dx]) g.dispose(t);
+    expect(count()).toBe(n0 - 2);
+  });
 
   it('forward: odd sizes, stride, dilation, padding larger than the kernel, groups, 1x1, infinities', async () => {
     await fc.assert(

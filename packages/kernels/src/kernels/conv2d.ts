@@ -68,6 +68,13 @@ export const CONV2D_WEIGHT_GRAD: KernelDescriptor = {
   uniforms: [...CONV_UNIFORMS, ['n', 'u32'], ['rows', 'u32'], ['pad0', 'u32'], ['pad1', 'u32']],
 };
 
+/** src, weight and dst bindings of conv2d_sg.wgsl and conv2d_dw.wgsl */
+const CONV_SRC_W_DST: KernelDescriptor['storage'] = [
+  { name: 'src', binding: 0, access: 'read' },
+  { name: 'wt', binding: 1, access: 'read' },
+  { name: 'dst', binding: 2, access: 'read_write' },
+];
+
 /**
  * shaders/conv2d_sg.wgsl: forward and input gradient as an implicit GEMM for 8-wide subgroups,
  * an R x 32 (rows x pixels) tile per subgroup.
@@ -76,24 +83,47 @@ export const CONV2D_SG: KernelDescriptor = {
   name: 'conv2d',
   shader: 'conv2d_sg',
   entryPoint: 'main',
-  storage: [
-    { name: 'src', binding: 0, access: 'read' },
-    { name: 'wt', binding: 1, access: 'read' },
-    { name: 'dst', binding: 2, access: 'read_write' },
-  ],
+  storage: [...CONV_SRC_W_DST, { name: 'wt4', binding: 4, access: 'read' }],
   uniformBinding: 3,
-  uniforms: (['m', 'kcn', 'npix', 'ow', 'ih', 'iw', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw', 'rs', 'ks', 'tiles', 'srcc', 'dstc', 'pad0'] as const).map((k) => [k, 'u32'] as const),
+  uniforms: (['m', 'kcn', 'npix', 'ow', 'ih', 'iw', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw', 'rs', 'ks', 'tiles', 'srcc', 'dstc', 'ts'] as const).map((k) => [k, 'u32'] as const),
 };
 
-/** The conv2d_sg.wgsl dispatch for `rows` rows per group over a dstH x dstW grid, or undefined (see `sgTile`). */
-function sgSpec(bwd: boolean, src: GPUBuffer, w: GPUBuffer, dst: GPUBuffer, g: ConvGeometry, rows: number, dstH: number, dstW: number, uniforms: Record<string, number>, subgroupSize: number): DispatchSpec | undefined {
+/**
+ * The weight with the GEMM's reduction channel innermost, for conv2d_sg's vec4 weight loads:
+ * the permutation of w [O, C/groups, kh, kw] that the backend materialises (`strided`) when
+ * {@link conv2dSpec} / {@link conv2dInputGradSpec} ask for it. Forward: [O, kh, kw, C/groups]; input
+ * gradient: [groups, C/groups, kh, kw, O/groups].
+ */
+export interface ChannelsLastWeight {
+  shape: number[];
+  /** w's strides in the order of `shape` */
+  strides: number[];
+}
+
+/** The channels-innermost layout of the conv weight for conv2d_sg (forward or input gradient). */
+export function channelsLastWeight(g: ConvGeometry, bwd: boolean): ChannelsLastWeight {
+  const ksz = g.kh * g.kw;
+  return bwd
+    ? { shape: [g.groups, g.cg, g.kh, g.kw, g.og], strides: [g.og * g.cg * ksz, ksz, g.kw, 1, g.cg * ksz] }
+    : { shape: [g.o, g.kh, g.kw, g.cg], strides: [g.cg * ksz, g.kw, 1, ksz] };
+}
+
+/**
+ * The conv2d_sg.wgsl dispatch for `rows` rows per group over a dstH x dstW grid, or undefined (see
+ * `sgTile`). When the reduction channels come in 4s, `channelsLast` is called for the weight in the
+ * {@link channelsLastWeight} layout, read with vec4 loads.
+ */
+function sgSpec(bwd: boolean, src: GPUBuffer, w: GPUBuffer, dst: GPUBuffer, g: ConvGeometry, rows: number, dstH: number, dstW: number, uniforms: Record<string, number>, subgroupSize: number, channelsLast?: () => GPUBuffer): DispatchSpec | undefined {
   const sg = sgTile(rows, uniforms['kcn']!, dstH * dstW, g.groups, subgroupSize);
   if (!sg) return undefined;
+  const kcn = uniforms['kcn']!;
+  const w4 = channelsLast && kcn % 4 === 0 ? channelsLast() : undefined;
+  const ksz = g.kh * g.kw;
   return {
     kernel: CONV2D_SG,
-    defines: { AT: bwd ? 'at_bwd' : 'at_fwd', R: sg.r, WG: 8 },
-    uniforms: { ...uniforms, tiles: sg.tiles },
-    buffers: [src, w, dst],
+    defines: { AT: bwd ? 'at_bwd' : 'at_fwd', LOADW: w4 ? 'w_4' : 'w_1', R: sg.r, WG: 8 },
+    uniforms: { ...uniforms, tiles: sg.tiles, ...(w4 ? { rs: ksz * kcn, ks: 1, ts: kcn } : { ts: 1 }) },
+    buffers: w4 ? [src, w4, dst, w4] : [src, w, dst, w],
     workgroups: [sg.x, sg.tiles * g.groups, g.n],
   };
 }
@@ -113,7 +143,7 @@ export const CONV2D_DW: KernelDescriptor = {
   name: 'conv2d',
   shader: 'conv2d_dw',
   entryPoint: 'main',
-  storage: CONV2D_SG.storage,
+  storage: CONV_SRC_W_DST,
   uniformBinding: 3,
   uniforms: ([
     ['lines', 'u32'], ['cross', 'u32'], ['in_l', 'u32'], ['in_x', 'u32'],
@@ -261,14 +291,15 @@ function uniformsOf(g: ConvGeometry): Record<string, number> {
   return { c, h, w, o, kh, kw, ho, wo, sh, sw, ph, pw, dh, dw, cg, og };
 }
 
-export function conv2dSpec(x: GPUBuffer, w: GPUBuffer, out: GPUBuffer, g: ConvGeometry, subgroupSize = 0): DispatchSpec {
+/** The forward conv dispatch; on 8-wide subgroups `channelsLast` supplies the weight in {@link channelsLastWeight}(g, false) when it is used. */
+export function conv2dSpec(x: GPUBuffer, w: GPUBuffer, out: GPUBuffer, g: ConvGeometry, subgroupSize = 0, channelsLast?: () => GPUBuffer): DispatchSpec {
   const dw = dwSpec(x, w, out, g, false, subgroupSize);
   if (dw) return dw;
   const ksz = g.kh * g.kw;
   const sg = g.ho * g.wo > 0 ? sgSpec(false, x, w, out, g, g.og, g.ho, g.wo, {
     m: g.og, kcn: g.cg, npix: g.ho * g.wo, ow: g.wo, ih: g.h, iw: g.w, kh: g.kh, kw: g.kw,
     sh: g.sh, sw: g.sw, ph: g.ph, pw: g.pw, dh: g.dh, dw: g.dw, rs: g.cg * ksz, ks: ksz, srcc: g.c, dstc: g.o,
-  }, subgroupSize) : undefined;
+  }, subgroupSize, channelsLast) : undefined;
   if (sg) return sg;
   const to = g.og % 4 === 0 ? 4 : 1;
   const npix = g.ho * g.wo;
@@ -281,14 +312,15 @@ export function conv2dSpec(x: GPUBuffer, w: GPUBuffer, out: GPUBuffer, g: ConvGe
   };
 }
 
-export function conv2dInputGradSpec(dy: GPUBuffer, w: GPUBuffer, dx: GPUBuffer, g: ConvGeometry, subgroupSize = 0): DispatchSpec {
+/** The input-gradient dispatch; `channelsLast` as for {@link conv2dSpec}, in {@link channelsLastWeight}(g, true). */
+export function conv2dInputGradSpec(dy: GPUBuffer, w: GPUBuffer, dx: GPUBuffer, g: ConvGeometry, subgroupSize = 0, channelsLast?: () => GPUBuffer): DispatchSpec {
   const dw = dwSpec(dy, w, dx, g, true, subgroupSize);
   if (dw) return dw;
   const ksz = g.kh * g.kw;
   const sg = g.h * g.w > 0 && g.ho * g.wo > 0 ? sgSpec(true, dy, w, dx, g, g.cg, g.h, g.w, {
     m: g.cg, kcn: g.og, npix: g.h * g.w, ow: g.w, ih: g.ho, iw: g.wo, kh: g.kh, kw: g.kw,
     sh: g.sh, sw: g.sw, ph: g.ph, pw: g.pw, dh: g.dh, dw: g.dw, rs: ksz, ks: g.cg * ksz, srcc: g.o, dstc: g.c,
-  }, subgroupSize) : undefined;
+  }, subgroupSize, channelsLast) : undefined;
   if (sg) return sg;
   const tc = g.cg % 4 === 0 ? 4 : 1;
   const npix = g.h * g.w;
