@@ -43,3 +43,11 @@ export {
   SqueezeNet, squeezenet1_1, squeezenetFromStateDict, randomSqueezeNet, squeezenetLayers, SQUEEZENET1_1_WIDTHS, type SqueezeWidths, type SqueezeNetOptions,
 } from './squeezenet.js';
 export { findTorchvisionWeights, TORCHVISION_WEIGHT_FILES, TORCHVISION_WEIGHT_URLS } from './weights.js';
+export { findInceptionWeights, INCEPTION_WEIGHT_FILES, INCEPTION_WEIGHT_URLS } from './weights.js';
+export {
+  InceptionV3, inceptionV3, inceptionFromStateDict, inceptionStateDictShapes, InceptionWeightsError, INCEPTION_TAPS, INCEPTION_CLASSES,
+  type InceptionVariant, type InceptionTap, type InceptionOptions, type InceptionWeightsSource,
+} from './inception.js';
+export { inceptionPreprocess, resample, resampleMatrix, INCEPTION_PREPROCESS, type InceptionPreprocess, type ResampleKernel } from './inception-preprocess.js';
+export { parseNpy, serializeNpy, type NpyArray, type NpyDtype } from './npy.js';
+export { parseNpz, readNpz, serializeNpz, writeNpz, type NpzReadOptions, type DeflateRaw } from './npz.js';

@@ -169,3 +169,40 @@ export async function findLpipsWeights(net: LpipsNet = 'vgg', version: LpipsVers
       `and pass { weights: '/path/to/${net}.pth' }.`,
   );
 }
+
+/** The Inception-v3 files the distribution metrics use, by variant, in the order they are looked for. */
+export const INCEPTION_WEIGHT_FILES = {
+  fid: ['pt_inception-2015-12-05-6726825d.pth', 'weights-inception-2015-12-05-6726825d.pth'],
+  torchvision: ['inception_v3_google-0cc3c7bd.pth'],
+} as const;
+
+/** Where pytorch-fid, torch-fidelity and torchvision download them from. */
+export const INCEPTION_WEIGHT_URLS = {
+  fid: [
+    'https://github.com/mseitzer/pytorch-fid/releases/download/fid_weights/pt_inception-2015-12-05-6726825d.pth',
+    'https://github.com/toshas/torch-fidelity/releases/download/v0.2.0/weights-inception-2015-12-05-6726825d.pth',
+  ],
+  torchvision: ['https://download.pytorch.org/models/inception_v3_google-0cc3c7bd.pth'],
+} as const;
+
+/**
+ * The path of the Inception-v3 weights for `variant` in the torch hub cache: for `fid`,
+ * pytorch-fid's `pt_inception-2015-12-05-6726825d.pth` or torch-fidelity's
+ * `weights-inception-2015-12-05-6726825d.pth` (the same TF 2015-12-05 graph); for `torchvision`,
+ * `inception_v3_google-0cc3c7bd.pth`. Otherwise a `WeightsNotFoundError` listing every path tried,
+ * the file name and its download URL.
+ * @example const path = await findInceptionWeights('fid');
+ */
+export async function findInceptionWeights(variant: 'fid' | 'torchvision' = 'fid', d: DiscoveryEnv = {}): Promise<string> {
+  const { path, isFile } = await context(d);
+  const dirs = await torchHubCheckpointDirs(d);
+  const files = INCEPTION_WEIGHT_FILES[variant];
+  const tried = files.flatMap((f) => dirs.map((dir) => path.join(dir, f)));
+  return firstFile(
+    tried,
+    isFile,
+    files[0],
+    `inceptionV3(${variant}): no weights given and ${files.join(' / ')} is not in the torch hub cache.`,
+    `Download ${INCEPTION_WEIGHT_URLS[variant][0]} into one of those folders, or pass the file (--inception-weights FILE, { weights: '/path/to/${files[0]}' }).`,
+  );
+}
