@@ -25,5 +25,7 @@ export { gradcheck, gradgradcheck, type GradcheckFn, type GradcheckOptions, type
 export * from './ops/index.js';
 export * from './optim/index.js';
 export { CpuBackend };
+/** The CPU backend's packed, register-blocked GEMM on host arrays (C += A B, strided operands), for host-side float64 linear algebra. */
+export { gemm } from './backends/cpu/gemm.js';
 
 registerBackend(new CpuBackend());

@@ -29,3 +29,9 @@ export {
   lpips, loadLpips, LpipsModel, lpipsNetOf, LPIPS_SHIFT, LPIPS_SCALE, LPIPS_EPS,
   type LpipsBackbone, type LpipsOptions, type LpipsForwardOptions, type LoadLpipsOptions, type LpipsHeadsSource, type LpipsBackboneSource,
 } from './lpips.js';
+export { frechetDistance, traceSqrtProduct, type GaussianStats } from './distribution/frechet.js';
+export { FeatureStats } from './distribution/feature-stats.js';
+export { kid, type KidOptions, type KidResult, type FeatureMatrix } from './distribution/kid.js';
+export { inceptionScore, type InceptionScoreOptions, type InceptionScoreResult } from './distribution/inception-score.js';
+export { fidLoss, fidReference, type FidReference, type FidLossOptions } from './distribution/fid-loss.js';
+export { RandomState } from './distribution/random-state.js';

@@ -1,205 +1,247 @@
 /**
  * Dense float64 linear algebra on the host for the distribution metrics: a pivoted Cholesky
- * factor of a positive semi-definite matrix and the eigenvalues of a symmetric one. Matrices are
- * row-major `Float64Array`s. WGSL has no f64 and FID needs float64 (float32 accumulators give
- * wrong or NaN FIDs: torcheval#192, MONAI GenerativeModels#231), so this runs in plain TypeScript,
- * with loops ordered for contiguous inner strides.
+ * factor of a positive semi-definite matrix, the congruence L^T A L, and the eigenvalues of a
+ * symmetric matrix. Matrices are row-major `Float64Array`s. WGSL has no f64 and FID needs float64
+ * (float32 accumulators give wrong or NaN FIDs: torcheval#192, MONAI GenerativeModels#231), so
+ * this runs in TypeScript; the cubic work goes through core's packed GEMM (`gemm`).
  */
+import { gemm } from '@pixgrad/core';
 
-/** L (n x rank, row-major, rows in the input's order) with L L^T = A up to `tol`, and the rank. */
+/** Panel width of the blocked factorisations. */
+const NB = 64;
+
+/** L (n x rank, row-major, lower triangular in pivot order) with P A P^T = L L^T up to `tol`. */
 export interface PivotedCholesky {
   L: Float64Array;
   rank: number;
-  /** perm[k]: the row pivoted at step k (so L restricted to rows perm is lower triangular) */
+  /** perm[i]: the row of A that became row i (the first `rank` are the pivots in order) */
   perm: Int32Array;
 }
 
-/**
- * Pivoted (semi-definite) Cholesky, LAPACK dpstrf's algorithm in its left-looking row form: at
- * each step the largest remaining diagonal is the pivot; it stops when that falls to
- * `tol` (default n * eps * max diag, dpstrf's default), so rank-deficient covariances (fewer
- * samples than dimensions) factor exactly into their rank.
- */
-export function pivotedCholesky(A: Float64Array, n: number, tol?: number): PivotedCholesky {
-  const L = new Float64Array(n * n);
-  const diag = new Float64Array(n);
-  let maxDiag = 0;
-  for (let i = 0; i < n; i++) {
-    diag[i] = A[i * n + i]!;
-    maxDiag = Math.max(maxDiag, diag[i]!);
+/** Swaps rows/columns i < j of a symmetric matrix held in the lower triangle of `a` (LAPACK's dsyswapr, lower). */
+function swapSymmetric(a: Float64Array, n: number, i: number, j: number): void {
+  const ri = i * n;
+  const rj = j * n;
+  let t: number;
+  for (let c = 0; c < i; c++) {
+    t = a[ri + c]!;
+    a[ri + c] = a[rj + c]!;
+    a[rj + c] = t;
   }
-  const stop = tol ?? n * 2.220446049250313e-16 * maxDiag;
-  const done = new Uint8Array(n);
-  const perm = new Int32Array(n);
-  let rank = 0;
-  for (let k = 0; k < n; k++) {
-    let p = -1;
-    let best = -Infinity;
-    for (let i = 0; i < n; i++) if (!done[i] && diag[i]! > best) best = diag[(p = i)]!;
-    if (p < 0 || !(best > stop)) break;
-    done[p] = 1;
-    perm[k] = p;
-    const lpp = Math.sqrt(best);
-    const rowP = p * n;
-    L[rowP + k] = lpp;
-    for (let i = 0; i < n; i++) {
-      if (done[i]) continue;
-      const rowI = i * n;
-      let s = A[rowI + p]!;
-      for (let j = 0; j < k; j++) s -= L[rowI + j]! * L[rowP + j]!;
-      const v = s / lpp;
-      L[rowI + k] = v;
-      diag[i] = diag[i]! - v * v;
-    }
-    rank = k + 1;
+  t = a[ri + i]!;
+  a[ri + i] = a[rj + j]!;
+  a[rj + j] = t;
+  for (let c = i + 1; c < j; c++) {
+    t = a[c * n + i]!;
+    a[c * n + i] = a[rj + c]!;
+    a[rj + c] = t;
   }
-  // compact to n x rank
-  const out = new Float64Array(n * rank);
-  for (let i = 0; i < n; i++) out.set(L.subarray(i * n, i * n + rank), i * rank);
-  return { L: out, rank, perm: perm.slice(0, rank) };
+  for (let r = j + 1; r < n; r++) {
+    t = a[r * n + i]!;
+    a[r * n + i] = a[r * n + j]!;
+    a[r * n + j] = t;
+  }
 }
 
 /**
- * B^T A B for symmetric A (n x n) and B = a pivoted Cholesky factor (n x r): the r x r symmetric
- * matrix whose eigenvalues are those of (B B^T) A. B's rows are gathered in pivot order first, which
- * makes it lower triangular, so both products skip its zero half.
+ * Pivoted (semi-definite) Cholesky, LAPACK dpstrf's blocked right-looking algorithm on the lower
+ * triangle: inside a panel of NB columns each step takes the largest remaining diagonal (updated
+ * by the panel so far) as the pivot and forms its column with short dot products; after the panel,
+ * the trailing matrix gets one GEMM update. It stops when the largest remaining diagonal falls to
+ * `tol` (default n * eps * max diag, dpstrf's), so a rank-deficient covariance (fewer samples than
+ * dimensions) factors into exactly its rank. Only the lower triangle of `A` is read; A is not modified.
  */
-export function congruence(A: Float64Array, n: number, f: PivotedCholesky): Float64Array {
-  const r = f.rank;
-  const order = new Int32Array(n);
-  const seen = new Uint8Array(n);
-  for (let k = 0; k < r; k++) seen[(order[k] = f.perm[k]!)] = 1;
-  let q = r;
-  for (let i = 0; i < n; i++) if (!seen[i]) order[q++] = i;
-  // Lp: B's rows in pivot order (row j has nonzeros in columns 0..min(j, r-1))
-  const Lp = new Float64Array(n * r);
-  for (let j = 0; j < n; j++) Lp.set(f.L.subarray(order[j]! * r, order[j]! * r + r), j * r);
-  // Y = Ap Lp with Ap = A permuted on both sides: Y[i, k] = sum_j Ap[i, j] Lp[j, k]
-  const Y = new Float64Array(n * r);
+export function pivotedCholesky(A: Float64Array, n: number, tol?: number): PivotedCholesky {
+  const a = Float64Array.from(A);
+  const perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  let maxDiag = 0;
+  for (let i = 0; i < n; i++) maxDiag = Math.max(maxDiag, a[i * n + i]!);
+  const stop = tol ?? n * 2.220446049250313e-16 * maxDiag;
+  const work = new Float64Array(n); // sum of squares of the current panel's entries per row
+  let rank = n;
+  let panel = new Float64Array(0);
+  outer: for (let k0 = 0; k0 < n; k0 += NB) {
+    const k1 = Math.min(k0 + NB, n);
+    work.fill(0);
+    for (let k = k0; k < k1; k++) {
+      let p = -1;
+      let best = -Infinity;
+      for (let i = k; i < n; i++) {
+        const v = a[i * n + i]! - work[i]!;
+        if (v > best) {
+          best = v;
+          p = i;
+        }
+      }
+      if (!(best > stop)) {
+        rank = k;
+        // the panel's columns so far are final; the trailing update is not needed past the rank
+        break outer;
+      }
+      if (p !== k) {
+        swapSymmetric(a, n, k, p);
+        [work[k], work[p]] = [work[p]!, work[k]!];
+        [perm[k], perm[p]] = [perm[p]!, perm[k]!];
+      }
+      const lkk = Math.sqrt(best);
+      const rk = k * n;
+      a[rk + k] = lkk;
+      for (let i = k + 1; i < n; i++) {
+        const ri = i * n;
+        let s = a[ri + k]!;
+        for (let j = k0; j < k; j++) s -= a[ri + j]! * a[rk + j]!;
+        const v = s / lkk;
+        a[ri + k] = v;
+        work[i] += v * v;
+      }
+    }
+    // trailing update, lower triangle, by row blocks: A[r0:r1, k1:r1] -= L[r0:r1, k0:k1] L[k1:r1, k0:k1]^T
+    const w = k1 - k0;
+    if (k1 < n) {
+      if (panel.length < (n - k1) * w) panel = new Float64Array((n - k1) * w);
+      for (let i = k1; i < n; i++) for (let j = 0; j < w; j++) panel[(i - k1) * w + j] = -a[i * n + k0 + j]!;
+      for (let r0 = k1; r0 < n; r0 += 256) {
+        const r1 = Math.min(r0 + 256, n);
+        gemm(r1 - r0, r1 - k1, w, panel, (r0 - k1) * w, w, 1, a, k1 * n + k0, 1, n, a, r0 * n + k1, n);
+      }
+    }
+  }
+  const L = new Float64Array(n * rank);
   for (let i = 0; i < n; i++) {
-    const rowA = order[i]! * n;
-    const y = i * r;
-    for (let j = 0; j < n; j++) {
-      const a = A[rowA + order[j]!]!;
-      if (a === 0) continue;
-      const l = j * r;
-      const kmax = Math.min(j + 1, r);
-      for (let k = 0; k < kmax; k++) Y[y + k] += a * Lp[l + k]!;
-    }
+    const m = Math.min(i + 1, rank);
+    for (let j = 0; j < m; j++) L[i * rank + j] = a[i * n + j]!;
   }
-  // M = Lp^T Y, lower half then mirrored: M[k, l] = sum_j Lp[j, k] Y[j, l], l <= k, j >= k
+  return { L, rank, perm };
+}
+
+/**
+ * L^T B L for symmetric B (n x n) and a pivoted Cholesky factor L of another matrix A (n x r): the
+ * r x r symmetric matrix whose eigenvalues are the non-zero eigenvalues of A B. B is permuted like
+ * A, which makes L lower triangular, so both GEMMs skip its zero half (about n^3 / 3 + n^3 flops).
+ */
+export function congruence(B: Float64Array, n: number, f: PivotedCholesky): Float64Array {
+  const r = f.rank;
+  const L = f.L;
+  const Bp = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const src = f.perm[i]! * n;
+    const dst = i * n;
+    for (let j = 0; j < n; j++) Bp[dst + j] = B[src + f.perm[j]!]!;
+  }
+  // Y = Bp L, column block [c0, c1) reads only rows c0.. of L
+  const Y = new Float64Array(n * r);
+  for (let c0 = 0; c0 < r; c0 += NB) {
+    const c1 = Math.min(c0 + NB, r);
+    gemm(n, c1 - c0, n - c0, Bp, c0, n, 1, L, c0 * r + c0, r, 1, Y, c0, r);
+  }
+  // M = L^T Y, lower triangle by row blocks: M[c0:c1, 0:c1] = L[c0:, c0:c1]^T Y[c0:, 0:c1]
   const M = new Float64Array(r * r);
-  for (let j = 0; j < n; j++) {
-    const l = j * r;
-    const kmax = Math.min(j + 1, r);
-    for (let k = 0; k < kmax; k++) {
-      const a = Lp[l + k]!;
-      if (a === 0) continue;
-      const m = k * r;
-      for (let c = 0; c <= k; c++) M[m + c] += a * Y[l + c]!;
-    }
+  for (let c0 = 0; c0 < r; c0 += NB) {
+    const c1 = Math.min(c0 + NB, r);
+    gemm(c1 - c0, c1, n - c0, L, c0 * r + c0, 1, r, Y, c0 * r, r, 1, M, c0 * r, r);
   }
-  for (let k = 0; k < r; k++) for (let c = 0; c < k; c++) M[c * r + k] = M[k * r + c]!;
+  for (let i = 0; i < r; i++) for (let j = 0; j < i; j++) M[j * r + i] = M[i * r + j]!;
   return M;
 }
 
 /**
- * Eigenvalues of a symmetric n x n matrix (ascending): Householder reduction to tridiagonal form
- * (Golub and Van Loan, Algorithm 8.3.1, with the rank-2 update of one step fused into the
- * matrix-vector product of the next, so each step makes one pass over the trailing block), then
- * the implicit QL iteration with Wilkinson shifts (EISPACK tql1). `A` is overwritten.
+ * Eigenvalues of a symmetric n x n matrix (ascending), from its lower triangle: Householder
+ * reduction to tridiagonal form (Golub and Van Loan, Algorithm 8.3.1) in which the rank-2 update
+ * of each step is fused into the symmetric matrix-vector product of the next, so each step makes
+ * one pass over the lower half of the trailing block; then the implicit QL iteration (EISPACK
+ * tql1). `A` is overwritten.
  */
 export function symmetricEigenvalues(A: Float64Array, n: number): Float64Array {
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   const v = new Float64Array(n);
   const p = new Float64Array(n);
-  const w = new Float64Array(n);
-  // Householder: for k = 0..n-3 zero column k below the subdiagonal
-  let pendingV: Float64Array | null = null;
-  const prevV = new Float64Array(n);
-  const prevW = new Float64Array(n);
-  for (let k = 0; k < n - 2; k++) {
-    // apply the previous step's update to row/column k+1.. first for column k (needed to build v)
-    const m = k + 1;
-    // column k entries below the diagonal (row k, columns m..n-1 by symmetry); update row k if pending
-    if (pendingV) {
-      const rk = k * n;
-      const vk = prevV[k]!;
-      const wk = prevW[k]!;
-      for (let j = k; j < n; j++) A[rk + j] -= vk * prevW[j]! + wk * prevV[j]!;
+  let pv = new Float64Array(n); // the pending update's v and w (A -= pv pw^T + pw pv^T)
+  let pw = new Float64Array(n);
+  let nv = new Float64Array(n);
+  let nw = new Float64Array(n);
+  let pending = false;
+  for (let k = 0; k < n; k++) {
+    // column k (rows k..n-1, lower triangle) with the pending update applied
+    if (pending) {
+      const vk = pv[k]!;
+      const wk = pw[k]!;
+      for (let i = k; i < n; i++) A[i * n + k] -= pv[i]! * wk + pw[i]! * vk;
     }
     d[k] = A[k * n + k]!;
+    const m = k + 1;
+    if (m >= n) break;
     let alpha = 0;
-    for (let j = m; j < n; j++) alpha += A[k * n + j]! * A[k * n + j]!;
+    for (let i = m; i < n; i++) alpha += A[i * n + k]! ** 2;
     alpha = Math.sqrt(alpha);
-    const x0 = A[k * n + m]!;
-    if (alpha === 0) {
-      // nothing to annihilate: still apply the pending update to the trailing block
-      e[k] = 0;
-      if (pendingV) {
-        for (let i = m; i < n; i++) {
-          const ri = i * n;
-          const vi = prevV[i]!;
-          const wi = prevW[i]!;
-          for (let j = m; j < n; j++) A[ri + j] -= vi * prevW[j]! + wi * prevV[j]!;
-        }
-      }
-      pendingV = null;
-      continue;
-    }
+    const x0 = A[m * n + k]!;
     const sign = x0 >= 0 ? 1 : -1;
-    e[k] = -sign * alpha;
-    // v = x + sign*alpha e1, beta = 2 / v^T v
-    for (let j = 0; j < m; j++) v[j] = 0;
-    for (let j = m; j < n; j++) v[j] = A[k * n + j]!;
-    v[m] = x0 + sign * alpha;
-    let vv = 0;
-    for (let j = m; j < n; j++) vv += v[j]! * v[j]!;
-    const beta = 2 / vv;
-    // p = beta A' v over the trailing block, fusing the previous update A' = A - v'w'^T - w'v'^T
+    let beta = 0;
+    if (alpha !== 0 && m < n - 1) {
+      e[k] = -sign * alpha;
+      for (let i = m; i < n; i++) v[i] = A[i * n + k]!;
+      v[m] = x0 + sign * alpha;
+      let vv = 0;
+      for (let i = m; i < n; i++) vv += v[i]! * v[i]!;
+      beta = 2 / vv;
+    } else {
+      // nothing to annihilate (or only the last 2x2 is left): no reflection this step
+      e[k] = x0;
+      for (let i = m; i < n; i++) v[i] = 0;
+    }
+    if (beta === 0 && !pending) continue; // nothing to update and no reflection: the pass would do nothing
+    // one pass over the lower trailing block: apply the pending update and accumulate p = A v
+    p.fill(0, m, n);
     for (let i = m; i < n; i++) {
       const ri = i * n;
+      const vi = v[i]!;
       let s = 0;
-      if (pendingV) {
-        const vi = prevV[i]!;
-        const wi = prevW[i]!;
-        for (let j = m; j < n; j++) {
-          const a = A[ri + j]! - vi * prevW[j]! - wi * prevV[j]!;
-          A[ri + j] = a;
-          s += a * v[j]!;
+      if (pending) {
+        const a1 = pv[i]!;
+        const b1 = pw[i]!;
+        for (let j = m; j < i; j++) {
+          const x = A[ri + j]! - a1 * pw[j]! - b1 * pv[j]!;
+          A[ri + j] = x;
+          s += x * v[j]!;
+          p[j] += x * vi;
         }
+        const x = A[ri + i]! - 2 * a1 * b1;
+        A[ri + i] = x;
+        p[i] += s + x * vi;
       } else {
-        for (let j = m; j < n; j++) s += A[ri + j]! * v[j]!;
+        for (let j = m; j < i; j++) {
+          const x = A[ri + j]!;
+          s += x * v[j]!;
+          p[j] += x * vi;
+        }
+        p[i] += s + A[ri + i]! * vi;
       }
-      p[i] = beta * s;
     }
-    // w = p - (beta p^T v / 2) v
-    let pv = 0;
-    for (let j = m; j < n; j++) pv += p[j]! * v[j]!;
-    const c = (beta * pv) / 2;
-    for (let j = m; j < n; j++) w[j] = p[j]! - c * v[j]!;
-    prevV.fill(0);
-    prevW.fill(0);
-    for (let j = m; j < n; j++) {
-      prevV[j] = v[j]!;
-      prevW[j] = w[j]!;
+    if (beta === 0) {
+      pending = false;
+      continue;
     }
-    pendingV = prevV;
-  }
-  // the last 2x2 block
-  for (let k = Math.max(0, n - 2); k < n; k++) {
-    if (pendingV) {
-      const rk = k * n;
-      for (let j = k; j < n; j++) A[rk + j] -= prevV[k]! * prevW[j]! + prevW[k]! * prevV[j]!;
+    // w = beta p - (beta^2 p^T v / 2) v
+    let pvDot = 0;
+    for (let i = m; i < n; i++) pvDot += p[i]! * v[i]!;
+    const c = (beta * beta * pvDot) / 2;
+    for (let i = 0; i < m; i++) {
+      nv[i] = 0;
+      nw[i] = 0;
     }
-    d[k] = A[k * n + k]!;
-    if (k + 1 < n) e[k] = A[k * n + k + 1]!;
+    for (let i = m; i < n; i++) {
+      nv[i] = v[i]!;
+      nw[i] = beta * p[i]! - c * v[i]!;
+    }
+    [pv, nv] = [nv, pv];
+    [pw, nw] = [nw, pw];
+    pending = true;
   }
   return tridiagonalEigenvalues(d, e, n);
 }
 
-/** Eigenvalues (ascending) of the symmetric tridiagonal matrix with diagonal d and off-diagonal e[0..n-2] (EISPACK tql1). */
+/** Eigenvalues (ascending) of the symmetric tridiagonal matrix with diagonal d and off-diagonal e[0..n-2] (EISPACK tql1, as in JAMA). */
 export function tridiagonalEigenvalues(dIn: Float64Array, eIn: Float64Array, n: number): Float64Array {
   const d = Float64Array.from(dIn.subarray(0, n));
   const e = new Float64Array(n);
