@@ -9,7 +9,9 @@ import { type ColormapName, MAP_DEFAULT_MAX, MAP_QUANTITY, type MapKind } from '
 import { type CompareOptions, IMAGE_EXTENSIONS, type Io, type MapRequest, runCompare } from './compare.js';
 import type { DeepRequest } from './deep.js';
 import { runDemo } from './demo.js';
+import { FID_DIMS, FID_IMAGE_EXTENSIONS, type FidDims, runFid, runFidMerge } from './fid.js';
 import { STYLIZE_DEFAULTS, runStylize } from './stylize.js';
+import { INCEPTION_PREPROCESS, type InceptionPreprocess } from '@pixgrad/models';
 import { METRICS, type MetricKey, parseMetricList } from './metrics.js';
 
 export const VERSION = '0.1.0';
@@ -25,6 +27,8 @@ Usage:
                                          a VGG perceptual distance with --lpips, --perceptual)
   pixgrad demo [options]                 make a synthetic test card and distortions, compare them
   pixgrad stylize CONTENT STYLE -o OUT   neural style transfer (Gatys et al.) with a VGG19/VGG16
+  pixgrad fid PATH_A PATH_B [options]    FID (and --kid, --isc, --sfid) of image folders or .npz
+                                         statistics, with pytorch-fid's conventions
   pixgrad help [command]                 this text, or a command's
   pixgrad --version
 
@@ -146,6 +150,82 @@ Examples:
   pixgrad stylize photo.jpg starry-night.jpg -o out.png
   pixgrad stylize photo.png style.png -o out.png --size 384 --steps 300 --style-weight 1e7 --device webgpu
 `;
+
+export const FID_HELP = `Usage:
+  pixgrad fid PATH_A PATH_B [options]          FID between two folders of images or .npz statistics
+  pixgrad fid --isc DIR                        Inception Score of one folder
+  pixgrad fid --save-stats DIR OUT.npz         write pytorch-fid-compatible statistics (mu, sigma)
+  pixgrad fid DIR --shard I/N -o PART.npz      partial statistics of images I, I+N, I+2N, ... (0 <= I < N)
+  pixgrad fid merge PART.npz... -o OUT.npz     combine all N shards into statistics (exact)
+
+The network is Inception-v3 as ported from the 2015-12-05 TensorFlow graph by pytorch-fid
+(pt_inception-2015-12-05-6726825d.pth; torch-fidelity's weights-inception-2015-12-05-6726825d.pth
+is the same network). Statistics are float64 means and covariances (np.cov, ddof 1) streamed one
+batch at a time; the Fréchet distance is computed in float64. A PATH is a folder (the
+${FID_IMAGE_EXTENSIONS.join(' ')} files directly in it, sorted; any size; grey becomes RGB, alpha is
+dropped) or a .npz with mu and sigma (pytorch-fid's --save-stats files; mu_s/sigma_s for --sfid,
+feats for --kid, logits for --isc, as pixgrad writes them).
+
+Options:
+  --dims N                  64, 192, 768 or 2048 (default): which pool features (pytorch-fid's blocks)
+  --inception-weights FILE  the FID Inception weights; default: the torch hub cache
+                            ($TORCH_HOME/hub/checkpoints, ~/.cache/torch/hub/checkpoints)
+  --preprocess NAME         how images become 299x299 network input (FID values differ with it):
+                              pytorch-fid  PyTorch bilinear on [0, 1], then 2x - 1 (default)
+                              tf           TF1 bilinear on [0, 255], (x - 128) / 128 (TTUR, torch-fidelity)
+                              clean        Pillow bicubic (antialiased), (x - 128) / 128 (clean-fid)
+                            all three leave 299x299 images as they are
+  --batch-size N            images per forward pass (default 50)
+  --device cpu|webgpu       where to run the network (default cpu)
+  --kid                     add KID (polynomial kernel, unbiased MMD^2; torch-fidelity's subsets)
+  --kid-subsets N           default 100
+  --kid-subset-size N       default 1000; a folder with fewer images is an error, lower this
+  --isc                     add the Inception Score of PATH_A (1008 unbiased logits, torch-fidelity's
+                            shuffle and splits)
+  --isc-splits N            default 10
+  --sfid                    add sFID (Mixed_6d.branch1x1 spatial features, 2023-d, as ADM's evaluator)
+  --json                    one JSON object: fid, kid, isc, sfid, image counts, dims, preprocessing, weights
+  --strict                  stop at the first unreadable image (default: list it, score the rest, exit 1)
+  -o, --out FILE            the shard or merged file (--shard, merge)
+  -h, --help                this text
+
+Shards scale a dataset past one machine: run 'pixgrad fid DIR --shard I/N -o part-I.npz' for
+I = 0..N-1 (same flags for every shard), then 'pixgrad fid merge part-*.npz -o stats.npz'. As a
+Kubernetes Indexed Job (completionMode: Indexed, completions: N) each pod runs
+  pixgrad fid /data --shard $JOB_COMPLETION_INDEX/N -o /out/part-$JOB_COMPLETION_INDEX.npz
+and as a Slurm job array (sbatch --array=0-N-1) each task runs
+  pixgrad fid /data --shard $SLURM_ARRAY_TASK_ID/N -o parts/part-$SLURM_ARRAY_TASK_ID.npz
+The merged statistics equal one pass over the folder to float64 rounding.
+
+A progress bar with images/s and time left is drawn on stderr when it is a terminal.
+Exit status: 0 done; 1 an input problem (unreadable images, after scoring the rest; missing
+weights: the message says where it looked and what to download; too few images); 2 a usage error.
+
+Examples:
+  pixgrad fid real/ generated/
+  pixgrad fid real/ generated/ --kid --isc --sfid --json
+  pixgrad fid --save-stats real/ real-stats.npz && pixgrad fid real-stats.npz generated/
+`;
+
+const FID_OPTIONS = {
+  dims: { type: 'string' },
+  'inception-weights': { type: 'string' },
+  preprocess: { type: 'string' },
+  'batch-size': { type: 'string' },
+  device: { type: 'string' },
+  json: { type: 'boolean' },
+  kid: { type: 'boolean' },
+  'kid-subsets': { type: 'string' },
+  'kid-subset-size': { type: 'string' },
+  isc: { type: 'boolean' },
+  'isc-splits': { type: 'string' },
+  sfid: { type: 'boolean' },
+  strict: { type: 'boolean' },
+  'save-stats': { type: 'boolean' },
+  shard: { type: 'string' },
+  out: { type: 'string', short: 'o' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
 
 const STYLIZE_OPTIONS = {
   out: { type: 'string', short: 'o' },
@@ -287,7 +367,7 @@ export async function runCli(args: string[], io: Io): Promise<number> {
     }
     if (cmd === 'help') {
       const topic = rest[0];
-      io.out(topic === 'compare' ? COMPARE_HELP : topic === 'demo' ? DEMO_HELP : topic === 'stylize' ? STYLIZE_HELP : MAIN_HELP);
+      io.out(topic === 'compare' ? COMPARE_HELP : topic === 'demo' ? DEMO_HELP : topic === 'stylize' ? STYLIZE_HELP : topic === 'fid' ? FID_HELP : MAIN_HELP);
       return 0;
     }
     if (cmd === 'compare') {
@@ -348,12 +428,76 @@ export async function runCli(args: string[], io: Io): Promise<number> {
       if (!(await useDevice(device, io))) return 1;
       return await runStylize(opts, io);
     }
+    if (cmd === 'fid') return await fidCommand(rest, io);
     throw new UsageError(`unknown command '${cmd}'`);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`pixgrad: ${e.message}\nRun 'pixgrad --help' or 'pixgrad ${args[0] === 'stylize' || args[0] === 'demo' ? args[0] : 'compare'} --help'.\n`);
+      io.err(`pixgrad: ${e.message}\nRun 'pixgrad --help' or 'pixgrad ${args[0] === 'stylize' || args[0] === 'demo' || args[0] === 'fid' ? args[0] : 'compare'} --help'.\n`);
       return 2;
     }
     throw e;
   }
+}
+
+async function fidCommand(rest: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(rest, FID_OPTIONS);
+  if (values.help) {
+    io.out(FID_HELP);
+    return 0;
+  }
+  if (positionals[0] === 'merge') {
+    const parts = positionals.slice(1);
+    if (parts.length === 0) throw new UsageError('fid merge takes the shard files: pixgrad fid merge PART.npz... -o OUT.npz');
+    if (values.out === undefined) throw new UsageError('fid merge needs -o OUT.npz');
+    const other = Object.keys(values).filter((k) => k !== 'out');
+    if (other.length) throw new UsageError(`fid merge takes only the parts and -o (got --${other.join(', --')}); the shards carry their settings`);
+    return runFidMerge(parts, values.out, io);
+  }
+  const dims = numberOption('dims', values.dims, 2048, (n) => (FID_DIMS as readonly number[]).includes(n), '64, 192, 768 or 2048') as FidDims;
+  const preprocess = (values.preprocess ?? 'pytorch-fid') as InceptionPreprocess;
+  if (!INCEPTION_PREPROCESS.includes(preprocess)) throw new UsageError(`--preprocess must be ${INCEPTION_PREPROCESS.join(', ')}, got '${values.preprocess}'`);
+  const device = values.device ?? 'cpu';
+  if (device !== 'cpu' && device !== 'webgpu') throw new UsageError(`--device must be cpu or webgpu, got '${device}'`);
+  const int = (name: string, v: string | undefined, dflt: number, min: number) => numberOption(name, v, dflt, (n) => Number.isInteger(n) && n >= min, `an integer >= ${min}`);
+  let shard: { index: number; count: number; out: string } | undefined;
+  if (values.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(values.shard);
+    if (!m || Number(m[2]) < 1 || Number(m[1]) >= Number(m[2])) throw new UsageError(`--shard must be I/N with 0 <= I < N, got '${values.shard}'`);
+    if (values.out === undefined) throw new UsageError('--shard needs -o PART.npz');
+    shard = { index: Number(m[1]), count: Number(m[2]), out: values.out };
+  } else if (values.out !== undefined) throw new UsageError('-o applies to --shard and fid merge (use --save-stats DIR OUT.npz for statistics)');
+  let paths = positionals;
+  let saveStats: string | undefined;
+  if (values['save-stats']) {
+    if (shard) throw new UsageError('choose one of --save-stats and --shard');
+    if (positionals.length !== 2) throw new UsageError(`--save-stats takes DIR and OUT.npz; got ${positionals.length} path(s)`);
+    if (!/\.npz$/i.test(positionals[1]!)) throw new UsageError(`--save-stats writes a .npz file, got '${positionals[1]}'`);
+    paths = [positionals[0]!];
+    saveStats = positionals[1]!;
+  } else if (shard) {
+    if (positionals.length !== 1) throw new UsageError(`--shard takes one folder; got ${positionals.length} path(s)`);
+  } else if (!(positionals.length === 2 || (positionals.length === 1 && values.isc && !values.kid && !values.sfid))) {
+    throw new UsageError(`fid takes PATH_A and PATH_B (or one folder with --isc alone); got ${positionals.length} path(s)${positionals.length ? `: ${positionals.join(' ')}` : ''}`);
+  }
+  if (!(await useDevice(device, io))) return 1;
+  return runFid(
+    {
+      paths,
+      dims,
+      weights: values['inception-weights'],
+      preprocess,
+      batchSize: int('batch-size', values['batch-size'], 50, 1),
+      json: values.json ?? false,
+      kid: values.kid ?? false,
+      isc: values.isc ?? false,
+      sfid: values.sfid ?? false,
+      strict: values.strict ?? false,
+      kidSubsets: int('kid-subsets', values['kid-subsets'], 100, 1),
+      kidSubsetSize: int('kid-subset-size', values['kid-subset-size'], 1000, 2),
+      iscSplits: int('isc-splits', values['isc-splits'], 10, 1),
+      saveStats,
+      shard,
+    },
+    io,
+  );
 }

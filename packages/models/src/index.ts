@@ -50,4 +50,4 @@ export {
 } from './inception.js';
 export { inceptionPreprocess, resample, resampleMatrix, INCEPTION_PREPROCESS, type InceptionPreprocess, type ResampleKernel } from './inception-preprocess.js';
 export { parseNpy, serializeNpy, type NpyArray, type NpyDtype } from './npy.js';
-export { parseNpz, readNpz, serializeNpz, writeNpz, type NpzReadOptions, type DeflateRaw } from './npz.js';
+export { parseNpz, readNpz, readNpzMember, serializeNpz, writeNpz, type NpzReadOptions, type DeflateRaw } from './npz.js';

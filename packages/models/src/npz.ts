@@ -71,6 +71,27 @@ export async function readNpz(pathOrBytes: string | Uint8Array, opts: Omit<NpzRe
   }
 }
 
+/**
+ * The bytes of a member of an `.npz` (or any zip) that is not an array, such as a JSON metadata
+ * file written beside the arrays; undefined when there is no such member.
+ */
+export async function readNpzMember(pathOrBytes: string | Uint8Array, member: string): Promise<Uint8Array | undefined> {
+  const inflateRaw = await nodeInflate();
+  const read = (src: ByteSource) => {
+    const dir = readZipDirectory(src);
+    const e = dir.entries.get(member);
+    return e ? readZipEntry(src, dir, e, { what: `member '${member}'`, inflateRaw, maxInflateBytes: 2 ** 26 }) : undefined;
+  };
+  if (typeof pathOrBytes !== 'string') return read(new MemorySource(pathOrBytes, 'npz'));
+  const { FileSource } = await import('./file-source.js');
+  const src = new FileSource(pathOrBytes);
+  try {
+    return read(src);
+  } finally {
+    src.close();
+  }
+}
+
 /** Raw DEFLATE for `savez_compressed`-style members. */
 export type DeflateRaw = (data: Uint8Array) => Uint8Array;
 
