@@ -26,7 +26,7 @@ const p = (...s: string[]) => join(dir, ...s);
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 
 /** The generator's PNGs: a: floor(u * 256), b: 64 + floor(u * 128), u the hash of '<folder>:<k>'. */
-async function writeFolder(name: 'a' | 'b', to = name): Promise<void> {
+async function writeFolder(name: 'a' | 'b', to: string = name): Promise<void> {
   await mkdir(p(to), { recursive: true });
   for (const [k, [h, w]] of ref.folders[name]!.entries()) {
     const u = hashUniform(`${name}:${k}`, h * w * 3);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Tensor, memory, tensor, tidy } from '@pixgrad/core';
+import { memory, tensor, tidy } from '@pixgrad/core';
 import {
   InceptionWeightsError,
   WeightsNotFoundError,
