@@ -34,7 +34,15 @@ has_vulkan_icd() {
   return 1
 }
 
-if has_vulkan_icd; then
+# bookworm's own Mesa (22.3) registers lavapipe too, but Dawn finds no adapter on it (it arrives
+# with other packages, e.g. python3-torch pulls it in): that one is replaced from backports.
+old_bookworm_mesa() {
+  local v
+  v="$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)"
+  [[ "$v" == 22.* ]] && grep -qs 'VERSION_CODENAME=bookworm' /etc/os-release
+}
+
+if has_vulkan_icd && ! old_bookworm_mesa; then
   say "a Vulkan driver is already installed; nothing to do"
   exit 0
 fi

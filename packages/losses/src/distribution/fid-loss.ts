@@ -8,17 +8,21 @@
  *   FID(batch) = |mu_b - mu_r|^2 + tr S_b + tr S_r - 2 tr sqrt(S_b S_r)
  *
  * With S_r = F F^T (a pivoted Cholesky factor, computed once by `fidReference`) and
- * S_b = Xc^T Xc / (n - 1) for the centred batch Xc [n, d], the eigenvalues of S_b S_r are those of
- * the small G = B B^T, B = Xc F / sqrt(n - 1) [n, r] (Mathiasen and Hvilshøj's observation: the batch
- * covariance has rank < n), so tr sqrt(S_b S_r) = tr sqrt(G), an n x n problem.
+ * S_b = Xc^T Xc / (n - 1) for the centred batch Xc [n, d], the eigenvalues of S_b S_r are the
+ * squared singular values of B = Xc F / sqrt(n - 1) [n, r], so tr sqrt(S_b S_r) is B's nuclear norm,
+ * a problem of the batch's size (Mathiasen and Hvilshøj's observation: S_b has rank < n).
  *
- * tr sqrt(G) is taken by coupled Newton-Schulz iterations (Higham 2008, eq. 6.35) on G / tr G:
- * T = (3I - Z Y) / 2, Y <- Y T, Z <- T Z, Y -> sqrt(G / tr G). Why Newton-Schulz and not the
- * eigenvector VJP: it is only matmuls, so it runs on the device without reading values back (the
- * engine is asynchronous; an eigensolver needs the matrix on the host), and its gradient, and the
- * gradient of that, come from the matmuls' own VJPs. Each iteration multiplies a small eigenvalue's
- * square root by up to 1.5 until it converges, so `iterations` (default 40) resolves eigenvalues
- * down to ~1e-14 of tr G; smaller ones contribute less than ~1e-7 sqrt(tr G) each.
+ * The nuclear norm is tr(U^T B) for B's polar factor U, which the Newton-Schulz iteration
+ * X <- X (3I - X^T X) / 2 from X = B / |B|_F computes (Higham 2008, "Functions of Matrices",
+ * eq. 8.20), on the smaller Gram side. Why Newton-Schulz and not the eigenvector VJP: it is only
+ * matmuls, so it runs on the device without reading values back (the engine is asynchronous; an
+ * eigensolver needs the matrix on the host), and its gradient, and the gradient of that, come from
+ * the matmuls' own VJPs. Why the polar form and not the coupled square-root iteration on B B^T: its
+ * map on singular values, s -> s (3 - s^2) / 2, is odd and stays in [0, 1], so round-off cannot
+ * push a zero singular value negative and make the iteration diverge (the square-root iteration does,
+ * in float32, once a centred batch's zero eigenvalue rounds below 0). Each step multiplies a small
+ * singular value by up to 1.5 until it converges, so `iterations` (default 40) resolves singular
+ * values down to ~1e-6 |B|_F; a smaller one is under-counted by at most its own size.
  */
 import { type Tensor, ShapeError, ValueError, eye, fmtShape, tensor, tidy } from '@pixgrad/core';
 import { pivotedCholesky } from './linalg.js';
@@ -76,18 +80,14 @@ export function fidLoss(features: Tensor, ref: FidReference, opts: FidLossOption
     const traceB = xc.square().sum().div(n - 1);
     if (ref.rank === 0) return meanTerm.add(traceB).add(ref.traceSigma);
     const b = xc.matmul(tensor(ref.factor, { shape: [ref.dims, ref.rank], ...o })).div(Math.sqrt(n - 1));
-    const g = n <= ref.rank ? b.matmul(b.transpose()) : b.transpose().matmul(b);
-    const k = g.shape[0]!;
-    const c = g.mul(eye(k, k, o)).sum().add(1e-30);
-    let y = g.div(c);
-    let z = eye(k, k, o);
-    const i3 = eye(k, k, o).mul(3);
+    // |B|_F, smooth at B = 0 (identical features) so the gradient there is 0, not 0 * inf
+    let x = b.div(b.square().sum().add(1e-30).sqrt());
+    const wide = n <= ref.rank;
+    const i3 = eye(wide ? n : ref.rank, wide ? n : ref.rank, o).mul(3);
     for (let it = 0; it < iterations; it++) {
-      const t = i3.sub(z.matmul(y)).div(2);
-      y = y.matmul(t);
-      z = t.matmul(z);
+      x = wide ? i3.sub(x.matmul(x.transpose())).matmul(x).div(2) : x.matmul(i3.sub(x.transpose().matmul(x))).div(2);
     }
-    const trSqrt = y.mul(eye(k, k, o)).sum().mul(c.sqrt());
+    const trSqrt = x.mul(b).sum();
     return meanTerm.add(traceB).add(ref.traceSigma).sub(trSqrt.mul(2));
   });
 }
