@@ -2,6 +2,7 @@ import { pixgradCpu, pixgradWebgpu } from './libraries/pixgrad.js';
 import { tfjsCpu, tfjsWasm, tfjsWebgpu } from './libraries/tfjs.js';
 import type { Library, Workload } from './types.js';
 import { conv2dFwdBwdWorkload, conv2dFwdWorkload } from './workloads/conv2d.js';
+import { inceptionWorkload } from './workloads/inception.js';
 import { matmulWorkload } from './workloads/matmul.js';
 import { lpipsWorkload, perceptualWorkload } from './workloads/perceptual.js';
 import { ssimFwdBwdWorkload, ssimFwdWorkload } from './workloads/ssim.js';
@@ -22,6 +23,7 @@ export const workloads: readonly Workload[] = [
   ssimFwdBwdWorkload,
   perceptualWorkload,
   lpipsWorkload,
+  inceptionWorkload,
 ];
 
 /** in this order; the first one that runs a workload is the reference its outputs are checked against */
