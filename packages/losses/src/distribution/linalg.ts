@@ -146,97 +146,157 @@ export function congruence(B: Float64Array, n: number, f: PivotedCholesky): Floa
 }
 
 /**
+ * p[m..n) = A[m.., m..] v for symmetric A held in its lower triangle (rows i >= m, columns m..i).
+ * Four rows at a time: each v[c] and p[c] is loaded once per four rows, and the row dots and the
+ * column scatters (the upper half by symmetry) share the loads of A.
+ */
+function symmetricMatVecLower(A: Float64Array, n: number, m: number, v: Float64Array, p: Float64Array): void {
+  p.fill(0, m, n);
+  let i = m;
+  for (; i + 3 < n; i += 4) {
+    const r0 = i * n;
+    const r1 = r0 + n;
+    const r2 = r1 + n;
+    const r3 = r2 + n;
+    const v0 = v[i]!;
+    const v1 = v[i + 1]!;
+    const v2 = v[i + 2]!;
+    const v3 = v[i + 3]!;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let c = m; c < i; c++) {
+      const a0 = A[r0 + c]!;
+      const a1 = A[r1 + c]!;
+      const a2 = A[r2 + c]!;
+      const a3 = A[r3 + c]!;
+      const x = v[c]!;
+      s0 += a0 * x;
+      s1 += a1 * x;
+      s2 += a2 * x;
+      s3 += a3 * x;
+      p[c] += a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3;
+    }
+    // the 4x4 diagonal block (lower part)
+    const a10 = A[r1 + i]!;
+    const a20 = A[r2 + i]!;
+    const a21 = A[r2 + i + 1]!;
+    const a30 = A[r3 + i]!;
+    const a31 = A[r3 + i + 1]!;
+    const a32 = A[r3 + i + 2]!;
+    p[i] += s0 + A[r0 + i]! * v0 + a10 * v1 + a20 * v2 + a30 * v3;
+    p[i + 1] += s1 + a10 * v0 + A[r1 + i + 1]! * v1 + a21 * v2 + a31 * v3;
+    p[i + 2] += s2 + a20 * v0 + a21 * v1 + A[r2 + i + 2]! * v2 + a32 * v3;
+    p[i + 3] += s3 + a30 * v0 + a31 * v1 + a32 * v2 + A[r3 + i + 3]! * v3;
+  }
+  for (; i < n; i++) {
+    const r = i * n;
+    const vi = v[i]!;
+    let s = 0;
+    for (let c = m; c < i; c++) {
+      const a = A[r + c]!;
+      s += a * v[c]!;
+      p[c] += a * vi;
+    }
+    p[i] += s + A[r + i]! * vi;
+  }
+}
+
+/**
  * Eigenvalues of a symmetric n x n matrix (ascending), from its lower triangle: Householder
- * reduction to tridiagonal form (Golub and Van Loan, Algorithm 8.3.1) in which the rank-2 update
- * of each step is fused into the symmetric matrix-vector product of the next, so each step makes
- * one pass over the lower half of the trailing block; then the implicit QL iteration (EISPACK
- * tql1). `A` is overwritten.
+ * reduction to tridiagonal form, blocked as LAPACK's dsytrd/dlatrd (Golub and Van Loan, 8.3.1 and
+ * 5.2.3): within a panel of NB columns each reflector's A v is a read-only symmetric matrix-vector
+ * product with the matrix as it was at the panel's start, corrected by the panel's earlier
+ * reflectors (V W^T + W V^T); the trailing matrix is then updated once per panel by two GEMMs on
+ * its lower triangle. Then the implicit QL iteration (EISPACK tql1). `A` is overwritten.
  */
 export function symmetricEigenvalues(A: Float64Array, n: number): Float64Array {
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   const v = new Float64Array(n);
   const p = new Float64Array(n);
-  let pv = new Float64Array(n); // the pending update's v and w (A -= pv pw^T + pw pv^T)
-  let pw = new Float64Array(n);
-  let nv = new Float64Array(n);
-  let nw = new Float64Array(n);
-  let pending = false;
-  for (let k = 0; k < n; k++) {
-    // column k (rows k..n-1, lower triangle) with the pending update applied
-    if (pending) {
-      const vk = pv[k]!;
-      const wk = pw[k]!;
-      for (let i = k; i < n; i++) A[i * n + k] -= pv[i]! * wk + pw[i]! * vk;
-    }
-    d[k] = A[k * n + k]!;
-    const m = k + 1;
-    if (m >= n) break;
-    let alpha = 0;
-    for (let i = m; i < n; i++) alpha += A[i * n + k]! ** 2;
-    alpha = Math.sqrt(alpha);
-    const x0 = A[m * n + k]!;
-    const sign = x0 >= 0 ? 1 : -1;
-    let beta = 0;
-    if (alpha !== 0 && m < n - 1) {
-      e[k] = -sign * alpha;
-      for (let i = m; i < n; i++) v[i] = A[i * n + k]!;
+  const V = new Float64Array(n * NB); // the panel's reflectors (row-major n x NB), zero above their start
+  const W = new Float64Array(n * NB);
+  const tv = new Float64Array(NB);
+  const tw = new Float64Array(NB);
+  for (let k0 = 0; k0 < n; k0 += NB) {
+    const k1 = Math.min(k0 + NB, n);
+    const nb = k1 - k0;
+    V.fill(0);
+    W.fill(0);
+    for (let j = k0; j < k1; j++) {
+      const l = j - k0;
+      // column j (rows j..n-1) with the panel's earlier reflectors applied
+      if (l > 0) {
+        const vj = j * NB;
+        for (let i = j; i < n; i++) {
+          const ri = i * NB;
+          let s = 0;
+          for (let t = 0; t < l; t++) s += V[ri + t]! * W[vj + t]! + W[ri + t]! * V[vj + t]!;
+          A[i * n + j] -= s;
+        }
+      }
+      d[j] = A[j * n + j]!;
+      const m = j + 1;
+      if (m >= n) break;
+      let alpha = 0;
+      for (let i = m; i < n; i++) alpha += A[i * n + j]! ** 2;
+      alpha = Math.sqrt(alpha);
+      const x0 = A[m * n + j]!;
+      if (alpha === 0 || m === n - 1) {
+        e[j] = x0; // nothing to annihilate: no reflector (its V and W columns stay 0)
+        continue;
+      }
+      const sign = x0 >= 0 ? 1 : -1;
+      e[j] = -sign * alpha;
+      v.fill(0, 0, m);
+      for (let i = m; i < n; i++) v[i] = A[i * n + j]!;
       v[m] = x0 + sign * alpha;
       let vv = 0;
       for (let i = m; i < n; i++) vv += v[i]! * v[i]!;
-      beta = 2 / vv;
-    } else {
-      // nothing to annihilate (or only the last 2x2 is left): no reflection this step
-      e[k] = x0;
-      for (let i = m; i < n; i++) v[i] = 0;
-    }
-    if (beta === 0 && !pending) continue; // nothing to update and no reflection: the pass would do nothing
-    // one pass over the lower trailing block: apply the pending update and accumulate p = A v
-    p.fill(0, m, n);
-    for (let i = m; i < n; i++) {
-      const ri = i * n;
-      const vi = v[i]!;
-      let s = 0;
-      if (pending) {
-        const a1 = pv[i]!;
-        const b1 = pw[i]!;
-        for (let j = m; j < i; j++) {
-          const x = A[ri + j]! - a1 * pw[j]! - b1 * pv[j]!;
-          A[ri + j] = x;
-          s += x * v[j]!;
-          p[j] += x * vi;
+      const beta = 2 / vv;
+      // p = A22 v with A22 as of the panel's start, minus V (W^T v) + W (V^T v) for the panel so far
+      symmetricMatVecLower(A, n, m, v, p);
+      if (l > 0) {
+        tv.fill(0);
+        tw.fill(0);
+        for (let i = m; i < n; i++) {
+          const ri = i * NB;
+          const vi = v[i]!;
+          for (let t = 0; t < l; t++) {
+            tw[t] += W[ri + t]! * vi;
+            tv[t] += V[ri + t]! * vi;
+          }
         }
-        const x = A[ri + i]! - 2 * a1 * b1;
-        A[ri + i] = x;
-        p[i] += s + x * vi;
-      } else {
-        for (let j = m; j < i; j++) {
-          const x = A[ri + j]!;
-          s += x * v[j]!;
-          p[j] += x * vi;
+        for (let i = m; i < n; i++) {
+          const ri = i * NB;
+          let s = 0;
+          for (let t = 0; t < l; t++) s += V[ri + t]! * tw[t]! + W[ri + t]! * tv[t]!;
+          p[i] -= s;
         }
-        p[i] += s + A[ri + i]! * vi;
+      }
+      // w = beta p - (beta^2 p^T v / 2) v
+      let pv = 0;
+      for (let i = m; i < n; i++) pv += p[i]! * v[i]!;
+      const c = (beta * beta * pv) / 2;
+      for (let i = m; i < n; i++) {
+        V[i * NB + l] = v[i]!;
+        W[i * NB + l] = beta * p[i]! - c * v[i]!;
       }
     }
-    if (beta === 0) {
-      pending = false;
-      continue;
+    // trailing update, lower triangle by row blocks: A[r0:r1, k1:r1] -= V W^T + W V^T (rows/cols >= k1)
+    if (k1 < n) {
+      for (let i = k1 * NB; i < n * NB; i++) {
+        V[i] = -V[i]!;
+      }
+      for (let r0 = k1; r0 < n; r0 += 256) {
+        const r1 = Math.min(r0 + 256, n);
+        // (-V)[r0:r1] W[k1:r1]^T, then W[r0:r1] (-V)[k1:r1]^T
+        gemm(r1 - r0, r1 - k1, nb, V, r0 * NB, NB, 1, W, k1 * NB, 1, NB, A, r0 * n + k1, n);
+        gemm(r1 - r0, r1 - k1, nb, W, r0 * NB, NB, 1, V, k1 * NB, 1, NB, A, r0 * n + k1, n);
+      }
     }
-    // w = beta p - (beta^2 p^T v / 2) v
-    let pvDot = 0;
-    for (let i = m; i < n; i++) pvDot += p[i]! * v[i]!;
-    const c = (beta * beta * pvDot) / 2;
-    for (let i = 0; i < m; i++) {
-      nv[i] = 0;
-      nw[i] = 0;
-    }
-    for (let i = m; i < n; i++) {
-      nv[i] = v[i]!;
-      nw[i] = beta * p[i]! - c * v[i]!;
-    }
-    [pv, nv] = [nv, pv];
-    [pw, nw] = [nw, pw];
-    pending = true;
   }
   return tridiagonalEigenvalues(d, e, n);
 }
