@@ -8,7 +8,6 @@ import {
   type DType,
   type Device,
   Generator,
-  PixgradError,
   ShapeError,
   type Tensor,
   ValueError,
@@ -21,7 +20,7 @@ import {
   tensor,
   tidy,
 } from '@pixgrad/core';
-import { type MisshapedKey, checkStateDict, deepestTap, frozenParam, imagenetNormalize, readExpectedTensors, uniformArray } from './backbone-common.js';
+import { StateDictMismatchError, checkStateDict, deepestTap, frozenParam, imagenetNormalize, readExpectedTensors, uniformArray } from './backbone-common.js';
 import { findTorchvisionWeights } from './weights.js';
 
 /** A convolution of a `features` layer (or of a Fire module's branch). */
@@ -71,16 +70,8 @@ export function netStateDictShapes(layers: readonly NetLayer[], prefix = 'featur
 }
 
 /** A state dict does not match the architecture: lists every missing, unexpected and mis-shaped key. */
-export class BackboneWeightsError extends PixgradError {
-  constructor(
-    message: string,
-    readonly missing: string[],
-    readonly unexpected: string[],
-    readonly misshaped: MisshapedKey[],
-  ) {
-    super(message);
-    this.name = 'BackboneWeightsError';
-  }
+export class BackboneWeightsError extends StateDictMismatchError {
+  override name = 'BackboneWeightsError';
 }
 
 export interface BackboneOptions {

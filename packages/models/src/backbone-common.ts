@@ -5,9 +5,10 @@
  * uniform weights, ImageNet normalisation and tap resolution. Each caller keeps its own error
  * class and messages; only the logic lives here.
  */
-import { type Device, type Generator, type Tensor, ValueError, fmtShape, keep, tensor } from '@pixgrad/core';
+import { type Device, type Generator, PixgradError, type Tensor, ValueError, fmtShape, keep, tensor } from '@pixgrad/core';
 import { readCheckpointRaw } from './checkpoint.js';
 import { rawToTensor } from './load.js';
+import type { RawTensor } from './raw-tensor.js';
 
 /** ImageNet statistics torchvision's weights were trained with (inputs in [0, 1]). */
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
@@ -18,6 +19,23 @@ export interface MisshapedKey {
   key: string;
   expected: number[];
   got: number[];
+}
+
+/**
+ * What every strict state-dict check throws (through a subclass naming the network:
+ * `VggWeightsError`, `BackboneWeightsError`, `InceptionWeightsError`): every missing, unexpected
+ * and mis-shaped key.
+ */
+export class StateDictMismatchError extends PixgradError {
+  constructor(
+    message: string,
+    readonly missing: string[],
+    readonly unexpected: string[],
+    readonly misshaped: MisshapedKey[],
+  ) {
+    super(message);
+    this.name = 'StateDictMismatchError';
+  }
 }
 
 /** The error a strict check throws (`VggWeightsError`, `BackboneWeightsError`). */
@@ -61,17 +79,17 @@ export function checkStateDict(what: string, expected: ReadonlyMap<string, numbe
 }
 
 /**
- * Reads the `expected` tensors of a checkpoint (path or bytes; any format) onto `device`: only
- * those are read, `classifier.*` is skipped without being read, any other key is reported as
- * unexpected. Checked strictly (errors labelled `label`); every tensor must be a float tensor.
+ * Reads the `expected` tensors of a checkpoint (path or bytes; any format) as raw host arrays:
+ * only those are read; keys for which `ignore` holds (default `classifier.*`) are skipped without
+ * being read, any other key is reported as unexpected. Checked strictly (errors labelled `label`).
  */
-export async function readExpectedTensors(
+export async function readExpectedRaw(
   label: string,
   expected: ReadonlyMap<string, number[]>,
   src: string | Uint8Array | ArrayBuffer,
-  device: Device | undefined,
   ErrorClass: WeightsErrorClass,
-): Promise<Map<string, Tensor>> {
+  ignore: (key: string) => boolean = (k) => k.startsWith('classifier.'),
+): Promise<Map<string, RawTensor>> {
   const seen: string[] = [];
   const raw = await readCheckpointRaw(src, {
     filter: (n) => {
@@ -82,15 +100,29 @@ export async function readExpectedTensors(
   raw.objects = null;
   const got = new Map<string, readonly number[]>();
   for (const [k, t] of raw.tensors) got.set(k, t.shape);
-  strictCheck(label, expected, got, ErrorClass, seen.filter((n) => !expected.has(n) && !n.startsWith('classifier.')));
+  strictCheck(label, expected, got, ErrorClass, seen.filter((n) => !expected.has(n) && !ignore(n)));
+  return raw.tensors;
+}
+
+/**
+ * `readExpectedRaw` onto `device` as tensors; every tensor must be a float tensor.
+ */
+export async function readExpectedTensors(
+  label: string,
+  expected: ReadonlyMap<string, number[]>,
+  src: string | Uint8Array | ArrayBuffer,
+  device: Device | undefined,
+  ErrorClass: WeightsErrorClass,
+): Promise<Map<string, Tensor>> {
+  const raw = await readExpectedRaw(label, expected, src, ErrorClass);
   const tensors = new Map<string, Tensor>();
-  for (const [k, t] of raw.tensors) {
+  for (const [k, t] of raw) {
     if (t.dtype !== 'float32' && t.dtype !== 'float64') {
       for (const u of tensors.values()) u.dispose();
       throw new ValueError(`${label}: ${k} must be a float tensor, got ${t.sourceDtype}`);
     }
     tensors.set(k, rawToTensor(t, device !== undefined ? { device } : {}));
-    raw.tensors.delete(k);
+    raw.delete(k);
   }
   return tensors;
 }

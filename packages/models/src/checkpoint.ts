@@ -142,7 +142,7 @@ export function parseCheckpoint(input: ByteSource | Uint8Array, opts: Checkpoint
 }
 
 /** Node's zlib inflater (with an output cap) and CRC-32, when running in Node. */
-async function nodeZlib(): Promise<Pick<CheckpointOptions, 'inflateRaw' | 'crc32'>> {
+export async function nodeZlib(): Promise<Pick<CheckpointOptions, 'inflateRaw' | 'crc32'>> {
   try {
     const zlib = await import('node:zlib');
     const crc = (zlib as { crc32?: (d: Uint8Array) => number }).crc32; // Node >= 20.15

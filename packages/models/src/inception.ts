@@ -17,7 +17,6 @@
  */
 import {
   type Device,
-  PixgradError,
   ShapeError,
   type Tensor,
   ValueError,
@@ -32,8 +31,7 @@ import {
   tensor,
   tidy,
 } from '@pixgrad/core';
-import { type MisshapedKey, strictCheck } from './backbone-common.js';
-import { readCheckpointRaw } from './checkpoint.js';
+import { StateDictMismatchError, readExpectedRaw, strictCheck } from './backbone-common.js';
 import { findInceptionWeights } from './weights.js';
 
 export type InceptionVariant = 'fid' | 'torchvision';
@@ -186,16 +184,8 @@ export function inceptionStateDictShapes(variant: InceptionVariant): Map<string,
 const ignoredKey = (k: string): boolean => k.endsWith('.num_batches_tracked') || k.startsWith('AuxLogits.');
 
 /** A state dict does not match the Inception-v3 architecture: every missing, unexpected and mis-shaped key. */
-export class InceptionWeightsError extends PixgradError {
-  constructor(
-    message: string,
-    readonly missing: string[],
-    readonly unexpected: string[],
-    readonly misshaped: MisshapedKey[],
-  ) {
-    super(message);
-    this.name = 'InceptionWeightsError';
-  }
+export class InceptionWeightsError extends StateDictMismatchError {
+  override name = 'InceptionWeightsError';
 }
 
 type HostArray = Float32Array | Float64Array;
@@ -394,24 +384,13 @@ export async function inceptionV3(opts: InceptionOptions & { weights?: Inception
   if (!(typeof src === 'string' || src instanceof Uint8Array || src instanceof ArrayBuffer)) {
     throw new ValueError(`inceptionV3: weights must be a path, bytes or a Map of tensors, got ${Object.prototype.toString.call(src)}`);
   }
-  const expected = inceptionStateDictShapes(variant);
   const label = typeof src === 'string' ? `inceptionV3(${variant}) ${src}` : `inceptionV3(${variant})`;
-  const seen: string[] = [];
-  const raw = await readCheckpointRaw(src, {
-    filter: (n) => {
-      seen.push(n);
-      return expected.has(n);
-    },
-  });
-  raw.objects = null;
-  const got = new Map<string, readonly number[]>();
-  for (const [k, t] of raw.tensors) got.set(k, t.shape);
-  check(label, variant, got, seen.filter((n) => !expected.has(n) && !ignoredKey(n)));
+  const raw = await readExpectedRaw(label, inceptionStateDictShapes(variant), src, InceptionWeightsError, ignoredKey);
   const folded = foldParams(label, (k) => {
-    const t = raw.tensors.get(k)!;
+    const t = raw.get(k)!;
     if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new ValueError(`${label}: ${k} must be a float tensor, got ${t.sourceDtype}`);
     return t.data as HostArray;
   });
-  raw.tensors.clear();
+  raw.clear();
   return new InceptionV3(variant, folded, opts.dtype ?? 'float32', opts.device);
 }

@@ -43,6 +43,7 @@ export {
   SqueezeNet, squeezenet1_1, squeezenetFromStateDict, randomSqueezeNet, squeezenetLayers, SQUEEZENET1_1_WIDTHS, type SqueezeWidths, type SqueezeNetOptions,
 } from './squeezenet.js';
 export { findTorchvisionWeights, TORCHVISION_WEIGHT_FILES, TORCHVISION_WEIGHT_URLS } from './weights.js';
+export { StateDictMismatchError, type MisshapedKey } from './backbone-common.js';
 export { findInceptionWeights, INCEPTION_WEIGHT_FILES, INCEPTION_WEIGHT_URLS } from './weights.js';
 export {
   InceptionV3, inceptionV3, inceptionFromStateDict, inceptionStateDictShapes, InceptionWeightsError, INCEPTION_TAPS, INCEPTION_CLASSES,

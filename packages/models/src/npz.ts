@@ -6,10 +6,12 @@
  * would, so numpy, pytorch-fid and clean-fid load what pixgrad writes.
  */
 import { MemorySource, type ByteSource } from './byte-source.js';
+import { nodeZlib } from './checkpoint.js';
 import { crc32 } from './crc32.js';
 import { fail } from './errors.js';
 import { type NpyArray, parseNpy, serializeNpy } from './npy.js';
 import { type InflateRaw, readZipDirectory, readZipEntry } from './zip.js';
+import { writeFileAtomic } from './write-file.js';
 
 export interface NpzReadOptions {
   /** name for messages (default the path, or 'npz') */
@@ -45,21 +47,12 @@ export function parseNpz(input: Uint8Array | ByteSource, opts: NpzReadOptions = 
   return out;
 }
 
-async function nodeInflate(): Promise<InflateRaw | undefined> {
-  try {
-    const zlib = await import('node:zlib');
-    return (data, max) => zlib.inflateRawSync(data, { maxOutputLength: Math.max(1, max) });
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Reads an `.npz` file (or bytes): stored and deflated members, `.npy` 1.0-3.0, both byte orders.
  * @example const s = await readNpz('fid_stats_cifar10_train.npz'); s.get('sigma')!.shape // [2048, 2048]
  */
 export async function readNpz(pathOrBytes: string | Uint8Array, opts: Omit<NpzReadOptions, 'inflateRaw'> = {}): Promise<Map<string, NpyArray>> {
-  const inflateRaw = await nodeInflate();
+  const { inflateRaw } = await nodeZlib();
   const o = { ...opts, ...(inflateRaw ? { inflateRaw } : {}) };
   if (typeof pathOrBytes !== 'string') return parseNpz(pathOrBytes, o);
   const { FileSource } = await import('./file-source.js');
@@ -76,7 +69,7 @@ export async function readNpz(pathOrBytes: string | Uint8Array, opts: Omit<NpzRe
  * file written beside the arrays; undefined when there is no such member.
  */
 export async function readNpzMember(pathOrBytes: string | Uint8Array, member: string): Promise<Uint8Array | undefined> {
-  const inflateRaw = await nodeInflate();
+  const { inflateRaw } = await nodeZlib();
   const read = (src: ByteSource) => {
     const dir = readZipDirectory(src);
     const e = dir.entries.get(member);
@@ -169,17 +162,9 @@ export async function writeNpz(
   opts: { compress?: boolean; files?: Readonly<Record<string, Uint8Array>> } = {},
 ): Promise<void> {
   const zlib = await import('node:zlib');
-  const fs = await import('node:fs/promises');
   const bytes = serializeNpz(arrays, {
     ...(opts.compress === false ? {} : { deflateRaw: (d: Uint8Array) => zlib.deflateRawSync(d) }),
     ...(opts.files ? { files: opts.files } : {}),
   });
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    await fs.writeFile(tmp, bytes);
-    await fs.rename(tmp, path);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
+  await writeFileAtomic(path, bytes);
 }

@@ -9,6 +9,7 @@ import { OUT_BYTES, SAFETENSORS_OF_OUT, type OutDtype } from './dtypes.js';
 import { fail } from './errors.js';
 import { numelOf } from './materialize.js';
 import { isRawTensor, type RawTensor } from './raw-tensor.js';
+import { writeFileAtomic } from './write-file.js';
 
 /** What can be saved: a `RawTensor`, or anything tensor-like with `shape`, `dtype` and `data()` (a pixgrad `Tensor`). */
 export interface TensorSource {
@@ -117,14 +118,5 @@ export async function saveSafetensors(
 ): Promise<void> {
   const raw = new Map<string, RawTensor>();
   for (const [name, t] of entriesOf(tensors)) raw.set(name, await toRaw(name, t));
-  const bytes = serializeSafetensors(raw, metadata);
-  const fs = await import('node:fs/promises');
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    await fs.writeFile(tmp, bytes);
-    await fs.rename(tmp, path);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
+  await writeFileAtomic(path, serializeSafetensors(raw, metadata));
 }

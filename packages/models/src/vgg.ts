@@ -6,7 +6,6 @@ import {
   type DType,
   type Device,
   Generator,
-  PixgradError,
   ShapeError,
   type Tensor,
   ValueError,
@@ -18,7 +17,7 @@ import {
   tensor,
   tidy,
 } from '@pixgrad/core';
-import { type MisshapedKey, checkStateDict, deepestTap, frozenParam, imagenetNormalize, readExpectedTensors, uniformArray } from './backbone-common.js';
+import { StateDictMismatchError, checkStateDict, deepestTap, frozenParam, imagenetNormalize, readExpectedTensors, uniformArray } from './backbone-common.js';
 import { findVggWeights } from './weights.js';
 
 /** The torchvision architectures defined here. */
@@ -87,16 +86,8 @@ export function vggStateDictShapes(config: VggConfig, inChannels = 3, prefix = '
 }
 
 /** Strict state-dict check failed: lists every missing, unexpected and mis-shaped key. */
-export class VggWeightsError extends PixgradError {
-  constructor(
-    message: string,
-    readonly missing: string[],
-    readonly unexpected: string[],
-    readonly misshaped: MisshapedKey[],
-  ) {
-    super(message);
-    this.name = 'VggWeightsError';
-  }
+export class VggWeightsError extends StateDictMismatchError {
+  override name = 'VggWeightsError';
 }
 
 interface ConvParams {
