@@ -5,7 +5,9 @@ Run once on a developer machine (Debian bookworm: python3-numpy 1.24, python3-sc
 
     python3 packages/losses/scripts/gen-distribution-reference.py packages/losses/test/data
 
-Writes distribution-reference.json and three small .npz/.npy files. Every value is computed the way
+Writes distribution-reference.json there, and three small numpy files (np.savez, np.savez_compressed
+with float32 and ADM-style mu_s/sigma_s, a big-endian Fortran-order .npy) to
+packages/models/test/data for the .npy/.npz reader's tests. Every value is computed the way
 the tool users cite computes it (read from their source, see shared/reference/distribution-metrics.md):
 - FID: pytorch-fid's calculate_frechet_distance (scipy.linalg.sqrtm, eps retry, real part) on
   mean / np.cov(rowvar=False) of seeded features, several sizes, including fewer samples than dims.
@@ -105,6 +107,7 @@ def main():
     with open(os.path.join(out_dir, "distribution-reference.json"), "w") as f:
         json.dump(ref, f, separators=(",", ":"))
 
+    out_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models", "test", "data")
     mu = np.arange(5, dtype=np.float64) / 3
     sigma = np.eye(5) * 2 + 0.25
     np.savez(os.path.join(out_dir, "stats-savez.npz"), mu=mu, sigma=sigma)

@@ -101,11 +101,12 @@ export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
     return fail('InvalidDtype', `.npy dtype '${descr}' is not supported${why}; float32, float64, int32, int64, uint8 and bool are`, { file, offset: start });
   }
   const bigEndian = m[1] === '>';
+  const pyShape = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   const count = shape.reduce((a, b) => a * b, 1);
   const dataStart = start + headerLen;
   const need = count * item.size;
   if (bytes.length - dataStart !== need) {
-    fail(bytes.length - dataStart < need ? 'UnexpectedEof' : 'InvalidTensor', `.npy data of shape (${shape.join(', ')}) ${descr} needs ${need} bytes, the file has ${bytes.length - dataStart}`, {
+    fail(bytes.length - dataStart < need ? 'UnexpectedEof' : 'InvalidTensor', `.npy data of shape ${pyShape} ${descr} needs ${need} bytes, the file has ${bytes.length - dataStart}`, {
       file,
       offset: dataStart,
     });

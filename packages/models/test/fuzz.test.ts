@@ -13,7 +13,8 @@ import { readFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CheckpointError, MemorySource, parseCheckpoint, serializeSafetensors, type RawCheckpoint } from '../src/index.js';
+import { CheckpointError, MemorySource, parseCheckpoint, parseNpy, parseNpz, serializeNpy, serializeNpz, serializeSafetensors, type RawCheckpoint } from '../src/index.js';
+import { deflateRawSync } from 'node:zlib';
 import { Cursor } from '../src/byte-source.js';
 import { unpickle } from '../src/pickle.js';
 import { torchHooks } from '../src/torch-globals.js';
@@ -279,4 +280,79 @@ describe(`checkpoint fuzzing (${RUNS} runs per property, ${seeds.length} seeds${
       { ...params, numRuns: RUNS * 5 },
     );
   });
+});
+
+// ---------- NumPy .npz / .npy (FID statistics from outside) ----------
+
+/** The property for .npz: arrays whose data fit their shape and dtype, or a CheckpointError; in time. */
+function feedNpz(bytes: Uint8Array): void {
+  const t0 = performance.now();
+  try {
+    for (const [name, a] of parseNpz(bytes, { name: 'fuzz.npz', inflateRaw, maxMemberBytes: 2 ** 24 })) {
+      const n = a.shape.reduce((x, y) => x * y, 1);
+      if (!a.shape.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new Error(`${name}: bad shape ${a.shape}`);
+      if (a.data.length !== n) throw new Error(`${name}: ${a.data.length} values for shape [${a.shape}]`);
+    }
+  } catch (e) {
+    if (!(e instanceof CheckpointError)) throw e;
+  }
+  const ms = performance.now() - t0;
+  if (ms > BOUND_MS) throw new Error(`took ${ms.toFixed(0)} ms (> ${BOUND_MS})`);
+}
+
+const npzSeeds: [string, Uint8Array][] = (() => {
+  const arrays = {
+    mu: { dtype: 'float64' as const, shape: [3], data: Float64Array.from([0.5, 1, 2]) },
+    sigma: { dtype: 'float32' as const, shape: [3, 3], data: Float32Array.from([1, 0, 0, 0, 2, 0, 0, 0, 3]) },
+    n: { dtype: 'int64' as const, shape: [], data: Float64Array.from([7]) },
+  };
+  const data = (f: string) => new Uint8Array(readFileSync(new URL(`./data/${f}`, import.meta.url)));
+  return [
+    ['built npz (stored)', serializeNpz(arrays, { files: { 'meta.json': new TextEncoder().encode('{"a":1}') } })],
+    ['built npz (deflated)', serializeNpz(arrays, { deflateRaw: (d) => deflateRawSync(d) })],
+    ['numpy savez', data('stats-savez.npz')],
+    ['numpy savez_compressed', data('stats-compressed.npz')],
+  ];
+})();
+const npzSeedArb = fc.constantFrom(...npzSeeds);
+
+describe(`.npz fuzzing (${RUNS} runs per property, ${npzSeeds.length} seeds)`, () => {
+  it('unmutated seeds load', () => {
+    for (const [name, b] of npzSeeds) expect(parseNpz(b, { inflateRaw }).size, name).toBeGreaterThan(0);
+  });
+  it('bit flips', () => fc.assert(fc.property(npzSeedArb, bitFlips, ([, b], m) => feedNpz(m(b))), params));
+  it('truncations', () => fc.assert(fc.property(npzSeedArb, truncation, ([, b], m) => feedNpz(m(b))), params));
+  it('length fields', () => fc.assert(fc.property(npzSeedArb, lengthField, ([, b], m) => feedNpz(m(b))), params));
+  it('insertions and deletions', () => fc.assert(fc.property(npzSeedArb, insertDelete, ([, b], m) => feedNpz(m(b))), params));
+  it('zip directory fields', () => fc.assert(fc.property(npzSeedArb, zipField, ([, b], m) => feedNpz(m(b))), params));
+});
+
+describe(`.npy fuzzing (${RUNS} runs per property; the CRC of a .npz member would stop most mutations before the .npy parser)`, () => {
+  const npySeeds: Uint8Array[] = [
+    serializeNpy({ dtype: 'float64', shape: [2, 3], data: Float64Array.from([1, 2, 3, 4, 5, 6]) }),
+    serializeNpy({ dtype: 'int32', shape: [4], data: Int32Array.from([1, -2, 3, 4]) }),
+    new Uint8Array(readFileSync(new URL('./data/fortran-bigendian.npy', import.meta.url))),
+  ];
+  const feedNpy = (b: Uint8Array) => {
+    const t0 = performance.now();
+    try {
+      const a = parseNpy(b, 'fuzz.npy');
+      expect(a.data.length).toBe(a.shape.reduce((x, y) => x * y, 1));
+    } catch (e) {
+      if (!(e instanceof CheckpointError)) throw e;
+    }
+    expect(performance.now() - t0).toBeLessThan(BOUND_MS);
+  };
+  // header text edits: digits, quotes, keys and dtype codes where the dict is
+  const headerEdit = fc.tuple(fc.integer({ min: 10, max: 80 }), fc.constantFrom(...'0123456789(),\':<>|fiub8O TrueFalse'.split('')), fc.boolean()).map(
+    ([at, ch, insert]) => (b: Uint8Array) => {
+      const out = Array.from(b);
+      if (insert) out.splice(at, 0, ch.charCodeAt(0));
+      else out[at] = ch.charCodeAt(0);
+      return Uint8Array.from(out);
+    },
+  );
+  const seed = fc.constantFrom(...npySeeds);
+  it('header text edits', () => fc.assert(fc.property(seed, fc.array(headerEdit, { minLength: 1, maxLength: 4 }), (b, ms) => feedNpy(ms.reduce((x, m) => m(x), b))), params));
+  it('bit flips, truncations, length fields', () => fc.assert(fc.property(seed, fc.oneof(bitFlips, truncation, lengthField, insertDelete), (b, m) => feedNpy(m(b))), params));
 });
