@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frechetDistance } from '@pixgrad/losses';
 import { encodePng, readNpz } from '@pixgrad/models';
 import { hashUniform, hashWeightsFile } from '../packages/models/test/inception-weights.js';
-import { inProcess, runCliCaptured } from './helpers/cli.js';
+import { inProcess, pixgrad, runCliCaptured } from './helpers/cli.js';
 
 const data = (f: string) => join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'cli', 'test', 'data', f);
 const ref = JSON.parse(readFileSync(data('fid-reference.json'), 'utf8')) as { folders: Record<string, [number, number][]>; fid_64: number; fid_192: number };
@@ -196,6 +196,15 @@ describe('bad input', () => {
     expect(r.progress).toMatch(/\] 2\/4 .* img\/s, \d+s left/);
     expect(r.progress).toMatch(/\] 5\/5 /);
   }, 60_000);
+});
+
+describe('--device webgpu', () => {
+  // a child process, so this file's in-process runs keep the CPU as their default device
+  it('gives the CPU FID within 1e-3 relative (float32 on both; lavapipe in CI)', async () => {
+    const r = await pixgrad('fid', p('a'), p('b'), '--dims', '64', '--device', 'webgpu', '--json', '--inception-weights', weights);
+    expect(r.code, r.stderr).toBe(0);
+    expect(rel(JSON.parse(r.stdout).fid, ref.fid_64)).toBeLessThan(1e-3);
+  }, 120_000);
 });
 
 describe('every metric through the full network', () => {
