@@ -73,6 +73,9 @@ describe('pixgrad fid against pytorch-fid v0.3.0', () => {
     theirs.get('mu')!.data.forEach((v, i) => expect(Math.abs(mu[i]! - v)).toBeLessThan(1e-5 * (1 + Math.abs(v))));
     const both = await fid(p('a.npz'), data('a-stats-64.npz'), '--dims', '64', '--json');
     expect(JSON.parse(both.stdout).fid).toBeLessThan(1e-6);
+    const tf = await fid(p('a.npz'), p('b'), '--dims', '64', '--preprocess', 'tf');
+    expect(tf.code, tf.stderr).toBe(0);
+    expect(tf.stderr).toContain('a.npz was made with --preprocess pytorch-fid but this run uses tf; FID values from different pipelines are not comparable');
     const wrong = await fid(p('a.npz'), p('b'), '--dims', '192');
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('a.npz holds 64-d statistics but --dims is 192');

@@ -201,7 +201,7 @@ async function collectFolder(net: InceptionV3, dir: string, files: string[], ind
 const arr = (data: Float64Array | Float32Array, shape: number[]): NpyArray => ({ dtype: data instanceof Float64Array ? 'float64' : 'float32', shape, data });
 
 /** Reads a statistics .npz (pytorch-fid's mu/sigma, ADM's mu_s/sigma_s, clean-fid's feats, pixgrad's logits). */
-async function collectNpz(path: string, req: FidRequest, needs: Needs): Promise<Collected> {
+async function collectNpz(path: string, req: FidRequest, needs: Needs, warnings: string[]): Promise<Collected> {
   let a: Map<string, NpyArray>;
   try {
     a = await readNpz(path);
@@ -237,8 +237,16 @@ async function collectNpz(path: string, req: FidRequest, needs: Needs): Promise<
     const l = need('logits', 'IS needs the 1008 unbiased logits per image: save them with --isc');
     c.logits = Float32Array.from(l.data as Float32Array);
   }
-  const meta = a.get('count');
-  if (meta) c.count = meta.data[0]!;
+  const count = a.get('count');
+  if (count) c.count = count.data[0]!;
+  // statistics pixgrad wrote say how they were made: another preprocessing is not comparable
+  const raw = await readNpzMember(path, 'pixgrad.json').catch(() => undefined);
+  if (raw) {
+    const meta = JSON.parse(new TextDecoder().decode(raw)) as { preprocess?: string };
+    if (meta.preprocess !== undefined && meta.preprocess !== req.preprocess) {
+      warnings.push(`${path} was made with --preprocess ${meta.preprocess} but this run uses ${req.preprocess}; FID values from different pipelines are not comparable`);
+    }
+  }
   return c;
 }
 
@@ -292,6 +300,7 @@ function checkEnough(c: Collected, what: string): void {
 /** `pixgrad fid ...` after parsing. Returns the exit status. */
 export async function runFid(req: FidRequest, io: Io): Promise<number> {
   const problems: string[] = [];
+  const warnings: string[] = [];
   let net: InceptionV3 | undefined;
   try {
     const kinds = await Promise.all(req.paths.map(kindOf));
@@ -345,7 +354,7 @@ export async function runFid(req: FidRequest, io: Io): Promise<number> {
         if (kinds[i] === 'dir') {
           const files = await folderFiles(path);
           collected.push(await collectFolder(await getNet(), path, files, [...files.keys()], req, needs, problems, io));
-        } else collected.push(await collectNpz(path, req, needs));
+        } else collected.push(await collectNpz(path, req, needs, warnings));
       }
       const [a, b] = collected as [Collected, Collected | undefined];
       if (!onlyIsc && b) {
@@ -370,6 +379,7 @@ export async function runFid(req: FidRequest, io: Io): Promise<number> {
           throw new FidInputError(`IS: ${(e as Error).message.replace(/^inceptionScore: /, '')}`);
         }
       }
+      for (const w of warnings) io.err(`pixgrad fid: warning: ${w}\n`);
       const counts = collected.map((c) => (c.feats ? c.feats.length / req.dims : c.logits ? c.logits.length / 1008 : c.stats.count || c.count));
       if (req.json) {
         io.out(`${JSON.stringify({ ...results, images: counts, paths: req.paths, dims: req.dims, preprocess: req.preprocess, weights: weights ?? req.weights ?? null, errors: problems }, null, 2)}\n`);

@@ -3,7 +3,7 @@
  * to structural similarity", IEEE TIP 13(4)) and MS-SSIM (Wang, Simoncelli and Bovik 2003,
  * "Multiscale structural similarity for image quality assessment", Asilomar).
  */
-import { type Tensor, ValueError, tidy } from '@pixgrad/core';
+import { type Tensor, ValueError, avgPool2d, tidy } from '@pixgrad/core';
 import {
   type Reduction, checkImage, checkReduction, checkSameShape, gaussian1d, matlabDownsample, pad2d, separableFilter,
 } from './util.js';
@@ -157,6 +157,14 @@ export const MS_SSIM_WEIGHTS = [0.0448, 0.2856, 0.3001, 0.2363, 0.1333] as const
 export interface MsSsimOptions extends Omit<SsimOptions, 'returnMap' | 'downsample' | 'padding'> {
   /** per-scale exponents, default MS_SSIM_WEIGHTS; their count is the number of scales */
   weights?: readonly number[];
+  /**
+   * how images are halved between scales: 'msssim.m' (default) averages 2x2 blocks after a
+   * symmetric (mirror) extension of odd sizes, as Wang's msssim.m; 'pytorch-msssim' is
+   * F.avg_pool2d(kernel 2, padding = size % 2) with zero padding counted in the divisor, as
+   * pytorch-msssim and piq. They agree on even sizes (to rounding); on a 300x300 pair the values
+   * differ by ~6e-6 and the gradients by ~2% (relative L2).
+   */
+  downsampling?: 'msssim.m' | 'pytorch-msssim';
 }
 
 /**
@@ -169,7 +177,7 @@ export interface MsSsimOptions extends Omit<SsimOptions, 'returnMap' | 'downsamp
  * channel ('valid' 11x11 Gaussian windows, as `ssim`), then averaged over channels and reduced
  * over the batch. Between scales the images are averaged over 2x2 blocks and subsampled
  * (msssim.m's imfilter(ones(2)/4, 'symmetric') then (1:2:end); for even sizes exactly 2x2
- * average pooling). The relu on the cs terms (as pytorch_msssim) keeps a negative term from
+ * average pooling; `downsampling: 'pytorch-msssim'` zero-pads odd sizes instead, as pytorch-msssim). The relu on the cs terms (as pytorch_msssim) keeps a negative term from
  * giving a NaN power; at exactly 0 the gradient of t^w (w < 1) is infinite.
  * The coarsest scale must hold the window: min(H, W) >= (winSize - 1) * 2^(M-1) + 1 (161 for the
  * defaults).
@@ -189,6 +197,10 @@ export function msSsim(x: Tensor, y: Tensor, opts: MsSsimOptions = {}): Tensor {
       `msSsim: images [${x.shape.join(', ')}] are too small for ${M} scales with a ${r.g.length}x${r.g.length} window: min(H, W) must be >= ${need}`,
     );
   }
+  const downsampling = opts.downsampling ?? 'msssim.m';
+  if (downsampling !== 'msssim.m' && downsampling !== 'pytorch-msssim') throw new ValueError(`msSsim: downsampling must be 'msssim.m' or 'pytorch-msssim', got ${JSON.stringify(downsampling)}`);
+  const halve = (t: Tensor): Tensor =>
+    downsampling === 'msssim.m' ? matlabDownsample(t, 2) : avgPool2d(t, { kernelSize: 2, padding: [t.shape[2]! % 2, t.shape[3]! % 2], countIncludePad: true });
   return tidy(() => {
     let a = x;
     let b = y;
@@ -198,8 +210,8 @@ export function msSsim(x: Tensor, y: Tensor, opts: MsSsimOptions = {}): Tensor {
       const term = (j === M - 1 ? maps.ssim : maps.cs).mean([2, 3]).relu().pow(weights[j]!);
       acc = acc ? acc.mul(term) : term;
       if (j < M - 1) {
-        a = matlabDownsample(a, 2);
-        b = matlabDownsample(b, 2);
+        a = halve(a);
+        b = halve(b);
       }
     }
     return reducePerImage(acc!.mean(1), reduction);

@@ -15,13 +15,15 @@
  *   'same' with MATLAB's kernel origin, filter2 'valid'), which reproduces the skimage numbers
  *   above to 1e-12; given to 1e-9.
  */
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { memory, tensor, tidy, type Tensor } from '@pixgrad/core';
+import { gradients, memory, tensor, tidy, type Tensor } from '@pixgrad/core';
 import { propertyGradcheck, specOf } from '@pixgrad/core/testing';
 import { matlabDownsample, msSsim, mseLoss, ssim, ssimDownsampleFactor, ssimLoss } from '@pixgrad/losses';
 import { describeFixtures, fixture } from '../../../test/helpers/fixtures.js';
 import { readImage } from '@pixgrad/models';
+import { hashUniform } from '../../models/test/inception-weights.js';
 
 /** An 8-bit grey fixture as float64 grey levels 0..255 (readImage gives k / 255 in float32; k is recovered exactly). */
 async function readGrey(path: string): Promise<Tensor> {
@@ -84,6 +86,52 @@ describeFixtures('ssim on the reference images', () => {
     cam.dispose();
     noisy.dispose();
   });
+});
+
+describe("MS-SSIM's two downsampling conventions", () => {
+  // packages/losses/scripts/gen-msssim-reference.py: pytorch-msssim (VainF, b057b07) ms_ssim on
+  // torch 1.13 in float64, images from the counter hash of models' gen-inception-reference.py
+  const ref = JSON.parse(readFileSync(new URL('./data/msssim-reference.json', import.meta.url), 'utf8')) as Record<string, { value: number; grad_norm: number; grad_dot_r: number; grad_at: number[] }> & { indices: number[] };
+  const pair = (s: number) => {
+    const n = 3 * s * s;
+    const x = tensor(hashUniform('msssim:x', n), { shape: [1, 3, s, s], dtype: 'float64', requiresGrad: true });
+    const u = hashUniform('msssim:y', n);
+    const xv = hashUniform('msssim:x', n);
+    const y = tensor(xv.map((v, i) => Math.min(1, Math.max(0, 0.7 * v + 0.3 * u[i]!))), { shape: [1, 3, s, s], dtype: 'float64' });
+    return { x, y, r: hashUniform('msssim:r', n) };
+  };
+
+  it("'pytorch-msssim' equals pytorch-msssim's value and gradient on a 300x300 pair (odd sizes at 75 and 19), where 'msssim.m' differs", () => {
+    const { x, y, r } = pair(300);
+    const want = ref['300']!;
+    const v = msSsim(x, y, { downsampling: 'pytorch-msssim' });
+    expect(Math.abs(v.itemSync() - want.value)).toBeLessThan(1e-12);
+    const [g] = gradients(v, [x]);
+    const gd = g!.dataSync() as Float64Array;
+    const norm = Math.sqrt(gd.reduce((a, b) => a + b * b, 0));
+    expect(Math.abs(norm - want.grad_norm) / want.grad_norm).toBeLessThan(1e-10);
+    expect(Math.abs(gd.reduce((a, b, i) => a + b * r[i]!, 0) - want.grad_dot_r)).toBeLessThan(1e-10 * want.grad_norm * 300);
+    ref.indices.forEach((k, i) => expect(Math.abs(gd[k]! - want.grad_at[i]!)).toBeLessThan(1e-12 * (1 + Math.abs(want.grad_at[i]!))));
+    // msssim.m's symmetric extension: a different value (by ~1e-6 here) and gradient (by percents)
+    const m = msSsim(x, y);
+    expect(Math.abs(m.itemSync() - want.value)).toBeGreaterThan(1e-7);
+    const [gm] = gradients(m, [x]);
+    const diff = Math.sqrt((gm!.dataSync() as Float64Array).reduce((a, b, i) => a + (b - gd[i]!) ** 2, 0)) / norm;
+    expect(diff).toBeGreaterThan(1e-3);
+    for (const t of [x, y, v, g!, m, gm!]) t.dispose();
+  }, 60_000);
+
+  it('both conventions agree with pytorch-msssim on a 256x256 pair (even sizes at every scale)', () => {
+    const { x, y } = pair(256);
+    for (const downsampling of ['msssim.m', 'pytorch-msssim'] as const) {
+      const v = msSsim(x, y, { downsampling });
+      expect(Math.abs(v.itemSync() - ref['256']!.value), downsampling).toBeLessThan(1e-12);
+      v.dispose();
+    }
+    expect(() => msSsim(x, y, { downsampling: 'piq' as 'msssim.m' })).toThrow(/downsampling must be 'msssim.m' or 'pytorch-msssim', got "piq"/);
+    x.dispose();
+    y.dispose();
+  }, 60_000);
 });
 
 describe('ssim semantics', () => {
