@@ -404,6 +404,11 @@ describe('bad input', () => {
     expect(() => clamp(3 as unknown as Tensor, 0, 1)).toThrow('clamp: expected a Tensor, got number');
     expect(() => pow(x, '2' as unknown as number)).toThrow('pow: b must be a Tensor or a number, got string');
     expect(() => maximum([1] as unknown as Tensor, x)).toThrow('maximum: a must be a Tensor or a number, got an array');
+    // add/sub/mul/div check their operands like every other binary op (a string used to become NaN)
+    expect(() => x.add('a' as unknown as number)).toThrow('add: b must be a Tensor or a number, got string');
+    expect(() => x.sub([1] as unknown as number)).toThrow('sub: b must be a Tensor or a number, got an array');
+    expect(() => x.mul(null as unknown as number)).toThrow('mul: b must be a Tensor or a number, got null');
+    expect(() => x.div({} as unknown as number)).toThrow('div: b must be a Tensor or a number, got object');
     expect(() => atan2(1, 2)).toThrow('atan2: at least one operand must be a Tensor');
     expect(() => eq(x, undefined as unknown as number)).toThrow('eq: b must be a Tensor or a number, got undefined');
     expect(() => where(1 as unknown as Tensor, x, x)).toThrow('where: expected a Tensor, got number');

@@ -7,6 +7,7 @@ import { type Shape, broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { cast } from './cast.js';
 import { sumTo } from './sum.js';
+import { checkOperands } from './operands.js';
 
 /** The VJP of a binary op before un-broadcasting: gradients with the output's (broadcast) shape. */
 export type BinaryVjp = (g: Tensor, a: Tensor, b: Tensor, out: Tensor, needs: readonly boolean[]) => [Tensor | null, Tensor | null];
@@ -72,6 +73,7 @@ export function coerce(op: string, a: TensorLike, b: TensorLike, float = false):
 
 /** Applies a binary primitive to coerced operands and disposes the temporaries. */
 export function applyBinary(prim: Prim<void>, a: TensorLike, b: TensorLike, float = false): Tensor {
+  checkOperands(prim.name, ['a', 'b'], a, b);
   const c = coerce(prim.name, a, b, float);
   const out = apply(prim, [c.a, c.b], undefined);
   for (const t of c.temps) t.dispose();
