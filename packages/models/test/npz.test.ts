@@ -37,6 +37,24 @@ describe('.npz and .npy', () => {
     expect(Array.from(a.data)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
+  it('reads .npy format versions 2.0 (u32 header length) and 3.0 (utf-8 header)', () => {
+    const v1 = serializeNpy({ dtype: 'float32', shape: [2], data: Float32Array.of(1.5, -2) });
+    const hlen = new DataView(v1.buffer).getUint16(8, true);
+    for (const major of [2, 3]) {
+      const out = new Uint8Array(v1.length + 2);
+      out.set(v1.subarray(0, 8));
+      out[6] = major;
+      new DataView(out.buffer).setUint32(8, hlen, true);
+      out.set(v1.subarray(10), 12);
+      const a = parseNpy(out, `v${major}.npy`);
+      expect(a).toMatchObject({ dtype: 'float32', shape: [2] });
+      expect(Array.from(a.data)).toEqual([1.5, -2]);
+    }
+    const v4 = v1.slice();
+    v4[6] = 4;
+    expect(() => parseNpy(v4, 'v4.npy')).toThrow(/\.npy format version 4\.0 \(1\.0, 2\.0 and 3\.0 are read\)/);
+  });
+
   it('round trips every dtype, stored and deflated, with a metadata member; headers are 64-byte aligned', async () => {
     const arrays = {
       f64: { dtype: 'float64' as const, shape: [2, 2], data: Float64Array.from([1.5, -2, 1e-300, 3]) },
