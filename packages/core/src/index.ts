@@ -26,6 +26,8 @@ export * from './ops/index.js';
 export * from './optim/index.js';
 export { CpuBackend };
 /** The CPU backend's packed, register-blocked GEMM on host arrays (C += A B, strided operands), for host-side float64 linear algebra. */
-export { gemm } from './backends/cpu/gemm.js';
+export { gemm, gemmKernel } from './backends/cpu/gemm.js';
+/** A typed writer of WebAssembly binaries (with SIMD), for kernels emitted at run time. */
+export * as wasm from './wasm-emit.js';
 
 registerBackend(new CpuBackend());

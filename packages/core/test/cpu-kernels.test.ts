@@ -265,3 +265,34 @@ describe('cpu conv2d and its gradients', () => {
     expect(Array.from(cpu.conv2d(view([1, 2, 3, 4], [1, 2, 1, 2]), view([2, 3], [2, 1, 1, 1]), p))).toEqual([2, 4, 9, 12]);
   });
 });
+
+// ---------------------------------------------------------------- the two GEMM micro-kernels
+
+describe('cpu GEMM micro-kernels: WebAssembly SIMD and JS', () => {
+  it('Node 20 runs the WebAssembly SIMD micro-kernel, and it gives bit-identical results to the JS one on random floats (edges, blocks past KC and MC)', async () => {
+    const { gemm, gemmKernel, _useSimdGemm } = await import('../src/backends/cpu/gemm.js');
+    expect(gemmKernel()).toBe('wasm-simd');
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 23 }), fc.boolean(), fc.integer(), (m, k, n, transA, seed) => {
+        let s = seed >>> 0 || 1;
+        const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+        const a = Float64Array.from({ length: m * k }, rnd);
+        const b = Float32Array.from({ length: k * n }, rnd);
+        const run = () => {
+          const c = Float64Array.from({ length: m * n }, (_, i) => i * 0.25);
+          gemm(m, n, k, a, 0, transA ? 1 : k, transA ? m : 1, b, 0, n, 1, c, 0, n);
+          return c;
+        };
+        const simd = run();
+        _useSimdGemm(false);
+        try {
+          expect(gemmKernel()).toBe('js');
+          expect(Array.from(simd)).toEqual(Array.from(run()));
+        } finally {
+          _useSimdGemm(true);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+});

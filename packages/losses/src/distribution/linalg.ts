@@ -6,6 +6,7 @@
  * this runs in TypeScript; the cubic work goes through core's packed GEMM (`gemm`).
  */
 import { gemm } from '@pixgrad/core';
+import { simdWorkspace } from './linalg-simd.js';
 
 /** Panel width of the blocked factorisations. */
 const NB = 64;
@@ -209,13 +210,30 @@ function symmetricMatVecLower(A: Float64Array, n: number, m: number, v: Float64A
  * 5.2.3): within a panel of NB columns each reflector's A v is a read-only symmetric matrix-vector
  * product with the matrix as it was at the panel's start, corrected by the panel's earlier
  * reflectors (V W^T + W V^T); the trailing matrix is then updated once per panel by two GEMMs on
- * its lower triangle. Then the implicit QL iteration (EISPACK tql1). `A` is overwritten.
+ * its lower triangle. Then the implicit QL iteration (EISPACK tql1). The matrix-vector products
+ * run in WebAssembly SIMD where it exists (linalg-simd.ts; the matrix is copied into its memory),
+ * else in the 4-row JS loop. `input` may be overwritten.
  */
-export function symmetricEigenvalues(A: Float64Array, n: number): Float64Array {
+export function symmetricEigenvalues(input: Float64Array, n: number): Float64Array {
   const d = new Float64Array(n);
   const e = new Float64Array(n);
-  const v = new Float64Array(n);
-  const p = new Float64Array(n);
+  // the matrix and the vectors of the matrix-vector products, in a wasm memory when SIMD is there
+  const ws = simdWorkspace(n * n + 2 * n);
+  const A = ws ? ws.memory.subarray(0, n * n) : input;
+  if (ws) A.set(input.subarray(0, n * n));
+  const v = ws ? ws.memory.subarray(n * n, n * n + n) : new Float64Array(n);
+  const p = ws ? ws.memory.subarray(n * n + n, n * n + 2 * n) : new Float64Array(n);
+  const matVec = ws
+    ? (m: number) => {
+        p.fill(0, m, n);
+        const vBase = n * n * 8;
+        const pBase = vBase + n * 8;
+        for (let i = m; i < n; i++) {
+          const s = ws.dotAxpy((i * n + m) * 8, vBase + m * 8, pBase + m * 8, i - m, v[i]!);
+          p[i] += s + A[i * n + i]! * v[i]!;
+        }
+      }
+    : (m: number) => symmetricMatVecLower(A, n, m, v, p);
   const V = new Float64Array(n * NB); // the panel's reflectors (row-major n x NB), zero above their start
   const W = new Float64Array(n * NB);
   const tv = new Float64Array(NB);
@@ -257,7 +275,7 @@ export function symmetricEigenvalues(A: Float64Array, n: number): Float64Array {
       for (let i = m; i < n; i++) vv += v[i]! * v[i]!;
       const beta = 2 / vv;
       // p = A22 v with A22 as of the panel's start, minus V (W^T v) + W (V^T v) for the panel so far
-      symmetricMatVecLower(A, n, m, v, p);
+      matVec(m);
       if (l > 0) {
         tv.fill(0);
         tw.fill(0);

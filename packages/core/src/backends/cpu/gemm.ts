@@ -1,4 +1,5 @@
 import type { DataArray } from '../../dtype.js';
+import { type GemmSimd, loadGemmSimd } from './gemm-simd.js';
 
 /**
  * The one matrix-multiply kernel of the CPU backend (matmul and every convolution go through it):
@@ -27,10 +28,26 @@ const MC = 64;
 /** columns of B per packed block (KC x NC doubles = 8 MiB at most) */
 const NC = 4096;
 
+const edge = new Float64Array(MR * NR);
+
+// The micro-kernel runs in WebAssembly SIMD where the engine has it (gemm-simd.ts: about half the
+// instructions per FMA, bit-identical results); the packing buffers then live in its memory.
+const simd = loadGemmSimd();
+let useSimd = simd !== undefined;
+
 // packing buffers, grown on demand and reused across calls (the backend is single-threaded)
 let packA = new Float64Array(MC * KC);
 let packB = new Float64Array(KC * 256);
-const edge = new Float64Array(MR * NR);
+
+/** Which micro-kernel the CPU GEMM runs: 'wasm-simd' or 'js'. */
+export function gemmKernel(): 'wasm-simd' | 'js' {
+  return useSimd ? 'wasm-simd' : 'js';
+}
+
+/** @internal tests: run the JS micro-kernel even where WebAssembly SIMD is available (false), or return to it (true). */
+export function _useSimdGemm(on: boolean): void {
+  useSimd = on && simd !== undefined;
+}
 
 export function gemm(
   m: number, n: number, k: number,
@@ -39,6 +56,7 @@ export function gemm(
   c: Float64Array, cOff: number, ldc: number,
 ): void {
   if (m === 0 || n === 0 || k === 0) return;
+  if (useSimd) return gemmSimd(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, simd!);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);
     const nPanels = Math.ceil(nc / NR);
@@ -57,6 +75,50 @@ export function gemm(
             const i0 = ic + ip * MR;
             const mr = Math.min(MR, m - i0);
             micro(kc, packA, ip * MR * kc, packB, jp * NR * kc, c, cOff + i0 * ldc + j0, ldc, mr, nr);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** `gemm` with the packed panels in the SIMD module's memory and its micro-kernel; same blocking. */
+function gemmSimd(
+  m: number, n: number, k: number,
+  a: DataArray, aOff: number, ars: number, acs: number,
+  b: DataArray, bOff: number, brs: number, bcs: number,
+  c: Float64Array, cOff: number, ldc: number,
+  s: GemmSimd,
+): void {
+  const t = s.tile;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = Math.min(NC, n - jc);
+    const nPanels = Math.ceil(nc / NR);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = Math.min(KC, k - pc);
+      packPanelsB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, s.packB);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = Math.min(MC, m - ic);
+        const mPanels = Math.ceil(mc / MR);
+        packPanelsA(a, aOff + ic * ars + pc * acs, ars, acs, mc, kc, s.packA);
+        for (let jp = 0; jp < nPanels; jp++) {
+          const j0 = jc + jp * NR;
+          const nr = Math.min(NR, n - j0);
+          for (let ip = 0; ip < mPanels; ip++) {
+            const i0 = ic + ip * MR;
+            const mr = Math.min(MR, m - i0);
+            s.micro(kc, s.aBase + ip * MR * kc * 8, s.bBase + jp * NR * kc * 8, s.tileBase);
+            let ci = cOff + i0 * ldc + j0;
+            if (mr === MR && nr === NR) {
+              for (let i = 0; i < MR; i++, ci += ldc) {
+                c[ci] += t[i * NR]!;
+                c[ci + 1] += t[i * NR + 1]!;
+                c[ci + 2] += t[i * NR + 2]!;
+                c[ci + 3] += t[i * NR + 3]!;
+              }
+            } else {
+              for (let i = 0; i < mr; i++, ci += ldc) for (let j = 0; j < nr; j++) c[ci + j] += t[i * NR + j]!;
+            }
           }
         }
       }
