@@ -278,6 +278,14 @@ describe('convTranspose2d: values', () => {
     expect(ty.shape).toEqual(x.shape);
     expect(cx.mul(y).sum().itemSync()).toBeCloseTo(x.mul(ty).sum().itemSync(), 10);
   });
+  it('a 1x1 kernel with output padding: the padded row and column stay 0 (the CPU pointwise path once wrote the plane with the output stride)', () => {
+    const x = tensor([0.7, -1.5], { shape: [1, 1, 1, 2], dtype: 'float64' });
+    const w = tensor([0.3, -0.5], { shape: [1, 2, 1, 1], dtype: 'float64' });
+    const y = convTranspose2d(x, w, { stride: 1, padding: 0, dilation: [2, 2], outputPadding: [1, 1] });
+    expect(y.shape).toEqual([1, 2, 2, 3]);
+    const v = Array.from(y.dataSync()).map((t) => Math.round(t * 1e12) / 1e12);
+    expect(v).toEqual([0.21, -0.45, 0, 0, 0, 0, -0.35, 0.75, 0, 0, 0, 0]);
+  });
   it('matches a direct loop over the definition (random geometries)', () => {
     fc.assert(
       fc.property(geometry(2000), fc.integer(), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.nat(), (g, seed, h, w, opSeed) => {

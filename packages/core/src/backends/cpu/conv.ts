@@ -50,9 +50,13 @@ function geometry(
   };
 }
 
-/** a 1x1 kernel with stride 1 and no padding: x's [Cg, H*W] plane is the im2col matrix itself */
+/**
+ * a 1x1 kernel with stride 1 and no padding over an output the size of the input: x's [Cg, H*W]
+ * plane is the im2col matrix itself. (The gradients are called with both sizes given: a transposed
+ * convolution's output padding makes the input larger than the output, and the plane then is not.)
+ */
 function isPointwise(g: Geometry): boolean {
-  return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0;
+  return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0 && g.Ho === g.H && g.Wo === g.W;
 }
 
 /** output rows per im2col band */

@@ -32,8 +32,13 @@ const edge = new Float64Array(MR * NR);
 
 // The micro-kernel runs in WebAssembly SIMD where the engine has it (gemm-simd.ts: about half the
 // instructions per FMA, bit-identical results); the packing buffers then live in its memory.
-const simd = loadGemmSimd();
-let useSimd = simd !== undefined;
+// Compiled (and its 8.8 MB memory taken) on the first GEMM, not at import: WebGPU-only users never pay for it.
+let simd: GemmSimd | undefined | null = null;
+let useSimd = true;
+function simdKernel(): GemmSimd | undefined {
+  if (simd === null) simd = loadGemmSimd();
+  return useSimd ? simd : undefined;
+}
 
 // packing buffers, grown on demand and reused across calls (the backend is single-threaded)
 let packA = new Float64Array(MC * KC);
@@ -41,12 +46,12 @@ let packB = new Float64Array(KC * 256);
 
 /** Which micro-kernel the CPU GEMM runs: 'wasm-simd' or 'js'. */
 export function gemmKernel(): 'wasm-simd' | 'js' {
-  return useSimd ? 'wasm-simd' : 'js';
+  return simdKernel() ? 'wasm-simd' : 'js';
 }
 
 /** @internal tests: run the JS micro-kernel even where WebAssembly SIMD is available (false), or return to it (true). */
 export function _useSimdGemm(on: boolean): void {
-  useSimd = on && simd !== undefined;
+  useSimd = on;
 }
 
 export function gemm(
@@ -56,7 +61,8 @@ export function gemm(
   c: Float64Array, cOff: number, ldc: number,
 ): void {
   if (m === 0 || n === 0 || k === 0) return;
-  if (useSimd) return gemmSimd(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, simd!);
+  const s = simdKernel();
+  if (s) return gemmSimd(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, s);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);
     const nPanels = Math.ceil(nc / NR);
