@@ -241,11 +241,14 @@ async function collectNpz(path: string, req: FidRequest, needs: Needs, warnings:
   if (count) c.count = count.data[0]!;
   // statistics pixgrad wrote say how they were made: another preprocessing is not comparable
   const raw = await readNpzMember(path, 'pixgrad.json').catch(() => undefined);
-  if (raw) {
-    const meta = JSON.parse(new TextDecoder().decode(raw)) as { preprocess?: string };
-    if (meta.preprocess !== undefined && meta.preprocess !== req.preprocess) {
-      warnings.push(`${path} was made with --preprocess ${meta.preprocess} but this run uses ${req.preprocess}; FID values from different pipelines are not comparable`);
-    }
+  let meta: { preprocess?: string } = {};
+  try {
+    if (raw) meta = JSON.parse(new TextDecoder().decode(raw)) as { preprocess?: string };
+  } catch {
+    warnings.push(`${path}: its pixgrad.json metadata is not JSON; ignored`);
+  }
+  if (meta.preprocess !== undefined && meta.preprocess !== req.preprocess) {
+    warnings.push(`${path} was made with --preprocess ${meta.preprocess} but this run uses ${req.preprocess}; FID values from different pipelines are not comparable`);
   }
   return c;
 }
