@@ -15,8 +15,10 @@ import { type GemmSimd, loadGemmSimd } from './gemm-simd.js';
  * over each pair of panels with 16 accumulators held in locals. Packing converts to float64, so
  * the micro-kernel reads one array type only (monomorphic), accumulates in float64 whatever the
  * dtype, and the zero-padded panel edges make it branch-free; edge tiles store only their valid
- * part. This runs at about 3.5-4 GFLOP/s on one core of the 2-core development machine (512^3 in
- * about 75 ms), against about 0.7 GFLOP/s for tfjs-backend-cpu's blocked loop (bench/README.md).
+ * part. The micro-kernel runs in WebAssembly SIMD where the engine has it (gemm-simd.ts: about 10
+ * GFLOP/s on one core of the 2-core development machine, 2048^3 float64 in 1.7 s) and in this file's
+ * JS otherwise (2.8-4 GFLOP/s), with bit-identical results; tfjs-backend-cpu's blocked loop reaches
+ * about 0.7 GFLOP/s (bench/README.md).
  */
 
 const MR = 4;
@@ -62,25 +64,28 @@ export function gemm(
 ): void {
   if (m === 0 || n === 0 || k === 0) return;
   const s = simdKernel();
-  if (s) return gemmSimd(m, n, k, a, aOff, ars, acs, b, bOff, brs, bcs, c, cOff, ldc, s);
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);
     const nPanels = Math.ceil(nc / NR);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = Math.min(KC, k - pc);
-      if (packB.length < nPanels * NR * kc) packB = new Float64Array(nPanels * NR * kc);
-      packPanelsB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, packB);
+      if (!s && packB.length < nPanels * NR * kc) packB = new Float64Array(nPanels * NR * kc);
+      packPanelsB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, s ? s.packB : packB);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = Math.min(MC, m - ic);
         const mPanels = Math.ceil(mc / MR);
-        packPanelsA(a, aOff + ic * ars + pc * acs, ars, acs, mc, kc, packA);
+        packPanelsA(a, aOff + ic * ars + pc * acs, ars, acs, mc, kc, s ? s.packA : packA);
         for (let jp = 0; jp < nPanels; jp++) {
           const j0 = jc + jp * NR;
           const nr = Math.min(NR, n - j0);
           for (let ip = 0; ip < mPanels; ip++) {
             const i0 = ic + ip * MR;
             const mr = Math.min(MR, m - i0);
-            micro(kc, packA, ip * MR * kc, packB, jp * NR * kc, c, cOff + i0 * ldc + j0, ldc, mr, nr);
+            const ci = cOff + i0 * ldc + j0;
+            if (s) {
+              s.micro(kc, s.aBase + ip * MR * kc * 8, s.bBase + jp * NR * kc * 8, s.tileBase);
+              addTile(s.tile, c, ci, ldc, mr, nr);
+            } else micro(kc, packA, ip * MR * kc, packB, jp * NR * kc, c, ci, ldc, mr, nr);
           }
         }
       }
@@ -88,48 +93,18 @@ export function gemm(
   }
 }
 
-/** `gemm` with the packed panels in the SIMD module's memory and its micro-kernel; same blocking. */
-function gemmSimd(
-  m: number, n: number, k: number,
-  a: DataArray, aOff: number, ars: number, acs: number,
-  b: DataArray, bOff: number, brs: number, bcs: number,
-  c: Float64Array, cOff: number, ldc: number,
-  s: GemmSimd,
-): void {
-  const t = s.tile;
-  for (let jc = 0; jc < n; jc += NC) {
-    const nc = Math.min(NC, n - jc);
-    const nPanels = Math.ceil(nc / NR);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = Math.min(KC, k - pc);
-      packPanelsB(b, bOff + pc * brs + jc * bcs, brs, bcs, kc, nc, s.packB);
-      for (let ic = 0; ic < m; ic += MC) {
-        const mc = Math.min(MC, m - ic);
-        const mPanels = Math.ceil(mc / MR);
-        packPanelsA(a, aOff + ic * ars + pc * acs, ars, acs, mc, kc, s.packA);
-        for (let jp = 0; jp < nPanels; jp++) {
-          const j0 = jc + jp * NR;
-          const nr = Math.min(NR, n - j0);
-          for (let ip = 0; ip < mPanels; ip++) {
-            const i0 = ic + ip * MR;
-            const mr = Math.min(MR, m - i0);
-            s.micro(kc, s.aBase + ip * MR * kc * 8, s.bBase + jp * NR * kc * 8, s.tileBase);
-            let ci = cOff + i0 * ldc + j0;
-            if (mr === MR && nr === NR) {
-              for (let i = 0; i < MR; i++, ci += ldc) {
-                c[ci] += t[i * NR]!;
-                c[ci + 1] += t[i * NR + 1]!;
-                c[ci + 2] += t[i * NR + 2]!;
-                c[ci + 3] += t[i * NR + 3]!;
-              }
-            } else {
-              for (let i = 0; i < mr; i++, ci += ldc) for (let j = 0; j < nr; j++) c[ci + j] += t[i * NR + j]!;
-            }
-          }
-        }
-      }
+/** C[0..mr, 0..nr] += the 4x4 tile (row-major). */
+function addTile(t: Float64Array, c: Float64Array, ci: number, ldc: number, mr: number, nr: number): void {
+  if (mr === MR && nr === NR) {
+    for (let i = 0; i < MR; i++, ci += ldc) {
+      c[ci] += t[i * NR]!;
+      c[ci + 1] += t[i * NR + 1]!;
+      c[ci + 2] += t[i * NR + 2]!;
+      c[ci + 3] += t[i * NR + 3]!;
     }
+    return;
   }
+  for (let i = 0; i < mr; i++, ci += ldc) for (let j = 0; j < nr; j++) c[ci + j] += t[i * NR + j]!;
 }
 
 /** B block (kc x nc from `off`) into panels of NR columns: panel q holds rows p = 0..kc-1, NR values each. */
@@ -231,7 +206,5 @@ function micro(
   t[4] = c10; t[5] = c11; t[6] = c12; t[7] = c13;
   t[8] = c20; t[9] = c21; t[10] = c22; t[11] = c23;
   t[12] = c30; t[13] = c31; t[14] = c32; t[15] = c33;
-  for (let i = 0; i < mr; i++, ci += ldc) {
-    for (let j = 0; j < nr; j++) C[ci + j] += t[i * NR + j]!;
-  }
+  addTile(t, C, ci, ldc, mr, nr);
 }
