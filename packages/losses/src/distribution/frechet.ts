@@ -55,7 +55,8 @@ export function traceSqrtProduct(sigma1: Float64Array, sigma2: Float64Array, d: 
  * `calculate_frechet_distance` (and torch-fidelity's, torchmetrics', clean-fid's) computes FID from
  * statistics: equal to pytorch-fid's value to ~1e-10 relative where scipy's sqrtm is well
  * conditioned, and finite on rank-deficient covariances where the eigenvalue route gives NaN.
- * sigma is row-major d x d. Two 2048-d covariances take about a second or two on one core.
+ * sigma is row-major d x d. Two full-rank 2048-d covariances take about 6-8 s on one core of the
+ * 2-core development machine (bench/README.md); fewer dims or fewer images than dims are much faster.
  * @example frechetDistance(mu1, sigma1, mu2, sigma2) // 2048 for means 0 and 1, identity covariances, 2048 dims
  */
 export function frechetDistance(mu1: ArrayLike<number>, sigma1: ArrayLike<number>, mu2: ArrayLike<number>, sigma2: ArrayLike<number>): number {
