@@ -453,16 +453,10 @@ export async function runFidMerge(parts: string[], out: string, io: Io): Promise
     const dims = first['dims'] as number;
     const stats = new FeatureStats(dims);
     const spatial = arrays[0]!.has('m2_s') ? new FeatureStats(2023) : undefined;
-    const part = (a: Map<string, NpyArray>, c: string, s: string, m: string, d: number) => {
-      const f = new FeatureStats(d);
-      f.count = a.get(c)!.data[0]!;
-      f.sum.set(a.get(s)!.data);
-      f.m2.set(a.get(m)!.data);
-      return f;
-    };
+    const part = (a: Map<string, NpyArray>, c: string, s: string, m: string) => FeatureStats.fromMoments(a.get(c)!.data[0]!, a.get(s)!.data, a.get(m)!.data);
     for (const a of arrays) {
-      stats.merge(part(a, 'count', 'sum', 'm2', dims));
-      if (spatial) spatial.merge(part(a, 'count_s', 'sum_s', 'm2_s', 2023));
+      stats.merge(part(a, 'count', 'sum', 'm2'));
+      if (spatial) spatial.merge(part(a, 'count_s', 'sum_s', 'm2_s'));
     }
     // per-image rows back in folder order
     const ordered = (key: string, width: number): Float32Array | undefined => {

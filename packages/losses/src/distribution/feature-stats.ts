@@ -101,10 +101,17 @@ export class FeatureStats {
   static fromMeanCovariance(mu: ArrayLike<number>, sigma: ArrayLike<number>, count = 2): FeatureStats {
     const d = mu.length;
     if (sigma.length !== d * d) throw new ShapeError(`FeatureStats.fromMeanCovariance: sigma has ${sigma.length} values, expected ${d}x${d}`);
+    return FeatureStats.fromMoments(count, Array.from(mu, (m) => m * count), Array.from(sigma, (v) => v * (count - 1)));
+  }
+
+  /** Statistics from their stored moments (a shard's count, sum and m2), copied. */
+  static fromMoments(count: number, sum: ArrayLike<number>, m2: ArrayLike<number>): FeatureStats {
+    const d = sum.length;
+    if (m2.length !== d * d) throw new ShapeError(`FeatureStats.fromMoments: m2 has ${m2.length} values, expected ${d}x${d}`);
     const s = new FeatureStats(d);
     s.count = count;
-    for (let j = 0; j < d; j++) s.sum[j] = mu[j]! * count;
-    for (let i = 0; i < d * d; i++) s.m2[i] = sigma[i]! * (count - 1);
+    s.sum.set(sum);
+    s.m2.set(m2);
     return s;
   }
 }
