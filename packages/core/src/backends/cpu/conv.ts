@@ -16,7 +16,8 @@ import { gemm } from './gemm.js';
  * band of output rows at a time (at most COL_LIMIT elements), so memory stays bounded at any image
  * size. A 1x1 stride-1 unpadded conv needs no col (x is already the matrix). When every output
  * channel reads one input channel (Cg = 1: depthwise convs, SSIM's Gaussian windows) a direct loop
- * over the taps is used instead: no packing, contiguous inner loops.
+ * over the taps is used instead: no packing, one output (or input) row at a time in an L1-resident
+ * float64 row, so each tap is one pass over a row rather than over the whole plane.
  *
  * Everything accumulates in float64 and rounds once on store.
  */
@@ -165,15 +166,13 @@ function accumulator(dtype: DType, total: number, size: number): {
 export function conv2d(x: View<DataArray>, w: View<DataArray>, p: Conv2dParams): DataArray {
   const g = geometry(x.shape, w.shape, p);
   const { N, C, H, W, O, Og, K, P, Wo } = g;
+  if (g.Cg === 1) {
+    const y = allocArray(x.dtype, N * O * P);
+    for (let n = 0; n < N; n++) directForward(x.buf, n * C * H * W, w.buf, g, y, n * O * P);
+    return y;
+  }
   const { out, acc, base, flush } = accumulator(x.dtype, N * O * P, O * P);
   if (out.length === 0) return out;
-  if (g.Cg === 1) {
-    for (let n = 0; n < N; n++) {
-      directForward(x.buf, n * C * H * W, w.buf, g, acc, base(n));
-      flush(n);
-    }
-    return out;
-  }
   for (let n = 0; n < N; n++) {
     const yOff = base(n);
     for (let gi = 0; gi < g.groups; gi++) {
@@ -198,15 +197,13 @@ export function conv2dInputGrad(dy: View<DataArray>, w: View<DataArray>, p: Conv
   const [N, , Ho, Wo] = dy.shape as [number, number, number, number];
   const g = geometry([N, w.shape[1]! * p.groups, inputHW[0], inputHW[1]], w.shape, p, [Ho, Wo]);
   const { C, H, W, O, Og, K, P } = g;
+  if (g.Cg === 1) {
+    const dx = allocArray(dy.dtype, N * C * H * W);
+    if (P > 0) for (let n = 0; n < N; n++) directInputGrad(dy.buf, n * O * P, w.buf, g, dx, n * C * H * W);
+    return dx;
+  }
   const { out, acc, base, flush } = accumulator(dy.dtype, N * C * H * W, C * H * W);
   if (out.length === 0 || P === 0) return out;
-  if (g.Cg === 1) {
-    for (let n = 0; n < N; n++) {
-      directInputGrad(dy.buf, n * O * P, w.buf, g, acc, base(n));
-      flush(n);
-    }
-    return out;
-  }
   for (let n = 0; n < N; n++) {
     const dxOff = base(n);
     for (let gi = 0; gi < g.groups; gi++) {
@@ -263,50 +260,67 @@ export function conv2dWeightGrad(x: View<DataArray>, dy: View<DataArray>, p: Con
 
 // ---- the direct path for Cg = 1: output channel o reads input channel floor(o / Og) only ----
 
-function directForward(x: DataArray, xOff: number, w: DataArray, g: Geometry, y: Float64Array, yOff: number): void {
+function directForward(x: DataArray, xOff: number, w: DataArray, g: Geometry, y: DataArray, yOff: number): void {
   const { H, W, O, Og, kh, kw, Ho, Wo, sh, sw, ph, pw, dh, dw, P } = g;
+  // one output row at a time, accumulated in an L1-resident float64 row: every tap is one pass
+  // over a row instead of over the whole plane (11x less memory traffic for an 11-tap window)
+  const acc = rowScratch(Wo);
   for (let o = 0; o < O; o++) {
     const plane = xOff + Math.floor(o / Og) * H * W;
-    const yo = yOff + o * P;
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        const wv = w[(o * kh + i) * kw + j]!;
-        const off = j * dw - pw;
-        const [lo, hi] = validRange(off, sw, W, Wo);
-        for (let oy = 0; oy < Ho; oy++) {
-          const iy = oy * sh - ph + i * dh;
-          if (iy < 0 || iy >= H) continue;
+    for (let oy = 0; oy < Ho; oy++) {
+      acc.fill(0, 0, Wo);
+      for (let i = 0; i < kh; i++) {
+        const iy = oy * sh - ph + i * dh;
+        if (iy < 0 || iy >= H) continue;
+        for (let j = 0; j < kw; j++) {
+          const wv = w[(o * kh + i) * kw + j]!;
+          const off = j * dw - pw;
+          const [lo, hi] = validRange(off, sw, W, Wo);
           const src = plane + iy * W + off;
-          const dst = yo + oy * Wo;
-          if (sw === 1) for (let ox = lo; ox < hi; ox++) y[dst + ox] += wv * x[src + ox]!;
-          else for (let ox = lo; ox < hi; ox++) y[dst + ox] += wv * x[src + ox * sw]!;
+          if (sw === 1) for (let ox = lo; ox < hi; ox++) acc[ox] += wv * x[src + ox]!;
+          else for (let ox = lo; ox < hi; ox++) acc[ox] += wv * x[src + ox * sw]!;
         }
       }
+      const dst = yOff + o * P + oy * Wo;
+      for (let ox = 0; ox < Wo; ox++) y[dst + ox] = acc[ox]!;
     }
   }
 }
 
-function directInputGrad(dy: DataArray, dyOff: number, w: DataArray, g: Geometry, dx: Float64Array, dxOff: number): void {
-  const { H, W, O, Og, kh, kw, Ho, Wo, sh, sw, ph, pw, dh, dw, P } = g;
-  for (let o = 0; o < O; o++) {
-    const plane = dxOff + Math.floor(o / Og) * H * W;
-    const dyo = dyOff + o * P;
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        const wv = w[(o * kh + i) * kw + j]!;
-        const off = j * dw - pw;
-        const [lo, hi] = validRange(off, sw, W, Wo);
-        for (let oy = 0; oy < Ho; oy++) {
-          const iy = oy * sh - ph + i * dh;
-          if (iy < 0 || iy >= H) continue;
-          const dst = plane + iy * W + off;
-          const src = dyo + oy * Wo;
-          if (sw === 1) for (let ox = lo; ox < hi; ox++) dx[dst + ox] += wv * dy[src + ox]!;
-          else for (let ox = lo; ox < hi; ox++) dx[dst + ox * sw] += wv * dy[src + ox]!;
+function directInputGrad(dy: DataArray, dyOff: number, w: DataArray, g: Geometry, dx: DataArray, dxOff: number): void {
+  const { H, W, C, Og, kh, kw, Ho, Wo, sh, sw, ph, pw, dh, dw, P } = g;
+  // one input row at a time (as directForward): the taps whose output row lands on it add into an
+  // L1-resident float64 row
+  const acc = rowScratch(W);
+  for (let c = 0; c < C; c++) {
+    for (let iy = 0; iy < H; iy++) {
+      acc.fill(0, 0, W);
+      for (let o = c * Og; o < (c + 1) * Og; o++) {
+        for (let i = 0; i < kh; i++) {
+          const t = iy + ph - i * dh;
+          if (t < 0 || t % sh !== 0) continue;
+          const oy = t / sh;
+          if (oy >= Ho) continue;
+          const src = dyOff + o * P + oy * Wo;
+          for (let j = 0; j < kw; j++) {
+            const wv = w[(o * kh + i) * kw + j]!;
+            const off = j * dw - pw;
+            const [lo, hi] = validRange(off, sw, W, Wo);
+            if (sw === 1) for (let ox = lo; ox < hi; ox++) acc[ox + off] += wv * dy[src + ox]!;
+            else for (let ox = lo; ox < hi; ox++) acc[ox * sw + off] += wv * dy[src + ox]!;
+          }
         }
       }
+      const dst = dxOff + (c * H + iy) * W;
+      for (let ix = 0; ix < W; ix++) dx[dst + ix] = acc[ix]!;
     }
   }
+}
+
+let rowBuf = new Float64Array(0);
+function rowScratch(size: number): Float64Array {
+  if (rowBuf.length < size) rowBuf = new Float64Array(size);
+  return rowBuf;
 }
 
 function directWeightGrad(x: DataArray, dy: DataArray, g: Geometry, dwAcc: Float64Array): void {
