@@ -18,6 +18,10 @@
 //   {{KAHAN}}  true for f32 sums (compensated), false otherwise
 //   {{MAX_INIT_BITS}}, {{MIN_INIT_BITS}}  bit patterns of the max/min identities for T (-inf / +inf for f32)
 //   {{KRANK}}  rank of kshape (1..8);  {{RRANK}} rank of rshape (1..8)
+//   {{INPUTS}} the input binding(s): `x` at binding 0, or a fused program's buffers (kernels/fused.ts)
+//   {{OUT_BINDING}}, {{U_BINDING}}  bindings of `out` and of the uniform (1 and 2 for a plain x)
+//   {{LIBRARY}}, {{LOAD}}  functions and body of `load(i)`, the value at logical index i: `x[i]`,
+//              or a fused elementwise program evaluated there (its producer, so no buffer is made)
 //   {{WG}}     workgroup size
 
 struct Params {
@@ -31,9 +35,13 @@ struct Params {
   rstrides: array<vec4<u32>, 2>,
 }
 
-@group(0) @binding(0) var<storage, read> x: array<{{T}}>;
-@group(0) @binding(1) var<storage, read_write> out: array<{{T}}>;
-@group(0) @binding(2) var<uniform> u: Params;
+{{INPUTS}}
+@group(0) @binding({{OUT_BINDING}}) var<storage, read_write> out: array<{{T}}>;
+@group(0) @binding({{U_BINDING}}) var<uniform> u: Params;
+
+{{LIBRARY}}
+
+fn load(i: u32) -> {{T}} { {{LOAD}} }
 
 // running value and Kahan compensation (c is 0 for every op but an f32 sum)
 struct Acc { v: {{T}}, c: {{T}} }
@@ -108,7 +116,7 @@ fn reduce_rows(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: 
   var off = kept_offset(o);
   var c: array<u32, 8>;
   for (var i = 0u; i < u.r; i++) {
-    acc = acc_{{OP}}(acc, x[off]);
+    acc = acc_{{OP}}(acc, load(off));
     // odometer step over the reduced dims
     var d = {{RRANK}}u - 1u;
     loop {
@@ -139,7 +147,7 @@ fn reduce_wg(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: ve
     let start = p * u.chunk;
     let end = min(u.r, start + u.chunk);
     for (var r = start + lid; r < end; r += {{WG}}u) {
-      acc = acc_{{OP}}(acc, x[base + reduced_offset(r)]);
+      acc = acc_{{OP}}(acc, load(base + reduced_offset(r)));
     }
   }
   tree_v[lid] = acc.v;

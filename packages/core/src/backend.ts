@@ -70,6 +70,14 @@ export interface BackendMemory {
   bytes: number;
 }
 
+/** Cumulative counts since the backend was made, for tests that budget work (never reset). */
+export interface BackendCounters {
+  /** kernels run: GPU dispatches on WebGPU, kernel calls on the CPU */
+  dispatches: number;
+  /** buffers allocated (uploads, results and scratch buffers the backend owns) */
+  allocations: number;
+}
+
 export interface Backend<B = unknown> {
   readonly device: Device;
 
@@ -87,7 +95,13 @@ export interface Backend<B = unknown> {
   readSync?(x: View<B>): DataArray;
   /** Release a buffer; the handle is never used again. */
   dispose(buf: B): void;
+  /**
+   * Computes a deferred value now (a backend that defers elementwise work: LazyBackend). Values
+   * kept across steps (parameters, optimiser state) call it, so they hold their own buffer.
+   */
+  settle?(buf: B): void;
   memory(): BackendMemory;
+  counters(): BackendCounters;
 
   // ---- elementwise; outShape is the broadcast shape of the inputs ----
   unary(op: UnaryOp, x: View<B>, params: UnaryParams): B;

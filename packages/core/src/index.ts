@@ -5,6 +5,7 @@
  */
 import { CpuBackend } from './backends/cpu/index.js';
 import { registerBackend } from './engine.js';
+import { LazyBackend } from './fusion/lazy-backend.js';
 
 export type { DType, DataArray } from './dtype.js';
 export { DTYPES, isFloat, promoteTypes } from './dtype.js';
@@ -17,7 +18,7 @@ export { registerBackend, unregisterBackend, getBackend, hasBackend, setDefaultD
 export { Tensor, type TensorLike, type NestedArray } from './tensor.js';
 export type { Prim, VjpContext, ForwardResult } from './prim.js';
 export { apply } from './prim.js';
-export { tidy, keep, dispose, memory, type MemoryInfo } from './memory.js';
+export { tidy, keep, dispose, memory, counters, type MemoryInfo } from './memory.js';
 export * from './creation.js';
 export { Generator, manualSeed, defaultGenerator } from './random.js';
 export { backward, gradients, grad, valueAndGrad, type BackwardOptions, type GradientsOptions, type GradOptions } from './autodiff.js';
@@ -25,9 +26,14 @@ export { gradcheck, gradgradcheck, type GradcheckFn, type GradcheckOptions, type
 export * from './ops/index.js';
 export * from './optim/index.js';
 export { CpuBackend };
+export { LazyBackend, LazyBuf, type FusionKernels } from './fusion/lazy-backend.js';
+export type { FusedProgram, ExprNode, Leaf } from './fusion/program.js';
+export { programKey, resultDType, isScalarLeaf, isContiguousLeaf } from './fusion/program.js';
+export { evaluateUnfused } from './fusion/unfused.js';
 /** The CPU backend's packed, register-blocked GEMM on host arrays (C += A B, strided operands), for host-side float64 linear algebra. */
 export { gemm, gemmKernel } from './backends/cpu/gemm.js';
 /** A typed writer of WebAssembly binaries (with SIMD), for kernels emitted at run time. */
 export * as wasm from './wasm-emit.js';
 
-registerBackend(new CpuBackend());
+// the CPU backend behind the fusion layer: elementwise chains become one generated loop
+registerBackend(new LazyBackend(new CpuBackend()));

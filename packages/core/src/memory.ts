@@ -1,5 +1,5 @@
-import type { Device } from './backend.js';
-import { getBackend, hasBackend } from './engine.js';
+import type { BackendCounters, Device } from './backend.js';
+import { getBackend, getDefaultDevice, hasBackend } from './engine.js';
 import { ValueError } from './errors.js';
 import { Tensor, liveCounts } from './tensor.js';
 
@@ -92,4 +92,14 @@ export function memory(): MemoryInfo {
     bytes: devices.reduce((n, d) => n + d.bytes, 0),
     devices,
   };
+}
+
+/**
+ * Kernels run and buffers allocated on a device's backend since it was made (cumulative; take the
+ * difference around the work to count it). On WebGPU a dispatch is one compute pass dispatch; on
+ * the CPU one kernel call. Pending elementwise work (see LazyBackend) is counted when it runs.
+ * @example const c0 = counters('webgpu'); ssim(x, y).dataSync(); counters('webgpu').dispatches - c0.dispatches
+ */
+export function counters(device: Device = getDefaultDevice()): BackendCounters {
+  return getBackend(device).counters();
 }

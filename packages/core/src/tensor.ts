@@ -149,7 +149,8 @@ export class Tensor {
       untrack(g);
     }
     if (this._grad && this._grad !== g) this._grad.dispose();
-    this._grad = g;
+    // a gradient outlives the backward pass that made it: it holds its own buffer
+    this._grad = g?._settle() ?? null;
   }
   /** Drops the accumulated gradient (as PyTorch's zero_grad with set_to_none). */
   zeroGrad(): void {
@@ -274,6 +275,17 @@ export class Tensor {
     other._storage.refs++;
     this._storage.release();
     this._storage = other._storage;
+    this._settle();
+  }
+
+  /**
+   * @internal Computes the value now on a backend that defers elementwise work (LazyBackend), so
+   * a tensor kept across steps (a parameter, an optimiser's state) holds one buffer, not the
+   * expression that made it and every input that expression reads.
+   */
+  _settle(): this {
+    this._storage.backend.settle?.(this._storage.buf);
+    return this;
   }
   clone(): Tensor {
     return ops.clone(this);

@@ -1,8 +1,8 @@
 /// <reference types="@webgpu/types" />
 import {
-  BackendError, DTypeError,
-  type ArgReduceOp, type Backend, type BackendMemory, type BinaryOp, type CompareOp, type Conv2dParams, type DataArray,
-  type DType, type Pool2dParams, type ReduceOp, type Shape, type UnaryOp, type UnaryParams, type View,
+  BackendError, DTypeError, resultDType,
+  type ArgReduceOp, type Backend, type BackendCounters, type BackendMemory, type BinaryOp, type CompareOp, type Conv2dParams, type DataArray,
+  type DType, type FusedProgram, type FusionKernels, type Pool2dParams, type ReduceOp, type Shape, type UnaryOp, type UnaryParams, type View,
 } from '@pixgrad/core';
 import { GpuContext } from './context.js';
 import { broadcastStridesOf, checkRank, coalesce, sizeOfShape, storageType, stridesOf, type StorageType } from './layout.js';
@@ -10,7 +10,8 @@ import { fillSpec } from './kernels/elementwise.js';
 import { unarySpec } from './kernels/unary.js';
 import { binarySpec } from './kernels/binary.js';
 import { castSpec, compareSpec, whereSpec } from './kernels/compare.js';
-import { reducePlan, reduceSpec, type ReduceGeometry } from './kernels/reduce.js';
+import { reducePlan, reduceSpec, type ReduceGeometry, type ReduceInput } from './kernels/reduce.js';
+import { fusedReduceInput, fusedSpec, fusedWgsl } from './kernels/fused.js';
 import { argReduceSpec } from './kernels/argreduce.js';
 import { concatSpec, gatherSpec, padSpec, scatterAddSpec, stridedSpec } from './kernels/movement.js';
 import { matmulSpec } from './kernels/matmul.js';
@@ -39,8 +40,10 @@ const BYTES = 4;
  * The WebGPU backend: every Backend kernel as a dispatch of a WGSL shader from `shaders/`.
  * Construct it through `init()` (device.ts), which owns the device.
  */
-export class WebGPUBackend implements Backend<GpuBuf> {
+export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
   readonly device = 'webgpu' as const;
+  /** a fused kernel binds its inputs plus the output within the adapter's storage-buffer limit */
+  readonly fusionLimits: { maxLeaves: number; maxNodes: number };
   /** bytes one storage binding may span (the adapter's maxStorageBufferBindingSize) */
   readonly maxBindingBytes: number;
   /** channels-innermost copies of conv weights, per weight buffer and layout (see channelsLast) */
@@ -48,6 +51,7 @@ export class WebGPUBackend implements Backend<GpuBuf> {
 
   constructor(readonly ctx: GpuContext) {
     this.maxBindingBytes = ctx.device.limits.maxStorageBufferBindingSize;
+    this.fusionLimits = { maxLeaves: Math.min(15, ctx.device.limits.maxStorageBuffersPerShaderStage - 1), maxNodes: 64 };
   }
 
   // ---------------------------------------------------------------- memory
@@ -114,6 +118,10 @@ export class WebGPUBackend implements Backend<GpuBuf> {
     return { buffers: this.ctx.liveBuffers, bytes: this.ctx.liveBytes };
   }
 
+  counters(): BackendCounters {
+    return { dispatches: this.ctx.dispatches, allocations: this.ctx.allocations };
+  }
+
   /** Waits until every recorded kernel has run (for benchmarks). */
   sync(): Promise<void> {
     return this.ctx.sync();
@@ -171,13 +179,30 @@ export class WebGPUBackend implements Backend<GpuBuf> {
   // ---------------------------------------------------------------- reductions
 
   reduce(op: ReduceOp, x: View<GpuBuf>, axes: readonly number[]): GpuBuf {
-    const t = storageType(x.dtype, op);
-    const shape = x.shape;
+    return this.reduceOf(op, x.buf.buffer, x.shape, x.dtype, axes);
+  }
+
+  /** One elementwise program (the fusion layer's) as one dispatch of shaders/fused.wgsl. */
+  fused(p: FusedProgram<GpuBuf>): GpuBuf {
+    const dtype = resultDType(p);
+    const n = sizeOfShape(p.shape);
+    const out = this.alloc(n, dtype, 'fused');
+    if (n > 0) this.ctx.run(fusedSpec(fusedWgsl(p), out.buffer, n));
+    return out;
+  }
+
+  /** A reduction whose input is an elementwise program, computed where reduce.wgsl would load it. */
+  fusedReduce(op: ReduceOp, p: FusedProgram<GpuBuf>, axes: readonly number[]): GpuBuf {
+    return this.reduceOf(op, fusedReduceInput(p), p.shape, resultDType(p), axes);
+  }
+
+  private reduceOf(op: ReduceOp, input: GPUBuffer | ReduceInput, shape: Shape, dtype: DType, axes: readonly number[]): GpuBuf {
+    const t = storageType(dtype, op);
     const st = stridesOf(shape);
     const red = new Set(axes);
     const keptShape = shape.map((d, i) => (red.has(i) ? 1 : d));
     const nout = sizeOfShape(keptShape);
-    const out = this.alloc(nout, x.dtype, op);
+    const out = this.alloc(nout, dtype, op);
     if (nout === 0) return out;
     const r = sizeOfShape(shape) / nout || 0;
     if (r === 0) {
@@ -193,14 +218,14 @@ export class WebGPUBackend implements Backend<GpuBuf> {
     const plan = reducePlan(g);
     if (plan.mode === 'wg' && plan.parts > 1) {
       // pass 1: [nout, parts] partials; pass 2: reduce the parts
-      const partial = this.alloc(nout * plan.parts, x.dtype, op);
-      this.ctx.run(reduceSpec(op, t, x.buf.buffer, partial.buffer, g, plan));
+      const partial = this.alloc(nout * plan.parts, dtype, op);
+      this.ctx.run(reduceSpec(op, t, input, partial.buffer, g, plan));
       const g2: ReduceGeometry = { nout, r: plan.parts, kshape: [nout], kstrides: [plan.parts], rshape: [plan.parts], rstrides: [1] };
       this.ctx.run(reduceSpec(op, t, partial.buffer, out.buffer, g2, reducePlan(g2)));
       this.dispose(partial);
       return out;
     }
-    this.ctx.run(reduceSpec(op, t, x.buf.buffer, out.buffer, g, plan));
+    this.ctx.run(reduceSpec(op, t, input, out.buffer, g, plan));
     return out;
   }
 

@@ -74,6 +74,9 @@ export class GpuContext {
   /** live buffers handed out by this context, for memory() */
   liveBuffers = 0;
   liveBytes = 0;
+  /** dispatches recorded and buffers handed out since the context was made (Backend.counters) */
+  dispatches = 0;
+  allocations = 0;
   lostInfo: string | undefined;
   /** asynchronous failures (validation or OOM in a flush) waiting to be thrown by the next read */
   private deferredError: Error | undefined;
@@ -119,6 +122,7 @@ export class GpuContext {
   alloc(bytes: number, forQueueWrite = false): GPUBuffer {
     this.checkAlive();
     const buf = this.pool.acquire(bytes, this.submittedEpoch, forQueueWrite);
+    this.allocations++;
     this.liveBuffers++;
     this.liveBytes += buf.size;
     return buf;
@@ -195,6 +199,7 @@ export class GpuContext {
     this.checkAlive();
     const [x, y, z] = spec.workgroups;
     if (x === 0 || y === 0 || z === 0) return;
+    this.dispatches++;
     const k = spec.kernel;
     const code = specialise(k, spec.defines);
     if (debugWgsl()) {

@@ -1,7 +1,7 @@
 /// <reference types="@webgpu/types" />
-import { BackendError, registerBackend, setDefaultDevice, type Device } from '@pixgrad/core';
+import { BackendError, LazyBackend, registerBackend, setDefaultDevice, type Device } from '@pixgrad/core';
 import { GpuContext } from './context.js';
-import { WebGPUBackend } from './backend.js';
+import { type GpuBuf, WebGPUBackend } from './backend.js';
 
 /** What `adapterInfo()` reports about the adapter the WebGPU backend runs on. */
 export interface AdapterInfo {
@@ -18,6 +18,8 @@ export interface AdapterInfo {
 
 interface Current {
   backend: WebGPUBackend;
+  /** what the engine registers: the kernels behind the fusion layer (made at the first init) */
+  engine?: LazyBackend<GpuBuf>;
   adapter: GPUAdapter;
   info: AdapterInfo;
 }
@@ -144,7 +146,9 @@ export async function init(kind?: Device): Promise<Device> {
     setDefaultDevice('cpu');
     return 'cpu';
   }
-  registerBackend(c.backend);
+  // the engine sees the kernels through the fusion layer: elementwise chains become one dispatch
+  c.engine ??= new LazyBackend(c.backend);
+  registerBackend(c.engine);
   setDefaultDevice('webgpu');
   return 'webgpu';
 }

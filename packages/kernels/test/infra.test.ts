@@ -7,14 +7,15 @@ import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BackendError, DTypeError, getBackend, getDefaultDevice } from '@pixgrad/core';
+import { BackendError, DTypeError, type LazyBackend, getBackend, getDefaultDevice } from '@pixgrad/core';
 import { WGSL } from '../src/wgsl.generated.js';
 import { uniformLayout, type KernelDescriptor } from '../src/descriptor.js';
 import { FILL } from '../src/kernels/elementwise.js';
 import { UNARY } from '../src/kernels/unary.js';
 import { BINARY } from '../src/kernels/binary.js';
 import { CAST, COMPARE, WHERE } from '../src/kernels/compare.js';
-import { REDUCE_ROWS, REDUCE_WG } from '../src/kernels/reduce.js';
+import { REDUCE_ROWS, REDUCE_WG, plainReduceInput } from '../src/kernels/reduce.js';
+import { FUSED } from '../src/kernels/fused.js';
 import { ARGREDUCE } from '../src/kernels/argreduce.js';
 import { CONCAT, GATHER, PAD, SCATTER_ADD, STRIDED } from '../src/kernels/movement.js';
 import { MATMUL, MATMUL_SG } from '../src/kernels/matmul.js';
@@ -26,7 +27,14 @@ import { BufferPool } from '../src/pool.js';
 import { openGpu } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const DESCRIPTORS: KernelDescriptor[] = [FILL, UNARY, BINARY, COMPARE, WHERE, CAST, REDUCE_ROWS, REDUCE_WG, ARGREDUCE, STRIDED, PAD, CONCAT, GATHER, SCATTER_ADD, MATMUL, MATMUL_SG, CONV2D, CONV2D_INPUT_GRAD, CONV2D_WEIGHT_GRAD, CONV2D_SG, CONV2D_WEIGHT_GRAD_SG, CONV2D_DW, CONV2D_DW_WEIGHT_GRAD, MAXPOOL];
+const DESCRIPTORS: KernelDescriptor[] = [FILL, UNARY, BINARY, COMPARE, WHERE, CAST, REDUCE_ROWS, REDUCE_WG, ARGREDUCE, STRIDED, PAD, CONCAT, GATHER, SCATTER_ADD, MATMUL, MATMUL_SG, CONV2D, CONV2D_INPUT_GRAD, CONV2D_WEIGHT_GRAD, CONV2D_SG, CONV2D_WEIGHT_GRAD_SG, CONV2D_DW, CONV2D_DW_WEIGHT_GRAD, MAXPOOL, FUSED];
+
+/** binding numbers that the host fills in (fused programs bind a varying number of inputs), as a plain reduce / a 1-input fused kernel has them */
+const BINDING_DEFINES: Record<string, string | number> = {
+  ...plainReduceInput('f32', {} as GPUBuffer).defines,
+  BINDINGS: '@group(0) @binding(0) var<storage, read> L0: array<f32>;\n@group(0) @binding(1) var<storage, read_write> out: array<f32>;',
+};
+const FUSED_U_BINDING = 2;
 
 /** `a: u32, b: array<vec4<u32>, 2>` -> ['a: u32', 'b: array<vec4<u32>, 2>'] (commas inside <> kept). */
 function splitFields(body: string): string[] {
@@ -64,7 +72,8 @@ describe('shader descriptors (no GPU needed)', () => {
     const used = new Set(DESCRIPTORS.map((d) => d.shader));
     expect([...Object.keys(WGSL)].sort()).toEqual([...used].sort());
     for (const d of DESCRIPTORS) {
-      const src = WGSL[d.shader];
+      const src = WGSL[d.shader].replace(/\{\{(INPUTS|OUT_BINDING|U_BINDING|BINDINGS)\}\}/g, (_m, k: string) =>
+        String(d.shader === 'fused' && k === 'U_BINDING' ? FUSED_U_BINDING : BINDING_DEFINES[k]));
       // struct Params fields, in order, with their types
       const body = /struct Params \{([\s\S]*?)\n\}/.exec(src)?.[1] ?? '';
       const fields = splitFields(body.replace(/\/\/.*$/gm, '')).map((f) => f.split(':').map((t) => t.trim()));
@@ -88,7 +97,8 @@ describe.skipIf(!gpu)('webgpu backend machinery', () => {
   it('init registers the backend, makes it the default and reports the adapter', async () => {
     expect(await init('webgpu')).toBe('webgpu');
     expect(getDefaultDevice()).toBe('webgpu');
-    expect(getBackend('webgpu')).toBe(webgpuBackend());
+    // the engine's backend is the kernels behind the fusion layer
+    expect((getBackend('webgpu') as LazyBackend<unknown>).inner).toBe(webgpuBackend());
     const info = adapterInfo()!;
     expect(info.name.length).toBeGreaterThan(0);
     expect(info.limits['maxStorageBufferBindingSize']).toBeGreaterThan(0);

@@ -79,7 +79,7 @@ export abstract class Optimizer {
   /** Replaces a state tensor (kept out of the enclosing tidy; the old one is freed). */
   protected setState(i: number, key: string, t: Tensor): void {
     const old = this.state[i]!.get(key);
-    this.state[i]!.set(key, keep(t));
+    this.state[i]!.set(key, keep(t)._settle());
     if (old && old !== t) old.dispose();
   }
 }

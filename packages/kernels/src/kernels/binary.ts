@@ -21,11 +21,11 @@ export const BINARY: KernelDescriptor = {
 };
 
 /** Ops with an integer-exact version (atan2 always computes in f32). */
-const INT_OPS = new Set<BinaryOp>(['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum']);
+export const BINARY_INT_OPS = new Set<BinaryOp>(['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum']);
 
 /** `shape`, `sa`, `sb` are coalesced (see layout.coalesce). */
 export function binarySpec(op: BinaryOp, t: StorageType, a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, n: number, shape: number[], sa: number[], sb: number[]): DispatchSpec {
-  const int = t !== 'f32' && INT_OPS.has(op);
+  const int = t !== 'f32' && BINARY_INT_OPS.has(op);
   return {
     kernel: BINARY,
     defines: { T: t, C: int ? 'i32' : 'f32', OP: int ? `iop_${op}` : `op_${op}`, RANK: shape.length, A_MODE: indexMode(shape, sa), B_MODE: indexMode(shape, sb), WG: EW_WG },

@@ -7,16 +7,16 @@ const STORAGE: KernelDescriptor['storage'] = [
   { name: 'x', binding: 0, access: 'read' },
   { name: 'out', binding: 1, access: 'read_write' },
 ];
-const UNIFORMS: KernelDescriptor['uniforms'] = [
+export const REDUCE_UNIFORMS: KernelDescriptor['uniforms'] = [
   ['nout', 'u32'], ['r', 'u32'], ['chunk', 'u32'], ['parts', 'u32'],
   ['kshape', 'array<vec4<u32>, 2>'], ['kstrides', 'array<vec4<u32>, 2>'],
   ['rshape', 'array<vec4<u32>, 2>'], ['rstrides', 'array<vec4<u32>, 2>'],
 ];
 
 /** shaders/reduce.wgsl `reduce_rows`: one invocation per output. */
-export const REDUCE_ROWS: KernelDescriptor = { name: 'reduce', shader: 'reduce', entryPoint: 'reduce_rows', storage: STORAGE, uniformBinding: 2, uniforms: UNIFORMS };
+export const REDUCE_ROWS: KernelDescriptor = { name: 'reduce', shader: 'reduce', entryPoint: 'reduce_rows', storage: STORAGE, uniformBinding: 2, uniforms: REDUCE_UNIFORMS };
 /** shaders/reduce.wgsl `reduce_wg`: one workgroup per (output, chunk), tree-combined. */
-export const REDUCE_WG: KernelDescriptor = { name: 'reduce', shader: 'reduce', entryPoint: 'reduce_wg', storage: STORAGE, uniformBinding: 2, uniforms: UNIFORMS };
+export const REDUCE_WG: KernelDescriptor = { name: 'reduce', shader: 'reduce', entryPoint: 'reduce_wg', storage: STORAGE, uniformBinding: 2, uniforms: REDUCE_UNIFORMS };
 
 const ROWS_WG = 64;
 const TREE_WG = 128;
@@ -49,19 +49,36 @@ export function reducePlan(g: ReduceGeometry): { mode: 'rows' } | { mode: 'wg'; 
   return { mode: 'wg', parts, chunk };
 }
 
-export function reduceSpec(op: ReduceOp, t: StorageType, x: GPUBuffer, out: GPUBuffer, g: ReduceGeometry, plan: ReturnType<typeof reducePlan>): DispatchSpec {
+/** What a reduction reads: a plain buffer `x`, or a fused program's buffers and `load` body (kernels/fused.ts). */
+export interface ReduceInput {
+  kernels: { rows: KernelDescriptor; wg: KernelDescriptor };
+  buffers: readonly GPUBuffer[];
+  defines: { INPUTS: string; OUT_BINDING: number; U_BINDING: number; LIBRARY: string; LOAD: string };
+}
+
+export function plainReduceInput(t: StorageType, x: GPUBuffer): ReduceInput {
+  return {
+    kernels: { rows: REDUCE_ROWS, wg: REDUCE_WG },
+    buffers: [x],
+    defines: { INPUTS: `@group(0) @binding(0) var<storage, read> x: array<${t}>;`, OUT_BINDING: 1, U_BINDING: 2, LIBRARY: '', LOAD: 'return x[i];' },
+  };
+}
+
+export function reduceSpec(op: ReduceOp, t: StorageType, x: GPUBuffer | ReduceInput, out: GPUBuffer, g: ReduceGeometry, plan: ReturnType<typeof reducePlan>): DispatchSpec {
   const rows = plan.mode === 'rows';
   const wg = rows ? ROWS_WG : TREE_WG;
   const parts = rows ? 1 : plan.parts;
+  const input = 'kernels' in x ? x : plainReduceInput(t, x);
   return {
-    kernel: rows ? REDUCE_ROWS : REDUCE_WG,
+    kernel: rows ? input.kernels.rows : input.kernels.wg,
     defines: {
+      ...input.defines,
       T: t, OP: op, KAHAN: op === 'sum' && t === 'f32' ? 'true' : 'false',
       MAX_INIT_BITS: INIT_BITS[t].max, MIN_INIT_BITS: INIT_BITS[t].min,
       KRANK: g.kshape.length, RRANK: g.rshape.length, WG: wg,
     },
     uniforms: { nout: g.nout, r: g.r, chunk: rows ? 0 : plan.chunk, parts, kshape: g.kshape, kstrides: g.kstrides, rshape: g.rshape, rstrides: g.rstrides },
-    buffers: [x, out],
+    buffers: [...input.buffers, out],
     workgroups: rows ? grid1d(Math.ceil(g.nout / wg)) : grid1d(g.nout * parts),
   };
 }

@@ -17,18 +17,14 @@ export const UNARY: KernelDescriptor = {
 };
 
 /** Ops computed exactly in i32 on int32/bool tensors (the rest go through f32). */
-const INT_OPS: Partial<Record<UnaryOp, string>> = {
+export const UNARY_INT_OPS: Partial<Record<UnaryOp, string>> = {
   neg: 'iop_neg', abs: 'iop_abs', sign: 'iop_sign', relu: 'iop_relu', clamp: 'iop_clamp',
   floor: 'iop_identity', ceil: 'iop_identity', round: 'iop_identity',
 };
 
 export function unarySpec(op: UnaryOp, t: StorageType, x: GPUBuffer, y: GPUBuffer, n: number, p: UnaryParams): DispatchSpec {
-  const intOp = t !== 'f32' ? INT_OPS[op] : undefined;
-  let p0 = 0;
-  let p1 = 0;
-  if (op === 'leakyRelu') p0 = p.slope ?? 0.01;
-  else if (op === 'softplus') [p0, p1] = [p.beta ?? 1, p.threshold ?? 20];
-  else if (op === 'clamp') [p0, p1] = [p.min ?? -Infinity, p.max ?? Infinity];
+  const intOp = t !== 'f32' ? UNARY_INT_OPS[op] : undefined;
+  const [p0, p1] = unaryParams(op, p);
   return {
     kernel: UNARY,
     defines: { T: t, C: intOp ? 'i32' : 'f32', OP: intOp ?? `op_${op}`, WG: EW_WG },
@@ -36,4 +32,12 @@ export function unarySpec(op: UnaryOp, t: StorageType, x: GPUBuffer, y: GPUBuffe
     buffers: [x, y],
     workgroups: ewGrid(n),
   };
+}
+
+/** The two scalar parameters an op's WGSL reads as u.p0 and u.p1 (zeros for ops without parameters). */
+export function unaryParams(op: UnaryOp, p: UnaryParams): [number, number] {
+  if (op === 'leakyRelu') return [p.slope ?? 0.01, 0];
+  if (op === 'softplus') return [p.beta ?? 1, p.threshold ?? 20];
+  if (op === 'clamp') return [p.min ?? -Infinity, p.max ?? Infinity];
+  return [0, 0];
 }

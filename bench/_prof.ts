@@ -1,0 +1,16 @@
+import { tensor, conv2d, tidy, gradients } from '@pixgrad/core';
+import { ssim, gaussian1d } from '@pixgrad/losses';
+const S = 512;
+const d = new Float32Array(3*S*S).map(() => Math.random());
+const e = d.map((v) => Math.min(1, Math.max(0, v + 0.1*(Math.random()-0.5))));
+const x = tensor(d).reshape([1,3,S,S]); const y = tensor(e).reshape([1,3,S,S]);
+const g = gaussian1d(11, 1.5);
+const wh = tensor(Array(3).fill(g).flat()).reshape([3,1,11,1]);
+const t = (name: string, f: () => void) => { f(); const t0 = performance.now(); for (let i=0;i<3;i++) f(); console.log(name, ((performance.now()-t0)/3).toFixed(1), 'ms'); };
+t('conv 11x1 dw', () => tidy(() => { conv2d(x, wh, { groups: 3 }).dataSync(); }));
+t('mul', () => tidy(() => { x.mul(y).dataSync(); }));
+t('mul scalar add', () => tidy(() => { x.mul(2).add(0.5).dataSync(); }));
+t('mean', () => tidy(() => { x.mean().dataSync(); }));
+t('ssim fwd', () => tidy(() => { ssim(x, y).dataSync(); }));
+const xg = tensor(d, { requiresGrad: true } as any).reshape([1,3,S,S]);
+t('ssim fwdbwd', () => tidy(() => { const v = ssim(xg, y); gradients(v, [xg])[0]!.dataSync(); }));

@@ -1,0 +1,11 @@
+import { tensor, conv2d, tidy } from '@pixgrad/core';
+import { gaussian1d } from '@pixgrad/losses';
+const S = 512;
+const d = new Float32Array(3*S*S).map(() => Math.random());
+const x = tensor(d).reshape([1,3,S,S]);
+const g = gaussian1d(11, 1.5);
+const wh = tensor(Array(3).fill(g).flat()).reshape([3,1,11,1]);
+const ww = tensor(Array(3).fill(g).flat()).reshape([3,1,1,11]);
+const t = (name: string, f: () => void) => { f(); const t0 = performance.now(); for (let i=0;i<10;i++) f(); console.log(name, ((performance.now()-t0)/10).toFixed(1), 'ms'); };
+t('conv 11x1 dw', () => tidy(() => { conv2d(x, wh, { groups: 3 }); }));
+t('conv 1x11 dw', () => tidy(() => { conv2d(x, ww, { groups: 3 }); }));

@@ -1,0 +1,182 @@
+import type { ReduceOp } from '../../backend.js';
+import { allocArray, type DataArray, type DType } from '../../dtype.js';
+import { type ExprNode, type FusedProgram, isScalarLeaf, programKey, resultDType } from '../../fusion/program.js';
+import { sizeOf } from '../../shape.js';
+import { BINARY, COMPARE, INT_BINARY, UNARY } from './elementwise.js';
+import { REDUCERS } from './reduce.js';
+
+/**
+ * Fused programs as generated JavaScript loops: one pass over the output, every node a local
+ * variable, so a chain of elementwise ops reads its inputs once and writes one buffer. Each node
+ * calls the reference kernel's own scalar function (`UNARY.exp`, `BINARY.add`, ...; V8 inlines
+ * them) and is rounded to its dtype as the reference's store would (Math.fround, ToInt32,
+ * ToUint8), so fused and unfused results are equal bit for bit. A reduction walks its reduced
+ * dims innermost in the reference's order with a float64 accumulator, for the same reason.
+ *
+ * Kernels are compiled once per program structure and loop nest (shapes, strides and offsets are
+ * arguments). Where code cannot be compiled (a Content-Security-Policy without 'unsafe-eval')
+ * `compileAllowed()` is false and the fusion layer computes programs with the single kernels.
+ */
+
+type Kernel = (out: DataArray, leaves: DataArray[], sizes: number[], strides: number[], offsets: number[]) => void;
+
+const cache = new Map<string, Kernel>();
+let allowed: boolean | undefined;
+
+/** Whether this JavaScript engine lets us compile code (`new Function`). */
+export function compileAllowed(): boolean {
+  if (allowed === undefined) {
+    try {
+      allowed = new Function('return 1')() === 1;
+    } catch {
+      allowed = false;
+    }
+  }
+  return allowed;
+}
+
+/** the store rounding of each dtype, as a wrapper of an expression */
+const ROUND: { [K in DType]: (e: string) => string } = {
+  float32: (e) => `fr(${e})`,
+  float64: (e) => e,
+  int32: (e) => `((${e}) | 0)`,
+  bool: (e) => `((${e}) & 255)`,
+};
+
+/** JS for each node, in terms of the locals t0, t1, ... and leaf values v0, v1, ... */
+function nodeCode(n: ExprNode, i: number, consts: unknown[]): string {
+  const ref = (v: unknown) => `K[${consts.push(v) - 1}]`;
+  let e: string;
+  switch (n.k) {
+    case 'leaf': e = `v${n.leaf}`; break;
+    case 'const': e = Object.is(n.value, -0) ? '-0' : Number.isFinite(n.value) ? String(n.value) : n.value > 0 ? 'Infinity' : n.value < 0 ? '-Infinity' : 'NaN'; break;
+    case 'unary': e = `${ref(UNARY[n.op])}(t${n.x}, ${ref(n.params)})`; break;
+    case 'binary': e = `${ref((n.dtype === 'int32' && INT_BINARY[n.op]) || BINARY[n.op])}(t${n.a}, t${n.b})`; break;
+    case 'compare': e = `(${ref(COMPARE[n.op])}(t${n.a}, t${n.b}) ? 1 : 0)`; break;
+    case 'where': e = `(t${n.c} ? t${n.a} : t${n.b})`; break;
+    case 'cast': e = n.dtype === 'bool' ? `(t${n.x} !== 0 ? 1 : 0)` : `t${n.x}`; break;
+  }
+  return `const t${i} = ${ROUND[n.dtype](e)};`;
+}
+
+/**
+ * The loop nest over `dims` loops (the program's dims reordered and merged by the caller), each
+ * non-scalar leaf k with a position variable per depth; `inner` is the code at the innermost level,
+ * `open`/`close` per depth wrap the loop at that depth (used by reductions).
+ */
+function loopNest(dims: number, moving: number[], scalars: number[], inner: string, open: (d: number) => string, close: (d: number) => string): string {
+  const lines: string[] = [];
+  for (const k of scalars) lines.push(`const v${k} = L${k}[offsets[${k}]];`);
+  for (const k of moving) {
+    lines.push(`let p${k}_0 = offsets[${k}];`);
+    for (let d = 0; d < dims; d++) lines.push(`const s${k}_${d} = strides[${k * dims + d}];`);
+  }
+  for (let d = 0; d < dims; d++) lines.push(`const n${d} = sizes[${d}];`);
+  const body = (d: number): string => {
+    if (d === dims) return [...moving.map((k) => `const v${k} = L${k}[p${k}_${d}];`), inner].join('\n');
+    return [
+      open(d),
+      ...moving.map((k) => `let p${k}_${d + 1} = p${k}_${d};`),
+      `for (let i${d} = 0; i${d} < n${d}; i${d}++) {`,
+      body(d + 1),
+      ...moving.map((k) => `p${k}_${d + 1} += s${k}_${d};`),
+      '}',
+      close(d),
+    ].join('\n');
+  };
+  lines.push(body(0));
+  return lines.join('\n');
+}
+
+function compile(key: string, make: (consts: unknown[]) => string): Kernel {
+  let k = cache.get(key);
+  if (!k) {
+    const consts: unknown[] = [];
+    const src = make(consts);
+    k = new Function('K', 'fr', `"use strict";\nreturn function fused(out, leaves, sizes, strides, offsets) {\n${src}\n};`)(consts, Math.fround) as Kernel;
+    cache.set(key, k);
+  }
+  return k;
+}
+
+interface Nest {
+  sizes: number[];
+  /** per leaf, per loop */
+  strides: number[][];
+}
+
+/** drops size-1 loops and merges a loop into the one outside it when every leaf allows it */
+function merge(sizes: readonly number[], strides: readonly (readonly number[])[], groups: readonly number[]): Nest & { groups: number[] } {
+  const out: Nest & { groups: number[] } = { sizes: [], strides: strides.map(() => []), groups: [] };
+  for (let d = 0; d < sizes.length; d++) {
+    const n = sizes[d]!;
+    if (n === 1) continue;
+    const last = out.sizes.length - 1;
+    if (last >= 0 && out.groups[last] === groups[d] && strides.every((s, k) => out.strides[k]![last] === s[d]! * n)) {
+      out.sizes[last] = out.sizes[last]! * n;
+      strides.forEach((s, k) => (out.strides[k]![last] = s[d]!));
+    } else {
+      out.sizes.push(n);
+      out.groups.push(groups[d]!);
+      strides.forEach((s, k) => out.strides[k]!.push(s[d]!));
+    }
+  }
+  return out;
+}
+
+function leafArrays(p: FusedProgram<DataArray>): DataArray[] {
+  return p.leaves.map((l) => l.buf);
+}
+
+/** Computes an elementwise program into a new array of its shape. */
+export function fused(p: FusedProgram<DataArray>): DataArray {
+  const out = allocArray(resultDType(p), sizeOf(p.shape));
+  const nest = merge(p.shape, p.leaves.map((l) => l.strides), p.shape.map(() => 0));
+  const scalar = p.leaves.map((l) => isScalarLeaf(l.strides, p.shape));
+  const moving = scalar.flatMap((s, k) => (s ? [] : [k]));
+  const scalars = scalar.flatMap((s, k) => (s ? [k] : []));
+  const dims = nest.sizes.length;
+  const key = `E|${dims}|${scalar.map(Number).join('')}|${programKey(p)}`;
+  const kernel = compile(key, (consts) => {
+    const nodes = p.nodes.map((n, i) => nodeCode(n, i, consts)).join('\n');
+    const loads = p.leaves.map((_, k) => `const L${k} = leaves[${k}];`).join('\n');
+    const inner = `${nodes}\nout[o++] = t${p.nodes.length - 1};`;
+    return `${loads}\nlet o = 0;\n${loopNest(dims, moving, scalars, inner, () => '', () => '')}`;
+  });
+  kernel(out, leafArrays(p), nest.sizes, nest.strides.flat(), p.leaves.map((l) => l.offset));
+  return out;
+}
+
+/** Reduces an elementwise program over the sorted axes, as `reduce` does over its realised values. */
+export function fusedReduce(op: ReduceOp, p: FusedProgram<DataArray>, axes: readonly number[]): DataArray {
+  const kept = p.shape.map((_, d) => d).filter((d) => !axes.includes(d));
+  const order = [...kept, ...axes];
+  const outSize = sizeOf(kept.map((d) => p.shape[d]!));
+  const out = allocArray(resultDType(p), outSize);
+  // loops: kept dims outermost (one output each), reduced dims innermost in the reference's order
+  const nest = merge(order.map((d) => p.shape[d]!), p.leaves.map((l) => order.map((d) => l.strides[d]!)), order.map((d) => (axes.includes(d) ? 1 : 0)));
+  const nKept = nest.groups.filter((g) => g === 0).length;
+  const dims = nest.sizes.length;
+  const scalar = p.leaves.map((l) => isScalarLeaf(l.strides, p.shape));
+  const moving = scalar.flatMap((s, k) => (s ? [] : [k]));
+  const scalars = scalar.flatMap((s, k) => (s ? [k] : []));
+  const key = `R|${op}|${dims}|${nKept}|${scalar.map(Number).join('')}|${programKey(p)}`;
+  const kernel = compile(key, (consts) => {
+    const step = ref(consts, REDUCERS[op].step);
+    const nodes = p.nodes.map((n, i) => nodeCode(n, i, consts)).join('\n');
+    const loads = p.leaves.map((_, k) => `const L${k} = leaves[${k}];`).join('\n');
+    const init = ref(consts, REDUCERS[op].init);
+    const inner = `${nodes}\nacc = ${step}(acc, t${p.nodes.length - 1});`;
+    const open = (d: number) => (d === nKept ? `let acc = ${init};` : '');
+    const close = (d: number) => (d === nKept ? 'out[o++] = acc;' : '');
+    // with no reduced loop left (all reduced dims have size 1) the accumulator wraps the body itself
+    const body = nKept === dims ? `let acc = ${init};\n${inner}\nout[o++] = acc;` : inner;
+    return `${loads}\nlet o = 0;\n${loopNest(dims, moving, scalars, body, open, close)}`;
+  });
+  kernel(out, leafArrays(p), nest.sizes, nest.strides.flat(), p.leaves.map((l) => l.offset));
+  return out;
+}
+
+function ref(consts: unknown[], v: unknown): string {
+  return `K[${consts.push(v) - 1}]`;
+}
