@@ -1,4 +1,4 @@
-import type { Device } from './backend.js';
+import type { Backend, Device } from './backend.js';
 import { allocArray, type DataArray, type DType, inferDType, isDType, isFloat } from './dtype.js';
 import { getBackend, getDefaultDevice } from './engine.js';
 import { DTypeError, ShapeError, ValueError, fmtShape } from './errors.js';
@@ -45,6 +45,37 @@ function toArray(values: ArrayLike<number>, dtype: DType): DataArray {
   else if (dtype === 'int32') for (let i = 0; i < values.length; i++) out[i] = Math.trunc(values[i]!);
   else out.set(values);
   return out;
+}
+
+/** Constant buffers per backend, by dtype, shape and values (see `constant`). */
+const constants = new WeakMap<Backend, Map<string, Storage>>();
+const MAX_CONSTANT = 4096;
+
+/**
+ * A constant tensor (filter weights, colour matrices) whose buffer is made once per backend,
+ * dtype, shape and values and then shared: a loss called every step uploads its Gaussian window
+ * once, not once per call. Each call returns a new tensor (dispose it as any other); the shared
+ * buffer lives as long as the backend. Up to 4096 values (larger data is uploaded as `tensor`).
+ * @example const w = constant([0.25, 0.5, 0.25], { shape: [1, 1, 1, 3] })
+ */
+export function constant(data: readonly number[], opts: { shape: readonly number[]; dtype?: DType; device?: Device }): Tensor {
+  const dtype = checkDType('constant', opts.dtype ?? 'float32');
+  const shape = [...opts.shape];
+  assertValidShape('constant', shape);
+  if (sizeOf(shape) !== data.length) throw new ShapeError(`constant: ${data.length} values do not fill shape ${fmtShape(shape)}`);
+  const backend = getBackend(opts.device ?? getDefaultDevice());
+  if (data.length > MAX_CONSTANT) return fromData(backend, toArray(data, dtype), shape, dtype, true);
+  let perBackend = constants.get(backend);
+  if (!perBackend) constants.set(backend, (perBackend = new Map()));
+  const key = `${dtype}|${shape.join(',')}|${data.join(',')}`;
+  let storage = perBackend.get(key);
+  if (!storage) {
+    // the cache's own reference keeps the buffer for later calls
+    storage = Storage.wrap(backend, backend.upload(toArray(data, dtype), dtype, true), shape, dtype);
+    perBackend.set(key, storage);
+  }
+  storage.refs++;
+  return new Tensor(storage, shape, dtype);
 }
 
 /** Shape and flat values of nested JS arrays; ragged nesting is a ShapeError. */

@@ -10,9 +10,9 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  CpuBackend, type DType, LazyBackend, type LazyBuf, type Tensor, counters, getBackend, registerBackend, tensor, tidy,
-  type DataArray, type UnaryOp, UNARY_OPS, BINARY_OPS, COMPARE_OPS, where, evaluateUnfused,
+  CpuBackend, LazyBackend, type LazyBuf, type Tensor, counters, getBackend, registerBackend, tensor, tidy, type DataArray, evaluateUnfused,
 } from '@pixgrad/core';
+import { arbCase, bits, build } from './fusion-programs.js';
 
 const fused = getBackend('cpu');
 const unfused = new CpuBackend();
@@ -20,153 +20,20 @@ afterEach(() => registerBackend(fused));
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 
-type Step =
-  | { k: 'unary'; op: UnaryOp; x: number }
-  | { k: 'binary'; op: (typeof BINARY_OPS)[number]; a: number; b: number }
-  | { k: 'scalar'; op: (typeof BINARY_OPS)[number]; a: number; value: number; left: boolean }
-  | { k: 'compareWhere'; op: (typeof COMPARE_OPS)[number]; a: number; b: number; x: number; y: number }
-  | { k: 'cast'; x: number; dtype: DType }
-  | { k: 'permute'; x: number; seed: number }
-  | { k: 'flip'; x: number; axis: number }
-  | { k: 'slice'; x: number; axis: number; start: number; step: number }
-  | { k: 'expandBack'; x: number }
-  | { k: 'reshapeFlat'; x: number }
-  | { k: 'reduce'; op: 'sum' | 'max' | 'min' | 'prod' | 'mean'; x: number; axis: number; keep: boolean };
-
-const special = [0, -0, 1, -1, 0.5, -0.5, 2, 1e-30, -1e30, 3.4e38, Infinity, -Infinity, NaN, 7, 1e-7];
-const value = fc.oneof(fc.constantFrom(...special), fc.double({ min: -8, max: 8, noNaN: true }));
-
-const arbShape = fc.array(fc.constantFrom(1, 1, 2, 3, 5), { minLength: 0, maxLength: 4 });
-const pick = fc.nat(1000);
-const arbStep: fc.Arbitrary<Step> = fc.oneof(
-  fc.record({ k: fc.constant('unary' as const), op: fc.constantFrom(...UNARY_OPS), x: pick }),
-  fc.record({ k: fc.constant('binary' as const), op: fc.constantFrom(...BINARY_OPS), a: pick, b: pick }),
-  fc.record({ k: fc.constant('scalar' as const), op: fc.constantFrom(...BINARY_OPS), a: pick, value, left: fc.boolean() }),
-  fc.record({ k: fc.constant('compareWhere' as const), op: fc.constantFrom(...COMPARE_OPS), a: pick, b: pick, x: pick, y: pick }),
-  fc.record({ k: fc.constant('cast' as const), x: pick, dtype: fc.constantFrom<DType>('int32', 'bool', 'float32', 'float64') }),
-  fc.record({ k: fc.constant('permute' as const), x: pick, seed: pick }),
-  fc.record({ k: fc.constant('flip' as const), x: pick, axis: pick }),
-  fc.record({ k: fc.constant('slice' as const), x: pick, axis: pick, start: fc.integer({ min: -3, max: 3 }), step: fc.constantFrom(1, 2, -1, -2) }),
-  fc.record({ k: fc.constant('expandBack' as const), x: pick }),
-  fc.record({ k: fc.constant('reshapeFlat' as const), x: pick }),
-  fc.record({ k: fc.constant('reduce' as const), op: fc.constantFrom('sum' as const, 'max' as const, 'min' as const, 'prod' as const, 'mean' as const), x: pick, axis: pick, keep: fc.boolean() }),
-);
-
-/** Inputs: a full-shape tensor and broadcastable ones (some dims 1, some leading dims dropped). */
-const arbCase = arbShape.chain((shape) =>
-  fc.record({
-    shape: fc.constant(shape),
-    dtype: fc.constantFrom<DType>('float32', 'float64'),
-    masks: fc.array(fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }), { minLength: 1, maxLength: 3 }),
-    drops: fc.array(fc.nat(shape.length), { minLength: 3, maxLength: 3 }),
-    data: fc.array(value, { minLength: 4 * 125, maxLength: 4 * 125 }),
-    steps: fc.array(arbStep, { minLength: 1, maxLength: 14 }),
-  }),
-);
-
-const PARAMS: Partial<Record<UnaryOp, (t: Tensor) => Tensor>> = {
-  leakyRelu: (t) => t.leakyRelu(0.2),
-  softplus: (t) => t.softplus({ beta: 2, threshold: 5 }),
-  clamp: (t) => t.clamp(-0.5, 2),
+const readSync = (ts: Tensor[]): DataArray[] => {
+  const d = ts.map((t) => t.dataSync());
+  ts.forEach((t) => t.dispose());
+  return d;
 };
-
-/** Runs the steps on a pool of tensors; every step that does not apply to its operands is skipped. */
-type Case = typeof arbCase extends fc.Arbitrary<infer T> ? T : never;
-
-function run(c: Case): DataArray[] {
-  return tidy(() => {
-    const pool: Tensor[] = [];
-    let at = 0;
-    const next = (shape: number[]) => {
-      const n = shape.reduce((a, b) => a * b, 1);
-      const t = tensor(c.data.slice(at, at + n), { dtype: c.dtype }).reshape(shape);
-      at += n;
-      return t;
-    };
-    pool.push(next(c.shape));
-    c.masks.forEach((m: boolean[], i: number) => pool.push(next(c.shape.map((d: number, j: number) => (m[j] ? d : 1)).slice(c.drops[i]! % (c.shape.length + 1)))));
-    const get = (i: number) => pool[i % pool.length]!;
-    const floats = (t: Tensor) => t.dtype === 'float32' || t.dtype === 'float64';
-    for (const s of c.steps) {
-      try {
-        switch (s.k) {
-          case 'unary': {
-            const x = get(s.x);
-            if (!floats(x)) continue;
-            pool.push(PARAMS[s.op as UnaryOp]?.(x) ?? (x as unknown as Record<string, () => Tensor>)[s.op]!());
-            break;
-          }
-          case 'binary': {
-            const a = get(s.a), b = get(s.b);
-            if (a.dtype !== b.dtype || !floats(a)) continue;
-            pool.push((a as unknown as Record<string, (b: Tensor) => Tensor>)[s.op as string]!(b));
-            break;
-          }
-          case 'scalar': {
-            const a = get(s.a);
-            if (!floats(a)) continue;
-            const op = s.op as (typeof BINARY_OPS)[number];
-            pool.push(s.left ? tensor(s.value, { dtype: a.dtype })[op](a) : a[op](s.value));
-            break;
-          }
-          case 'compareWhere': {
-            const a = get(s.a), b = get(s.b), x = get(s.x), y = get(s.y);
-            if (a.dtype !== b.dtype || x.dtype !== y.dtype) continue;
-            const m = a[s.op as (typeof COMPARE_OPS)[number]](b);
-            pool.push(m, where(m, x, y));
-            break;
-          }
-          case 'cast': pool.push(get(s.x).cast(s.dtype)); break;
-          case 'permute': {
-            const x = get(s.x);
-            const axes = x.shape.map((_, i) => i).sort((i, j) => ((i * 7 + s.seed) % 5) - ((j * 7 + s.seed) % 5));
-            pool.push(x.permute(axes));
-            break;
-          }
-          case 'flip': {
-            const x = get(s.x);
-            if (x.rank) pool.push(x.flip(s.axis % x.rank));
-            break;
-          }
-          case 'slice': {
-            const x = get(s.x);
-            if (!x.rank) continue;
-            const spec = x.shape.map((_, d) => (d === s.axis % x.rank ? [s.start, null, s.step] as [number, null, number] : null));
-            pool.push(x.slice(spec));
-            break;
-          }
-          case 'expandBack': {
-            const x = get(s.x);
-            pool.push(x.unsqueeze(0).expand([2, ...x.shape]));
-            break;
-          }
-          case 'reshapeFlat': pool.push(get(s.x).reshape([-1])); break;
-          case 'reduce': {
-            const x = get(s.x);
-            if (!floats(x) || x.size === 0) continue;
-            const op = s.op as 'sum' | 'max' | 'min' | 'prod' | 'mean';
-            pool.push(x.rank ? x[op](s.axis % x.rank, s.keep) : x[op]());
-            break;
-          }
-        }
-      } catch (e) {
-        if (!(e instanceof Error && /ShapeError|DTypeError|ValueError/.test(e.name))) throw e;
-      }
-    }
-    return pool.map((t) => t.dataSync());
-  });
-}
-
-const bits = (a: DataArray) => Array.from(a, (v) => (Object.is(v, -0) ? '-0' : String(v)));
 
 describe('fused programs equal the single kernels bit for bit', () => {
   it('random elementwise/view/reduce programs on float32 and float64 (fast-check)', () => {
     fc.assert(
-      fc.property(arbCase, (c) => {
+      fc.property(arbCase(), (c) => {
         registerBackend(unfused);
-        const want = run(c);
+        const want = readSync(build(c));
         registerBackend(fused);
-        const got = run(c);
+        const got = readSync(build(c));
         expect(got.map(bits)).toEqual(want.map(bits));
       }),
       { numRuns: RUNS },

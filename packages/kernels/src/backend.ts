@@ -182,6 +182,10 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
     return this.reduceOf(op, x.buf.buffer, x.shape, x.dtype, axes);
   }
 
+  checkDType(dtype: DType, op: string): void {
+    storageType(dtype, op);
+  }
+
   /** One elementwise program (the fusion layer's) as one dispatch of shaders/fused.wgsl. */
   fused(p: FusedProgram<GpuBuf>): GpuBuf {
     const dtype = resultDType(p);

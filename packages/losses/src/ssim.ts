@@ -3,7 +3,7 @@
  * to structural similarity", IEEE TIP 13(4)) and MS-SSIM (Wang, Simoncelli and Bovik 2003,
  * "Multiscale structural similarity for image quality assessment", Asilomar).
  */
-import { type Tensor, ValueError, avgPool2d, tidy } from '@pixgrad/core';
+import { type Tensor, ValueError, avgPool2d, concat, tidy } from '@pixgrad/core';
 import {
   type Reduction, checkImage, checkReduction, checkSameShape, gaussian1d, matlabDownsample, pad2d, separableFilter,
 } from './util.js';
@@ -73,16 +73,18 @@ function ssimMaps(op: string, x: Tensor, y: Tensor, r: Resolved): { ssim: Tensor
   const prep = (t: Tensor) => (r.padding === 'valid' ? t : pad2d(t, p, r.padding));
   const xp = prep(x);
   const yp = prep(y);
-  const f = (t: Tensor) => separableFilter(t, r.g, r.g);
-  const mu1 = f(xp);
-  const mu2 = f(yp);
-  const mu11 = mu1.square();
-  const mu22 = mu2.square();
-  const mu12 = mu1.mul(mu2);
+  // the five local moments in one separable filter over a stacked [N, 5C, H, W] tensor: two
+  // convolutions instead of ten (on WebGPU, 2 dispatches instead of 10, each over more channels)
+  const C = x.shape[1]!;
+  const moments = separableFilter(concat([xp, yp, xp.square(), yp.square(), xp.mul(yp)], 1), r.g, r.g);
+  const [mu1, mu2, e11, e22, e12] = [0, 1, 2, 3, 4].map((m) => moments.slice([null, [m * C, (m + 1) * C]]));
+  const mu11 = mu1!.square();
+  const mu22 = mu2!.square();
+  const mu12 = mu1!.mul(mu2!);
   // population (biased) local variances and covariance: E[x^2] - E[x]^2 under the window
-  const s11 = f(xp.square()).sub(mu11);
-  const s22 = f(yp.square()).sub(mu22);
-  const s12 = f(xp.mul(yp)).sub(mu12);
+  const s11 = e11!.sub(mu11);
+  const s22 = e22!.sub(mu22);
+  const s12 = e12!.sub(mu12);
   const cs = s12.mul(2).add(r.C2).div(s11.add(s22).add(r.C2));
   const lum = mu12.mul(2).add(r.C1).div(mu11.add(mu22).add(r.C1));
   return { ssim: lum.mul(cs), cs };
@@ -111,8 +113,9 @@ export function ssimDownsampleFactor(H: number, W: number): number {
  * (11x11, sigma 1.5, MATLAB fspecial), C1 = (0.01 L)^2, C2 = (0.03 L)^2, L = dataRange (default
  * 1), the map over the 'valid' region (filter2 'valid' in ssim.m), and its mean. These are the
  * parameters of the authors' ssim.m (whose L defaults to 255 for 8-bit images: pass
- * `dataRange: 255` for values in 0..255). The Gaussian filter is separable and applied as two
- * depthwise conv2d calls (groups = C). Options: `padding` for same-size maps, `downsample` for
+ * `dataRange: 255` for values in 0..255). The Gaussian filter is separable: the five local
+ * moments (x, y, x^2, y^2, xy) are stacked along channels and filtered by two depthwise conv2d
+ * calls (groups = 5C), with the window uploaded once per device. Options: `padding` for same-size maps, `downsample` for
  * ssim.m's pre-downsampling, `returnMap`.
  * @example ssim(x, y) // scalar in [-1, 1], 1 for identical images
  * @example const { ssim: s, map } = ssim(x, y, { returnMap: true })

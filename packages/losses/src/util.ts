@@ -4,7 +4,7 @@
  * depthwise filtering through conv2d with groups. Everything is composed from core ops, so the
  * gradients (and gradients of gradients) come from the engine.
  */
-import { type DType, type Tensor, ShapeError, ValueError, conv2d, fmtShape, scalar, tensor, where } from '@pixgrad/core';
+import { type DType, type Tensor, ShapeError, ValueError, constant, conv2d, fmtShape, scalar, tensor, where } from '@pixgrad/core';
 
 /** PyTorch's reduction argument. */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -50,9 +50,9 @@ export function scalarLike(x: Tensor, v: number): Tensor {
   return scalar(v, { dtype: x.dtype, device: x.device });
 }
 
-/** A constant tensor of x's dtype and device. */
+/** A constant tensor of x's dtype and device (its buffer made once per device and dtype: see `constant`). */
 export function constLike(x: Tensor, data: readonly number[], shape: readonly number[]): Tensor {
-  return tensor(data as number[], { shape, dtype: x.dtype, device: x.device });
+  return constant(data, { shape, dtype: x.dtype, device: x.device });
 }
 
 /** where(cond, a, b) with numbers allowed for a and b (as scalars of `like`'s dtype). */

@@ -27,6 +27,8 @@ export interface FusionKernels<B> {
   fused?(p: FusedProgram<B>): B;
   /** Reduces a program's values over the sorted `axes` (result keeps them as size 1), as `reduce`. */
   fusedReduce?(op: Parameters<Backend<B>['reduce']>[0], p: FusedProgram<B>, axes: readonly number[]): B;
+  /** Throws the backend's own error for a dtype it cannot hold (checked when work is deferred, not at the read). */
+  checkDType?(dtype: DType, op: string): void;
   /** Most leaves (buffers read) and nodes one fused kernel may hold; defaults 8 and 64. */
   readonly fusionLimits?: { maxLeaves: number; maxNodes: number };
 }
@@ -66,6 +68,8 @@ interface Pending<B> {
 
 /** A handle of the fusion layer: a materialised buffer, or an expression not yet computed. */
 export class LazyBuf<B> {
+  /** @internal how many programs have read this pending value (see REUSE_COST) */
+  uses = 0;
   /** @internal */
   constructor(
     public store: Stored<B> | null,
@@ -76,6 +80,24 @@ export class LazyBuf<B> {
   get isPending(): boolean {
     return this.pending !== null;
   }
+}
+
+/**
+ * A pending value read by a second program is computed once into a buffer when it costs more
+ * than this (in roughly the time of an add): recomputing a shared subexpression in every kernel
+ * that reads it is free for a scale or an offset but not for CIEDE2000's powers and arctangents,
+ * where it multiplied the work 7x. Writing and reading the buffer costs about 2 adds.
+ */
+const REUSE_COST = 6;
+const OP_COST: Partial<Record<string, number>> = {
+  exp: 8, log: 8, log1p: 8, expm1: 8, sin: 8, cos: 8, tanh: 8, sigmoid: 8, softplus: 12, pow: 12, atan2: 12,
+  sqrt: 2, rsqrt: 2, div: 2, reciprocal: 2,
+};
+
+function cost<B>(p: Pending<B>): number {
+  let c = 0;
+  for (const n of p.nodes) c += n.k === 'unary' || n.k === 'binary' ? (OP_COST[n.op] ?? 1) : n.k === 'leaf' || n.k === 'const' ? 0 : 1;
+  return c;
 }
 
 /** Builds one program, sharing identical nodes and leaves (hash-consing). */
@@ -265,11 +287,20 @@ export class LazyBackend<B> implements Backend<LazyBuf<B>> {
     return b.leaf(store, x.dtype, broadcastLeafStrides(contiguousStrides(x.shape), x.shape, b.shape), 0);
   }
 
+  /** Counts a new reader of each pending operand; an expensive one read again is computed once now (REUSE_COST). */
+  private use(xs: readonly View<LazyBuf<B>>[]): void {
+    for (const h of new Set(xs.map((x) => x.buf))) {
+      if (h.pending && ++h.uses > 1 && cost(h.pending) > REUSE_COST) this.materialise(h);
+    }
+  }
+
   /**
    * A new pending value: `node` over the operands. When the program would outgrow the backend's
    * limits, the largest pending operand is realised first (its buffer becomes one leaf).
    */
-  private build(shape: Shape, xs: readonly View<LazyBuf<B>>[], node: (ids: number[]) => ExprNode): LazyBuf<B> {
+  private build(op: string, shape: Shape, xs: readonly View<LazyBuf<B>>[], node: (ids: number[]) => ExprNode): LazyBuf<B> {
+    this.inner.checkDType?.(node(xs.map(() => 0)).dtype, op);
+    this.use(xs);
     for (;;) {
       const b = new Builder<B>(shape);
       const ids = xs.map((x) => this.operand(b, x));
@@ -289,6 +320,7 @@ export class LazyBackend<B> implements Backend<LazyBuf<B>> {
     return this.wrap(this.inner.upload(data, dtype, owned), data.length, dtype);
   }
   fill(size: number, value: number, dtype: DType): LazyBuf<B> {
+    this.inner.checkDType?.(dtype, 'fill');
     return this.pending({ shape: [size], nodes: [{ k: 'const', dtype, value }], leaves: [] }, dtype);
   }
   read(x: View<LazyBuf<B>>): Promise<DataArray> {
@@ -313,17 +345,18 @@ export class LazyBackend<B> implements Backend<LazyBuf<B>> {
   // ---------------------------------------------------------------- elementwise: pending
 
   unary: Backend<LazyBuf<B>>['unary'] = (op, x, params) =>
-    this.build(x.shape, [x], ([a]) => ({ k: 'unary', dtype: x.dtype, op, params, x: a! }));
+    this.build(op, x.shape, [x], ([a]) => ({ k: 'unary', dtype: x.dtype, op, params, x: a! }));
   binary: Backend<LazyBuf<B>>['binary'] = (op, a, b, outShape) =>
-    this.build(outShape, [a, b], ([i, j]) => ({ k: 'binary', dtype: a.dtype, op, a: i!, b: j! }));
+    this.build(op, outShape, [a, b], ([i, j]) => ({ k: 'binary', dtype: a.dtype, op, a: i!, b: j! }));
   compare: Backend<LazyBuf<B>>['compare'] = (op, a, b, outShape) =>
-    this.build(outShape, [a, b], ([i, j]) => ({ k: 'compare', dtype: 'bool', op, a: i!, b: j! }));
+    this.build(op, outShape, [a, b], ([i, j]) => ({ k: 'compare', dtype: 'bool', op, a: i!, b: j! }));
   where: Backend<LazyBuf<B>>['where'] = (c, a, b, outShape) =>
-    this.build(outShape, [c, a, b], ([i, j, k]) => ({ k: 'where', dtype: a.dtype, c: i!, a: j!, b: k! }));
+    this.build('where', outShape, [c, a, b], ([i, j, k]) => ({ k: 'where', dtype: a.dtype, c: i!, a: j!, b: k! }));
   cast: Backend<LazyBuf<B>>['cast'] = (x, dtype) =>
-    this.build(x.shape, [x], ([a]) => ({ k: 'cast', dtype, x: a! }));
+    this.build('cast', x.shape, [x], ([a]) => ({ k: 'cast', dtype, x: a! }));
 
   strided: Backend<LazyBuf<B>>['strided'] = (x, outShape, strides, offset) => {
+    this.use([x]);
     const p = x.buf.pending;
     const b = new Builder<B>(outShape);
     const at = p && viewOf(p, outShape, strides, offset);
@@ -340,7 +373,8 @@ export class LazyBackend<B> implements Backend<LazyBuf<B>> {
   reduce: Backend<LazyBuf<B>>['reduce'] = (op, x, axes) => {
     const p = x.buf.pending;
     const size = sizeOf(x.shape);
-    if (p && this.inner.fusedReduce && size > 0) {
+    this.use([x]);
+    if (p && x.buf.pending && this.inner.fusedReduce && size > 0) {
       const b = new Builder<B>(x.shape);
       this.operand(b, x);
       const q = b.finish();

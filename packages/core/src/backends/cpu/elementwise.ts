@@ -6,7 +6,7 @@ import { type Shape, broadcastStrides, sizeOf } from '../../shape.js';
  * The reference elementwise kernels. Each op is one scalar function in an exhaustive table, so a
  * missing op is a type error. Arithmetic runs in float64 (JS numbers) and rounds once on store.
  */
-export const UNARY: { [K in UnaryOp]: (x: number, p: UnaryParams) => number } = {
+const UNARY: { [K in UnaryOp]: (x: number, p: UnaryParams) => number } = {
   neg: (x) => -x,
   abs: (x) => Math.abs(x),
   sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN),
@@ -39,7 +39,7 @@ export const UNARY: { [K in UnaryOp]: (x: number, p: UnaryParams) => number } = 
   clamp: (x, p) => Math.min(Math.max(x, p.min ?? -Infinity), p.max ?? Infinity),
 };
 
-export const BINARY: { [K in BinaryOp]: (a: number, b: number) => number } = {
+const BINARY: { [K in BinaryOp]: (a: number, b: number) => number } = {
   add: (a, b) => a + b,
   sub: (a, b) => a - b,
   mul: (a, b) => a * b,
@@ -51,11 +51,11 @@ export const BINARY: { [K in BinaryOp]: (a: number, b: number) => number } = {
 };
 
 /** int32 arithmetic wraps modulo 2^32 as in PyTorch; only mul needs help to stay exact */
-export const INT_BINARY: Partial<{ [K in BinaryOp]: (a: number, b: number) => number }> = {
+const INT_BINARY: Partial<{ [K in BinaryOp]: (a: number, b: number) => number }> = {
   mul: (a, b) => Math.imul(a, b),
 };
 
-export const COMPARE: { [K in CompareOp]: (a: number, b: number) => boolean } = {
+const COMPARE: { [K in CompareOp]: (a: number, b: number) => boolean } = {
   eq: (a, b) => a === b,
   ne: (a, b) => a !== b,
   lt: (a, b) => a < b,

@@ -1,16 +1,14 @@
-import type { ReduceOp } from '../../backend.js';
+import type { BinaryOp, CompareOp, ReduceOp, UnaryOp, UnaryParams } from '../../backend.js';
 import { allocArray, type DataArray, type DType } from '../../dtype.js';
 import { type ExprNode, type FusedProgram, isScalarLeaf, programKey, resultDType } from '../../fusion/program.js';
 import { sizeOf } from '../../shape.js';
-import { BINARY, COMPARE, INT_BINARY, UNARY } from './elementwise.js';
-import { REDUCERS } from './reduce.js';
 
 /**
  * Fused programs as generated JavaScript loops: one pass over the output, every node a local
  * variable, so a chain of elementwise ops reads its inputs once and writes one buffer. Each node
- * calls the reference kernel's own scalar function (`UNARY.exp`, `BINARY.add`, ...; V8 inlines
- * them) and is rounded to its dtype as the reference's store would (Math.fround, ToInt32,
- * ToUint8), so fused and unfused results are equal bit for bit. A reduction walks its reduced
+ * is the JS of its op (the tables below, the reference's scalar functions written as source) and is
+ * rounded to its dtype as the reference's store would (Math.fround, ToInt32, ToUint8), so fused
+ * and unfused results are equal bit for bit. A reduction walks its reduced
  * dims innermost in the reference's order with a float64 accumulator, for the same reason.
  *
  * Kernels are compiled once per program structure and loop nest (shapes, strides and offsets are
@@ -37,33 +35,88 @@ export function compileAllowed(): boolean {
 
 /** the store rounding of each dtype, as a wrapper of an expression */
 const ROUND: { [K in DType]: (e: string) => string } = {
-  float32: (e) => `fr(${e})`,
+  float32: (e) => `Math.fround(${e})`,
   float64: (e) => e,
   int32: (e) => `((${e}) | 0)`,
   bool: (e) => `((${e}) & 255)`,
 };
 
-/** JS for each node, in terms of the locals t0, t1, ... and leaf values v0, v1, ... */
-function nodeCode(n: ExprNode, i: number, consts: unknown[]): string {
-  const ref = (v: unknown) => `K[${consts.push(v) - 1}]`;
-  let e: string;
-  switch (n.k) {
-    case 'leaf': e = `v${n.leaf}`; break;
-    case 'const': e = Object.is(n.value, -0) ? '-0' : Number.isFinite(n.value) ? String(n.value) : n.value > 0 ? 'Infinity' : n.value < 0 ? '-Infinity' : 'NaN'; break;
-    case 'unary': e = `${ref(UNARY[n.op])}(t${n.x}, ${ref(n.params)})`; break;
-    case 'binary': e = `${ref((n.dtype === 'int32' && INT_BINARY[n.op]) || BINARY[n.op])}(t${n.a}, t${n.b})`; break;
-    case 'compare': e = `(${ref(COMPARE[n.op])}(t${n.a}, t${n.b}) ? 1 : 0)`; break;
-    case 'where': e = `(t${n.c} ? t${n.a} : t${n.b})`; break;
-    case 'cast': e = n.dtype === 'bool' ? `(t${n.x} !== 0 ? 1 : 0)` : `t${n.x}`; break;
-  }
-  return `const t${i} = ${ROUND[n.dtype](e)};`;
+/** a JS literal that reads back as exactly v */
+function num(v: number): string {
+  return Object.is(v, -0) ? '(-0)' : v < 0 ? `(${v})` : String(v);
 }
 
 /**
- * The loop nest over `dims` loops (the program's dims reordered and merged by the caller), each
- * non-scalar leaf k with a position variable per depth; `inner` is the code at the innermost level,
- * `open`/`close` per depth wrap the loop at that depth (used by reductions).
+ * Each op as JS source over simple operands (locals), written to compute exactly what the
+ * reference kernels' scalar functions in elementwise.ts / reduce.ts compute: the property test in
+ * fusion.test.ts holds the two tables to the same bits. (Calling those functions instead would be
+ * one table, but V8 stops inlining calls in big generated loops, and a call per op per element
+ * costs 3x.) `t` is a fresh local name for ops that need one.
  */
+const UNARY_JS: { [K in UnaryOp]: (x: string, p: UnaryParams, t: string) => { pre?: string; e: string } } = {
+  neg: (x) => ({ e: `(-${x})` }),
+  abs: (x) => ({ e: `Math.abs(${x})` }),
+  sign: (x) => ({ e: `(${x} > 0 ? 1 : ${x} < 0 ? -1 : ${x} === 0 ? 0 : NaN)` }),
+  exp: (x) => ({ e: `Math.exp(${x})` }),
+  log: (x) => ({ e: `Math.log(${x})` }),
+  log1p: (x) => ({ e: `Math.log1p(${x})` }),
+  expm1: (x) => ({ e: `Math.expm1(${x})` }),
+  sqrt: (x) => ({ e: `Math.sqrt(${x})` }),
+  rsqrt: (x) => ({ e: `(1 / Math.sqrt(${x}))` }),
+  reciprocal: (x) => ({ e: `(1 / ${x})` }),
+  sin: (x) => ({ e: `Math.sin(${x})` }),
+  cos: (x) => ({ e: `Math.cos(${x})` }),
+  tanh: (x) => ({ e: `Math.tanh(${x})` }),
+  sigmoid: (x) => ({ e: `(${x} >= 0 ? 1 / (1 + Math.exp(-${x})) : Math.exp(${x}) / (1 + Math.exp(${x})))` }),
+  relu: (x) => ({ e: `(${x} > 0 || ${x} !== ${x} ? ${x} : 0)` }),
+  leakyRelu: (x, p) => ({ e: `(${x} > 0 ? ${x} : ${num(p.slope ?? 0.01)} * ${x})` }),
+  softplus: (x, p) => {
+    const beta = num(p.beta ?? 1);
+    return { e: `(${beta} * ${x} > ${num(p.threshold ?? 20)} ? ${x} : Math.log1p(Math.exp(${beta} * ${x})) / ${beta})` };
+  },
+  floor: (x) => ({ e: `Math.floor(${x})` }),
+  ceil: (x) => ({ e: `Math.ceil(${x})` }),
+  round: (x, _p, t) => ({ pre: `const ${t} = Math.round(${x});`, e: `(Math.abs(${x} % 1) === 0.5 && ${t} % 2 !== 0 ? ${t} - 1 : ${t})` }),
+  clamp: (x, p) => ({ e: `Math.min(Math.max(${x}, ${num(p.min ?? -Infinity)}), ${num(p.max ?? Infinity)})` }),
+};
+
+const BINARY_JS: { [K in BinaryOp]: (a: string, b: string) => string } = {
+  add: (a, b) => `(${a} + ${b})`,
+  sub: (a, b) => `(${a} - ${b})`,
+  mul: (a, b) => `(${a} * ${b})`,
+  div: (a, b) => `(${a} / ${b})`,
+  pow: (a, b) => `Math.pow(${a}, ${b})`,
+  maximum: (a, b) => `(${a} !== ${a} || ${b} !== ${b} ? NaN : Math.max(${a}, ${b}))`,
+  minimum: (a, b) => `(${a} !== ${a} || ${b} !== ${b} ? NaN : Math.min(${a}, ${b}))`,
+  atan2: (a, b) => `Math.atan2(${a}, ${b})`,
+};
+
+const COMPARE_JS: { [K in CompareOp]: string } = { eq: '===', ne: '!==', lt: '<', le: '<=', gt: '>', ge: '>=' };
+
+/** accumulator step of each reduction (acc, v locals), as REDUCERS in reduce.ts */
+const REDUCE_JS: { [K in ReduceOp]: { init: string; step: (acc: string, v: string) => string } } = {
+  sum: { init: '0', step: (acc, v) => `${acc} + ${v}` },
+  prod: { init: '1', step: (acc, v) => `${acc} * ${v}` },
+  max: { init: '-Infinity', step: (acc, v) => `(${v} > ${acc} || ${v} !== ${v} ? ${v} : ${acc})` },
+  min: { init: 'Infinity', step: (acc, v) => `(${v} < ${acc} || ${v} !== ${v} ? ${v} : ${acc})` },
+};
+
+/** JS for each node, in terms of the locals t0, t1, ... and leaf values v0, v1, ... */
+function nodeCode(n: ExprNode, i: number): string {
+  let e: string;
+  let pre = '';
+  switch (n.k) {
+    case 'leaf': e = `v${n.leaf}`; break;
+    case 'const': e = num(n.value); break;
+    case 'unary': ({ pre = '', e } = UNARY_JS[n.op](`t${n.x}`, n.params, `r${i}`)); break;
+    case 'binary': e = n.dtype === 'int32' && n.op === 'mul' ? `Math.imul(t${n.a}, t${n.b})` : BINARY_JS[n.op](`t${n.a}`, `t${n.b}`); break;
+    case 'compare': e = `(t${n.a} ${COMPARE_JS[n.op]} t${n.b} ? 1 : 0)`; break;
+    case 'where': e = `(t${n.c} ? t${n.a} : t${n.b})`; break;
+    case 'cast': e = n.dtype === 'bool' ? `(t${n.x} !== 0 ? 1 : 0)` : `t${n.x}`; break;
+  }
+  return `${pre}const t${i} = ${ROUND[n.dtype](e)};`;
+}
+
 function loopNest(dims: number, moving: number[], scalars: number[], inner: string, open: (d: number) => string, close: (d: number) => string): string {
   const lines: string[] = [];
   for (const k of scalars) lines.push(`const v${k} = L${k}[offsets[${k}]];`);
@@ -88,12 +141,11 @@ function loopNest(dims: number, moving: number[], scalars: number[], inner: stri
   return lines.join('\n');
 }
 
-function compile(key: string, make: (consts: unknown[]) => string): Kernel {
+function compile(key: string, make: () => string): Kernel {
   let k = cache.get(key);
   if (!k) {
-    const consts: unknown[] = [];
-    const src = make(consts);
-    k = new Function('K', 'fr', `"use strict";\nreturn function fused(out, leaves, sizes, strides, offsets) {\n${src}\n};`)(consts, Math.fround) as Kernel;
+    const SRC = make(); if ((globalThis as any).__dump) (globalThis as any).__dump(`/tmp/scratch/k${cache.size}.js`, SRC);
+    k = new Function(`"use strict";\nreturn function fused(out, leaves, sizes, strides, offsets) {\n${SRC}\n};`)() as Kernel;
     cache.set(key, k);
   }
   return k;
@@ -137,8 +189,8 @@ export function fused(p: FusedProgram<DataArray>): DataArray {
   const scalars = scalar.flatMap((s, k) => (s ? [k] : []));
   const dims = nest.sizes.length;
   const key = `E|${dims}|${scalar.map(Number).join('')}|${programKey(p)}`;
-  const kernel = compile(key, (consts) => {
-    const nodes = p.nodes.map((n, i) => nodeCode(n, i, consts)).join('\n');
+  const kernel = compile(key, () => {
+    const nodes = p.nodes.map((n, i) => nodeCode(n, i)).join('\n');
     const loads = p.leaves.map((_, k) => `const L${k} = leaves[${k}];`).join('\n');
     const inner = `${nodes}\nout[o++] = t${p.nodes.length - 1};`;
     return `${loads}\nlet o = 0;\n${loopNest(dims, moving, scalars, inner, () => '', () => '')}`;
@@ -161,12 +213,11 @@ export function fusedReduce(op: ReduceOp, p: FusedProgram<DataArray>, axes: read
   const moving = scalar.flatMap((s, k) => (s ? [] : [k]));
   const scalars = scalar.flatMap((s, k) => (s ? [k] : []));
   const key = `R|${op}|${dims}|${nKept}|${scalar.map(Number).join('')}|${programKey(p)}`;
-  const kernel = compile(key, (consts) => {
-    const step = ref(consts, REDUCERS[op].step);
-    const nodes = p.nodes.map((n, i) => nodeCode(n, i, consts)).join('\n');
+  const kernel = compile(key, () => {
+    const { init, step } = REDUCE_JS[op];
+    const nodes = p.nodes.map((n, i) => nodeCode(n, i)).join('\n');
     const loads = p.leaves.map((_, k) => `const L${k} = leaves[${k}];`).join('\n');
-    const init = ref(consts, REDUCERS[op].init);
-    const inner = `${nodes}\nacc = ${step}(acc, t${p.nodes.length - 1});`;
+    const inner = `${nodes}\nacc = ${step('acc', `t${p.nodes.length - 1}`)};`;
     const open = (d: number) => (d === nKept ? `let acc = ${init};` : '');
     const close = (d: number) => (d === nKept ? 'out[o++] = acc;' : '');
     // with no reduced loop left (all reduced dims have size 1) the accumulator wraps the body itself
@@ -175,8 +226,4 @@ export function fusedReduce(op: ReduceOp, p: FusedProgram<DataArray>, axes: read
   });
   kernel(out, leafArrays(p), nest.sizes, nest.strides.flat(), p.leaves.map((l) => l.offset));
   return out;
-}
-
-function ref(consts: unknown[], v: unknown): string {
-  return `K[${consts.push(v) - 1}]`;
 }

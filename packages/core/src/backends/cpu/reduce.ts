@@ -3,7 +3,7 @@ import { allocArray, type DataArray } from '../../dtype.js';
 import { contiguousStrides, sizeOf } from '../../shape.js';
 
 /** identity and step of each reduction; NaN propagates through max and min (as PyTorch) */
-export const REDUCERS: { [K in ReduceOp]: { init: number; step: (acc: number, x: number) => number } } = {
+const REDUCERS: { [K in ReduceOp]: { init: number; step: (acc: number, x: number) => number } } = {
   sum: { init: 0, step: (acc, x) => acc + x },
   prod: { init: 1, step: (acc, x) => acc * x },
   max: { init: -Infinity, step: (acc, x) => (x > acc || x !== x ? x : acc) },
