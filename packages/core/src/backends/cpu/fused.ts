@@ -144,8 +144,7 @@ function loopNest(dims: number, moving: number[], scalars: number[], inner: stri
 function compile(key: string, make: () => string): Kernel {
   let k = cache.get(key);
   if (!k) {
-    const SRC = make(); if ((globalThis as any).__dump) (globalThis as any).__dump(`/tmp/scratch/k${cache.size}.js`, SRC);
-    k = new Function(`"use strict";\nreturn function fused(out, leaves, sizes, strides, offsets) {\n${SRC}\n};`)() as Kernel;
+    k = new Function(`"use strict";\nreturn function fused(out, leaves, sizes, strides, offsets) {\n${make()}\n};`)() as Kernel;
     cache.set(key, k);
   }
   return k;
