@@ -16,6 +16,7 @@ struct Params {
   pad0: u32,
   pad1: u32,
   pad2: u32,
+  k: array<vec4<u32>, 8>,   // the program's constants as bit patterns (runtime values, see fused.ts)
 }
 
 {{BINDINGS}}

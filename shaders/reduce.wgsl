@@ -33,6 +33,7 @@ struct Params {
   kstrides: array<vec4<u32>, 2>,
   rshape: array<vec4<u32>, 2>,
   rstrides: array<vec4<u32>, 2>,
+  k: array<vec4<u32>, 8>,   // a fused producer's constants as bit patterns (kernels/fused.ts); unused otherwise
 }
 
 {{INPUTS}}

@@ -18,6 +18,8 @@ type Step =
   | { k: 'slice'; x: number; axis: number; start: number; step: number }
   | { k: 'expandBack'; x: number }
   | { k: 'reshapeFlat'; x: number }
+  | { k: 'pad'; x: number; pads: number[]; value: number }
+  | { k: 'sliceSum'; x: number; axis: number }
   | { k: 'reduce'; op: 'sum' | 'max' | 'min' | 'prod' | 'mean'; x: number; axis: number; keep: boolean };
 
 const special = [0, -0, 1, -1, 0.5, -0.5, 2, 1e-30, -1e30, 3.4e38, Infinity, -Infinity, NaN, 7, 1e-7];
@@ -36,6 +38,8 @@ const arbStep: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ k: fc.constant('slice' as const), x: pick, axis: pick, start: fc.integer({ min: -3, max: 3 }), step: fc.constantFrom(1, 2, -1, -2) }),
   fc.record({ k: fc.constant('expandBack' as const), x: pick }),
   fc.record({ k: fc.constant('reshapeFlat' as const), x: pick }),
+  fc.record({ k: fc.constant('pad' as const), x: pick, pads: fc.array(fc.nat(2), { minLength: 2, maxLength: 4 }), value: fc.constantFrom(0, -1.5, Infinity) }),
+  fc.record({ k: fc.constant('sliceSum' as const), x: pick, axis: pick }),
   fc.record({ k: fc.constant('reduce' as const), op: fc.constantFrom('sum' as const, 'max' as const, 'min' as const, 'prod' as const, 'mean' as const), x: pick, axis: pick, keep: fc.boolean() }),
 );
 
@@ -67,7 +71,8 @@ export function build(c: Case, device?: 'cpu' | 'webgpu'): Tensor[] {
     let at = 0;
     const next = (shape: number[]) => {
       const n = shape.reduce((a, b) => a * b, 1);
-      const t = tensor(c.data.slice(at, at + n), { dtype: c.dtype, ...(device ? { device } : {}) }).reshape(shape);
+      const values = Array.from({ length: n }, (_, i) => c.data[(at + i) % c.data.length]!);
+      const t = tensor(values, { dtype: c.dtype, ...(device ? { device } : {}) }).reshape(shape);
       at += n;
       return t;
     };
@@ -129,6 +134,24 @@ export function build(c: Case, device?: 'cpu' | 'webgpu'): Tensor[] {
             break;
           }
           case 'reshapeFlat': pool.push(get(s.x).reshape([-1])); break;
+          case 'pad': {
+            const x = get(s.x);
+            if (!x.rank) continue;
+            pool.push(x.pad(s.pads.slice(0, 2 * Math.min(x.rank, s.pads.length >> 1)), { value: s.value }));
+            break;
+          }
+          case 'sliceSum': {
+            // a concat's gradient: the two halves of a dim padded back to full size and added
+            const x = get(s.x);
+            if (!x.rank) continue;
+            const d = s.axis % x.rank;
+            const n = x.shape[d]!;
+            const h = n >> 1;
+            const spec = (a: number, b: number) => x.shape.map((_, e) => (e === d ? ([a, b] as [number, number]) : null));
+            const pads = (before: number, after: number) => x.shape.flatMap((_, e) => (x.rank - 1 - e === d ? [before, after] : [0, 0]));
+            pool.push(x.slice(spec(0, h)).pad(pads(0, n - h)).add(x.slice(spec(h, n)).pad(pads(h, 0))));
+            break;
+          }
           case 'reduce': {
             const x = get(s.x);
             if (!floats(x) || x.size === 0) continue;

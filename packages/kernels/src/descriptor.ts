@@ -18,7 +18,7 @@ import { WGSL, type ShaderName } from './wgsl.generated.js';
  */
 
 /** WGSL types allowed in a `Params` uniform struct. */
-export type UniformType = 'u32' | 'i32' | 'f32' | 'vec4<u32>' | 'vec4<i32>' | 'array<vec4<u32>, 2>' | 'array<vec4<i32>, 2>';
+export type UniformType = 'u32' | 'i32' | 'f32' | 'vec4<u32>' | 'vec4<i32>' | 'array<vec4<u32>, 2>' | 'array<vec4<i32>, 2>' | 'array<vec4<u32>, 8>';
 
 /** A storage buffer binding: `read` is `var<storage, read>`, `read_write` is `var<storage, read_write>`. */
 export interface StorageBinding {
@@ -74,7 +74,7 @@ export function uniformLayout(k: KernelDescriptor): { fields: readonly FieldLayo
   let off = 0;
   const fields: FieldLayout[] = [];
   for (const [name, type] of k.uniforms) {
-    const [align, words] = type.startsWith('array') ? [16, 8] : type.startsWith('vec4') ? [16, 4] : [4, 1];
+    const [align, words] = type.startsWith('array') ? [16, 4 * Number(/, (\d+)>$/.exec(type)![1])] : type.startsWith('vec4') ? [16, 4] : [4, 1];
     off = Math.ceil(off / align) * align;
     fields.push({ name, type, offset: off, words });
     off += words * 4;

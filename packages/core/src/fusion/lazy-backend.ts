@@ -2,7 +2,7 @@ import type { Backend, BackendCounters, BackendMemory, Device, View } from '../b
 import type { DataArray, DType } from '../dtype.js';
 import { type Shape, contiguousStrides, shapesEqual, sizeOf } from '../shape.js';
 import {
-  type ExprNode, type FusedProgram, broadcastLeafStrides, isContiguousLeaf, isScalarLeaf,
+  type ExprNode, type FusedProgram, broadcastLeafStrides, isContiguousLeaf, isScalarLeaf, rangeDims,
 } from './program.js';
 import { evaluateUnfused } from './unfused.js';
 
@@ -58,6 +58,8 @@ interface PendingLeaf<B> {
   readonly dtype: DType;
   readonly strides: readonly number[];
   readonly offset: number;
+  /** may be read outside its buffer (a padded read, discarded by the pad's select) */
+  readonly guard?: boolean;
 }
 
 interface Pending<B> {
@@ -109,7 +111,8 @@ class Builder<B> {
   constructor(readonly shape: Shape) {}
 
   add(n: ExprNode): number {
-    const key = JSON.stringify(n);
+    // numbers by String: JSON would write -0 as 0 and NaN and the infinities as null
+    const key = JSON.stringify(n, (_k, v: unknown) => (typeof v === 'number' ? (Object.is(v, -0) ? '-0' : String(v)) : v));
     let id = this.nodeIds.get(key);
     if (id === undefined) {
       id = this.nodes.length;
@@ -119,19 +122,22 @@ class Builder<B> {
     return id;
   }
 
-  leaf(store: Stored<B>, dtype: DType, strides: readonly number[], offset: number): number {
-    const key = `${store.id}|${strides.join(',')}|${offset}`;
+  leaf(store: Stored<B>, dtype: DType, strides: readonly number[], offset: number, guard = false): number {
+    const key = `${store.id}|${strides.join(',')}|${offset}|${guard}`;
     let leaf = this.leafIds.get(key);
     if (leaf === undefined) {
       leaf = this.leaves.length;
-      this.leaves.push({ store, dtype, strides, offset });
+      this.leaves.push({ store, dtype, strides, offset, ...(guard ? { guard } : {}) });
       this.leafIds.set(key, leaf);
     }
     return this.add({ k: 'leaf', dtype, leaf });
   }
 
-  /** Copies p's nodes in, each leaf re-addressed by `at`; returns the id of p's result. */
-  import(p: Pending<B>, at: (l: PendingLeaf<B>) => { strides: readonly number[]; offset: number }): number {
+  /**
+   * Copies p's nodes in, each leaf re-addressed by `at` and each coordinate range an inRange node
+   * tests moved by `range` (into a larger rank, or shifted by a pad); returns the id of p's result.
+   */
+  import(p: Pending<B>, at: (l: PendingLeaf<B>) => Address, range: (r: Range) => Range = (r) => r): number {
     const ids: number[] = [];
     for (const n of p.nodes) {
       let id: number;
@@ -139,7 +145,7 @@ class Builder<B> {
         case 'leaf': {
           const l = p.leaves[n.leaf]!;
           const a = at(l);
-          id = this.leaf(l.store, l.dtype, a.strides, a.offset);
+          id = this.leaf(l.store, l.dtype, a.strides, a.offset, a.guard ?? l.guard);
           break;
         }
         case 'const': id = this.add(n); break;
@@ -148,6 +154,7 @@ class Builder<B> {
         case 'binary': id = this.add({ ...n, a: ids[n.a]!, b: ids[n.b]! }); break;
         case 'compare': id = this.add({ ...n, a: ids[n.a]!, b: ids[n.b]! }); break;
         case 'where': id = this.add({ ...n, c: ids[n.c]!, a: ids[n.a]!, b: ids[n.b]! }); break;
+        case 'inRange': id = this.add({ ...n, dims: n.dims.map(range) }); break;
       }
       ids.push(id);
     }
@@ -161,7 +168,8 @@ class Builder<B> {
   }
 }
 
-type Address = { strides: readonly number[]; offset: number };
+type Address = { strides: readonly number[]; offset: number; guard?: boolean };
+type Range = readonly [d: number, lo: number, hi: number];
 
 /**
  * How each leaf of p is read through the view (outShape, strides, offset) of p's value (element
@@ -170,6 +178,8 @@ type Address = { strides: readonly number[]; offset: number };
  * dim must walk one dim of p within its bounds (permute, slice, flip, expand, size-1 reshapes).
  */
 function viewOf<B>(p: Pending<B>, outShape: Shape, strides: readonly number[], offset: number): ((l: PendingLeaf<B>) => Address) | null {
+  // coordinates an inRange node tests do not survive a reshape or a view
+  if (rangeDims(p).size > 0) return null;
   const zeros = outShape.map(() => 0);
   if (p.leaves.every((l) => isScalarLeaf(l.strides, p.shape) || isContiguousLeaf(l.strides, p.shape))) {
     return (l) => (isScalarLeaf(l.strides, p.shape) ? { strides: zeros, offset: l.offset } : { strides, offset: l.offset + offset });
@@ -265,7 +275,7 @@ export class LazyBackend<B> implements Backend<LazyBuf<B>> {
     return {
       shape: p.shape,
       nodes: p.nodes,
-      leaves: p.leaves.map((l) => ({ buf: l.store.buf, dtype: l.dtype, strides: l.strides, offset: l.offset })),
+      leaves: p.leaves.map((l) => ({ buf: l.store.buf, dtype: l.dtype, strides: l.strides, offset: l.offset, ...(l.guard ? { guard: true } : {}) })),
     };
   }
 
@@ -276,11 +286,17 @@ export class LazyBackend<B> implements Backend<LazyBuf<B>> {
     if (p) {
       // a reshaped pending value (an alias of another shape) is read through a view of it
       const at = shapesEqual(p.shape, x.shape) ? (l: PendingLeaf<B>) => l : viewOf(p, x.shape, contiguousStrides(x.shape), 0);
-      if (at) {
-        return b.import(p, (l) => {
-          const a = at(l);
-          return { strides: broadcastLeafStrides(a.strides, x.shape, b.shape), offset: a.offset };
-        });
+      const lead = b.shape.length - x.shape.length;
+      // a padded dim broadcast from size 1 would need its coordinate pinned to 0: compute it instead
+      if (at && [...rangeDims(p)].every((d) => x.shape[d] === b.shape[d + lead])) {
+        return b.import(
+          p,
+          (l) => {
+            const a = at(l);
+            return { strides: broadcastLeafStrides(a.strides, x.shape, b.shape), offset: a.offset };
+          },
+          ([d, lo, hi]) => [d + lead, lo, hi],
+        );
       }
     }
     const store = this.materialise(h);
@@ -395,8 +411,38 @@ export class LazyBackend<B> implements Backend<LazyBuf<B>> {
 
   argReduce: Backend<LazyBuf<B>>['argReduce'] = (op, x, axis) =>
     this.wrap(this.inner.argReduce(op, this.realise(x), axis), sizeOf(x.shape) / (x.shape[axis] || 1), 'int32');
-  pad: Backend<LazyBuf<B>>['pad'] = (x, pads, value) =>
-    this.wrap(this.inner.pad(this.realise(x), pads, value), sizeOf(x.shape.map((n, d) => n + pads[d]![0] + pads[d]![1])), x.dtype);
+  /**
+   * A pad is pending too: where(inRange, x read at the shifted coordinate, value), so the
+   * gradient of a slice (a pad) and the sum of several such gradients (a concat's VJP) are one
+   * kernel. Reads outside x at padded positions are discarded by the select (a typed array gives
+   * undefined there, WebGPU's robust access a clamped element).
+   */
+  pad: Backend<LazyBuf<B>>['pad'] = (x, pads, value) => {
+    const outShape = x.shape.map((n, d) => n + pads[d]![0] + pads[d]![1]);
+    if (!this.inner.fused || sizeOf(outShape) === 0) return this.wrap(this.inner.pad(this.realise(x), pads, value), sizeOf(outShape), x.dtype);
+    this.use([x]);
+    const shift = (strides: readonly number[], offset: number): Address => ({
+      strides,
+      offset: offset - pads.reduce((acc, [before], d) => acc + before * strides[d]!, 0),
+      guard: true,
+    });
+    const dims = pads.flatMap(([before, after], d) => (before || after ? [[d, before, before + x.shape[d]!] as const] : []));
+    for (;;) {
+      const b = new Builder<B>(outShape);
+      const p = x.buf.pending;
+      const id = p && shapesEqual(p.shape, x.shape)
+        ? b.import(p, (l) => shift(l.strides, l.offset), ([d, lo, hi]) => [d, lo + pads[d]![0], hi + pads[d]![0]])
+        : b.leaf(this.materialise(x.buf), x.dtype, contiguousStrides(x.shape), shift(contiguousStrides(x.shape), 0).offset, true);
+      const cond = b.add({ k: 'inRange', dtype: 'bool', dims });
+      const fill = b.add({ k: 'const', dtype: x.dtype, value });
+      const res = b.add({ k: 'where', dtype: x.dtype, c: cond, a: id, b: fill });
+      if ((b.leaves.length <= this.maxLeaves && b.nodes.length <= this.maxNodes) || !x.buf.pending) {
+        const q = b.finish();
+        return this.pending({ ...q, nodes: q.nodes.slice(0, res + 1) }, x.dtype);
+      }
+      this.materialise(x.buf);
+    }
+  };
   concat: Backend<LazyBuf<B>>['concat'] = (xs, axis, outShape) =>
     this.wrap(this.inner.concat(xs.map((x) => this.realise(x)), axis, outShape), sizeOf(outShape), xs[0]!.dtype);
   gather: Backend<LazyBuf<B>>['gather'] = (x, axis, index) =>

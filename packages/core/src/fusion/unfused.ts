@@ -43,6 +43,9 @@ export function evaluateUnfused<B>(backend: Backend<B>, p: FusedProgram<B>): B {
         v = { buf: temp(buf), shape, dtype: n.dtype };
         break;
       }
+      case 'inRange':
+        // only LazyBackend.pad makes these, and only for backends with fused kernels
+        throw new Error('evaluateUnfused: an inRange node needs a fused kernel');
       case 'where': {
         const c = values[n.c]!, a = values[n.a]!, b = values[n.b]!;
         const shape = [c, a, b].find((t) => t.shape.length)?.shape ?? scalar;

@@ -1,6 +1,6 @@
-import { type DType, type ExprNode, type FusedProgram, resultDType } from '@pixgrad/core';
+import { type DType, type ExprNode, type FusedProgram, rangeDims, resultDType } from '@pixgrad/core';
 import type { DispatchSpec, KernelDescriptor } from '../descriptor.js';
-import { coalesce, storageType, stridesOf, type StorageType } from '../layout.js';
+import { storageType, stridesOf, type StorageType } from '../layout.js';
 import { WGSL } from '../wgsl.generated.js';
 import { BINARY_INT_OPS } from './binary.js';
 import { EW_WG, ewGrid } from './elementwise.js';
@@ -23,6 +23,8 @@ import { UNARY_INT_OPS, unaryParams } from './unary.js';
 /** A program's WGSL: the buffers it binds, the functions it needs and `fn value(i)`. */
 export interface FusedWgsl {
   buffers: GPUBuffer[];
+  /** bit patterns of the constants, for the `k` uniform */
+  consts: number[];
   /** storage binding declarations of the inputs (bindings 0..k-1) */
   inputs: string;
   library: string;
@@ -66,23 +68,44 @@ function opLibrary(): Map<string, string> {
   return library;
 }
 
+/** Most constants a kernel reads from its `k` uniform (8 vec4s); later ones become literals. */
+const MAX_CONSTS = 32;
+
 /**
- * WGSL for a number stored as t. Non-finite floats and -0 go by bit pattern through a private
- * variable: WGSL rejects inf and NaN in constant expressions (as binary.wgsl's INF_BITS).
+ * WGSL for a number stored as t. Constants are runtime values read from the `k` uniform, as the
+ * unfused kernels read their operands from buffers: a literal lets the shader compiler fold with
+ * fast-math assumptions (x / 0.0 became 0 on lavapipe where the unfused kernel gives NaN).
+ * Past MAX_CONSTS: literals, non-finite ones through a private variable (WGSL rejects inf and NaN
+ * in constant expressions, as binary.wgsl's INF_BITS).
  */
 function literal(v: number, t: StorageType, lib: Library): string {
+  const bits = t === 'u32' ? (v !== 0 ? 1 : 0) : t === 'i32' ? (v | 0) >>> 0 : new Uint32Array(new Float32Array([v]).buffer)[0]!;
+  const slot = lib.constSlot(bits);
+  if (slot >= 0) {
+    const word = `u.k[${slot >> 2}][${slot & 3}]`;
+    return t === 'u32' ? word : `bitcast<${t}>(${word})`;
+  }
   if (t === 'u32') return v !== 0 ? '1u' : '0u';
   if (t === 'i32') return `i32(${v | 0})`;
   const f = Math.fround(v);
   if (Number.isFinite(f) && !Object.is(f, -0)) return `f32(${f})`;
-  const bits = new Uint32Array(new Float32Array([f]).buffer)[0]!;
   return `bitcast<f32>(${lib.constant(`BITS_${bits.toString(16)}`, `var<private> BITS_${bits.toString(16)}: u32 = ${bits}u;`)})`;
 }
 
 /** Collects the functions a program calls, instantiating templated and parameterised ones. */
 class Library {
   private readonly texts = new Map<string, string>();
+  /** constant bit patterns, in `k` uniform order */
+  readonly consts: number[] = [];
   constructor(private readonly exclude: ReadonlySet<string>) {}
+
+  /** the uniform slot of a constant, or -1 when the uniform is full */
+  constSlot(bits: number): number {
+    const at = this.consts.indexOf(bits);
+    if (at >= 0) return at;
+    if (this.consts.length >= MAX_CONSTS) return -1;
+    return this.consts.push(bits) - 1;
+  }
 
   /** a module-scope declaration under its own name */
   constant(name: string, text: string): string {
@@ -144,8 +167,8 @@ function st(dtype: DType): StorageType {
   return storageType(dtype, 'fused');
 }
 
-/** WGSL of one node, as the unfused kernel of its op computes it */
-function nodeExpr(n: ExprNode, p: FusedProgram<unknown>, lib: Library, leafIndex: (k: number) => string): string {
+/** WGSL of one node, as the unfused kernel of its op computes it (`coord(d)`: output coordinate d, i32) */
+function nodeExpr(n: ExprNode, p: FusedProgram<unknown>, lib: Library, leafIndex: (k: number) => string, coord: (d: number) => string): string {
   const t = st(n.dtype);
   const ty = (i: number) => st(p.nodes[i]!.dtype);
   switch (n.k) {
@@ -164,6 +187,7 @@ function nodeExpr(n: ExprNode, p: FusedProgram<unknown>, lib: Library, leafIndex
     case 'compare': return `u32(select(0u, 1u, ${lib.typed(`cmp_${n.op}`, ty(n.a))}(t${n.a}, t${n.b})))`;
     case 'where': return `${t}(select(t${n.b}, t${n.a}, t${n.c} != ${ty(n.c)}(0)))`;
     case 'cast': return `${lib.use(`cast_${ty(n.x)}_${t}`)}(t${n.x})`;
+    case 'inRange': return `select(0u, 1u, ${n.dims.map(([d, lo, hi]) => `(${coord(d)} >= ${lo} && ${coord(d)} < ${hi})`).join(' && ') || 'true'})`;
   }
 }
 
@@ -173,7 +197,11 @@ function nodeExpr(n: ExprNode, p: FusedProgram<unknown>, lib: Library, leafIndex
  */
 export function fusedWgsl(p: FusedProgram<{ buffer: GPUBuffer }>, exclude: ReadonlySet<string> = new Set()): FusedWgsl {
   const lib = new Library(exclude);
-  const c = coalesce(p.shape, p.leaves.map((l) => l.strides));
+  // dims an inRange node tests keep their own coordinate: a fake stride stops them merging
+  const own = rangeDims(p);
+  const keep = p.shape.map((_, d) => (own.has(d) ? 1 : 0));
+  const c = coalesceWithMap(p.shape, [...p.leaves.map((l) => l.strides), keep]);
+  const coalescedDim = c.dimOf;
   const dense = stridesOf(c.shape);
   const lines: string[] = [];
   const general = p.leaves.map((l, k) => {
@@ -181,7 +209,7 @@ export function fusedWgsl(p: FusedProgram<{ buffer: GPUBuffer }>, exclude: Reado
     if (s.every((v) => v === 0)) return false;
     return !(l.offset === 0 && s.every((v, d) => v === dense[d] || c.shape[d] === 1));
   });
-  if (general.some(Boolean)) {
+  if (general.some(Boolean) || own.size > 0) {
     // the output coordinates, last dim fastest (shape as literals)
     lines.push('  var rem = i;');
     for (let d = c.shape.length - 1; d > 0; d--) lines.push(`  let c${d} = i32(rem % ${c.shape[d]}u); rem = rem / ${c.shape[d]}u;`);
@@ -195,11 +223,13 @@ export function fusedWgsl(p: FusedProgram<{ buffer: GPUBuffer }>, exclude: Reado
     const terms = s.flatMap((v, d) => (v === 0 ? [] : [`c${d} * ${v}`]));
     return `u32(${[String(l.offset), ...terms].join(' + ')})`;
   };
-  p.nodes.forEach((n, i) => lines.push(`  let t${i} = ${nodeExpr(n, p, lib, leafIndex)};`));
+  const coord = (d: number) => (coalescedDim[d]! < 0 ? '0' : `c${coalescedDim[d]}`);
+  p.nodes.forEach((n, i) => lines.push(`  let t${i} = ${nodeExpr(n, p, lib, leafIndex, coord)};`));
   const out = st(resultDType(p));
   lines.push(`  return t${p.nodes.length - 1};`);
   return {
     buffers: p.leaves.map((l) => l.buf.buffer),
+    consts: lib.consts,
     inputs: p.leaves.map((l, k) => `@group(0) @binding(${k}) var<storage, read> L${k}: array<${st(l.dtype)}>;`).join('\n'),
     library: lib.text(),
     value: `fn value(i: u32) -> ${out} {\n${lines.join('\n')}\n}`,
@@ -207,7 +237,35 @@ export function fusedWgsl(p: FusedProgram<{ buffer: GPUBuffer }>, exclude: Reado
   };
 }
 
-const PARAMS: KernelDescriptor['uniforms'] = [['n', 'u32'], ['pad0', 'u32'], ['pad1', 'u32'], ['pad2', 'u32']];
+/**
+ * layout.coalesce (merge dims every stride set walks contiguously, drop size-1 dims), also
+ * returning which merged dim each dim of `shape` went to (-1 for a dropped size-1 dim).
+ */
+function coalesceWithMap(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][]; dimOf: number[] } {
+  const dims: number[] = [];
+  const st: number[][] = strides.map(() => []);
+  const dimOf: number[] = [];
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d]!;
+    if (n === 1) {
+      dimOf.push(-1);
+      continue;
+    }
+    const last = dims.length - 1;
+    if (last >= 0 && strides.every((s, j) => st[j]![last] === s[d]! * n)) {
+      dims[last] = dims[last]! * n;
+      strides.forEach((s, j) => (st[j]![last] = s[d]!));
+    } else {
+      dims.push(n);
+      strides.forEach((s, j) => st[j]!.push(s[d]!));
+    }
+    dimOf.push(dims.length - 1);
+  }
+  if (dims.length === 0) return { shape: [1], strides: strides.map(() => [0]), dimOf };
+  return { shape: dims, strides: st, dimOf };
+}
+
+const PARAMS: KernelDescriptor['uniforms'] = [['n', 'u32'], ['pad0', 'u32'], ['pad1', 'u32'], ['pad2', 'u32'], ['k', 'array<vec4<u32>, 8>']];
 const descriptors = new Map<string, KernelDescriptor>();
 
 function descriptor(name: string, shader: 'fused' | 'reduce', entryPoint: string, leaves: number, uniforms: KernelDescriptor['uniforms']): KernelDescriptor {
@@ -240,7 +298,7 @@ export function fusedSpec(w: FusedWgsl, out: GPUBuffer, n: number): DispatchSpec
       BINDINGS: `${w.inputs}\n@group(0) @binding(${k}) var<storage, read_write> out: array<${w.out}>;`,
       U_BINDING: k + 1, LIBRARY: w.library, BODY: w.value, WG: EW_WG,
     },
-    uniforms: { n },
+    uniforms: { n, k: w.consts },
     buffers: [...w.buffers, out],
     workgroups: ewGrid(n),
   };
@@ -259,6 +317,7 @@ export function fusedReduceInput(p: FusedProgram<{ buffer: GPUBuffer }>): Reduce
       wg: descriptor('reduce (fused)', 'reduce', 'reduce_wg', k, REDUCE_UNIFORMS),
     },
     buffers: w.buffers,
+    consts: w.consts,
     defines: { INPUTS: w.inputs, OUT_BINDING: k, U_BINDING: k + 1, LIBRARY: `${w.library}\n${w.value}`, LOAD: 'return value(i);' },
   };
 }

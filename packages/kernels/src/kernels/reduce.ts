@@ -11,6 +11,7 @@ export const REDUCE_UNIFORMS: KernelDescriptor['uniforms'] = [
   ['nout', 'u32'], ['r', 'u32'], ['chunk', 'u32'], ['parts', 'u32'],
   ['kshape', 'array<vec4<u32>, 2>'], ['kstrides', 'array<vec4<u32>, 2>'],
   ['rshape', 'array<vec4<u32>, 2>'], ['rstrides', 'array<vec4<u32>, 2>'],
+  ['k', 'array<vec4<u32>, 8>'],
 ];
 
 /** shaders/reduce.wgsl `reduce_rows`: one invocation per output. */
@@ -53,6 +54,8 @@ export function reducePlan(g: ReduceGeometry): { mode: 'rows' } | { mode: 'wg'; 
 export interface ReduceInput {
   kernels: { rows: KernelDescriptor; wg: KernelDescriptor };
   buffers: readonly GPUBuffer[];
+  /** bit patterns of the fused producer's constants (the `k` uniform) */
+  consts: readonly number[];
   defines: { INPUTS: string; OUT_BINDING: number; U_BINDING: number; LIBRARY: string; LOAD: string };
 }
 
@@ -60,6 +63,7 @@ export function plainReduceInput(t: StorageType, x: GPUBuffer): ReduceInput {
   return {
     kernels: { rows: REDUCE_ROWS, wg: REDUCE_WG },
     buffers: [x],
+    consts: [],
     defines: { INPUTS: `@group(0) @binding(0) var<storage, read> x: array<${t}>;`, OUT_BINDING: 1, U_BINDING: 2, LIBRARY: '', LOAD: 'return x[i];' },
   };
 }
@@ -77,7 +81,7 @@ export function reduceSpec(op: ReduceOp, t: StorageType, x: GPUBuffer | ReduceIn
       MAX_INIT_BITS: INIT_BITS[t].max, MIN_INIT_BITS: INIT_BITS[t].min,
       KRANK: g.kshape.length, RRANK: g.rshape.length, WG: wg,
     },
-    uniforms: { nout: g.nout, r: g.r, chunk: rows ? 0 : plan.chunk, parts, kshape: g.kshape, kstrides: g.kstrides, rshape: g.rshape, rstrides: g.rstrides },
+    uniforms: { nout: g.nout, r: g.r, chunk: rows ? 0 : plan.chunk, parts, kshape: g.kshape, kstrides: g.kstrides, rshape: g.rshape, rstrides: g.rstrides, k: input.consts },
     buffers: [...input.buffers, out],
     workgroups: rows ? grid1d(Math.ceil(g.nout / wg)) : grid1d(g.nout * parts),
   };

@@ -1,6 +1,6 @@
 import type { BinaryOp, CompareOp, ReduceOp, UnaryOp, UnaryParams } from '../../backend.js';
 import { allocArray, type DataArray, type DType } from '../../dtype.js';
-import { type ExprNode, type FusedProgram, isScalarLeaf, programKey, resultDType } from '../../fusion/program.js';
+import { type ExprNode, type FusedProgram, emitNodes, isScalarLeaf, programKey, rangeDims, resultDType } from '../../fusion/program.js';
 import { sizeOf } from '../../shape.js';
 
 /**
@@ -101,18 +101,37 @@ const REDUCE_JS: { [K in ReduceOp]: { init: string; step: (acc: string, v: strin
   min: { init: 'Infinity', step: (acc, v) => `(${v} < ${acc} || ${v} !== ${v} ? ${v} : ${acc})` },
 };
 
-/** JS for each node, in terms of the locals t0, t1, ... and leaf values v0, v1, ... */
-function nodeCode(n: ExprNode, i: number): string {
+/** JS for the nodes, each where with branches of its own as an if/else (see emitNodes) */
+function nodesCode(p: FusedProgram<DataArray>, coord: (d: number) => string, dims: number): string {
+  // a leaf is read where its node is computed (inside the branch that needs it): scalar leaves
+  // were read once before the loops, the others at their innermost position, guarded ones
+  // through a bounds check
+  const scalar = p.leaves.map((l) => isScalarLeaf(l.strides, p.shape));
+  const read = (k: number): string => {
+    if (scalar[k]) return `v${k}`;
+    const at = `p${k}_${dims}`;
+    return p.leaves[k]!.guard ? `(${at} >= 0 && ${at} < L${k}.length ? L${k}[${at}] : 0)` : `L${k}[${at}]`;
+  };
+  return emitNodes(p.nodes, (i) => nodeCode(p.nodes[i]!, i, coord, read), (i, a, b) => {
+    const w = p.nodes[i] as Extract<ExprNode, { k: 'where' }>;
+    return `let t${i};\nif (t${w.c}) {\n${a}\nt${i} = ${ROUND[w.dtype](`t${w.a}`)};\n} else {\n${b}\nt${i} = ${ROUND[w.dtype](`t${w.b}`)};\n}`;
+  });
+}
+
+/** JS for each node, in terms of the locals t0, t1, ..., leaf values v0, v1, ... and `coord(d)`, the loop index of output dim d */
+function nodeCode(n: ExprNode, i: number, coord: (d: number) => string, read: (leaf: number) => string): string {
   let e: string;
   let pre = '';
   switch (n.k) {
-    case 'leaf': e = `v${n.leaf}`; break;
+    // a stored value is already of its dtype: no rounding
+    case 'leaf': return `const t${i} = ${read(n.leaf)};`;
     case 'const': e = num(n.value); break;
     case 'unary': ({ pre = '', e } = UNARY_JS[n.op](`t${n.x}`, n.params, `r${i}`)); break;
     case 'binary': e = n.dtype === 'int32' && n.op === 'mul' ? `Math.imul(t${n.a}, t${n.b})` : BINARY_JS[n.op](`t${n.a}`, `t${n.b}`); break;
     case 'compare': e = `(t${n.a} ${COMPARE_JS[n.op]} t${n.b} ? 1 : 0)`; break;
     case 'where': e = `(t${n.c} ? t${n.a} : t${n.b})`; break;
     case 'cast': e = n.dtype === 'bool' ? `(t${n.x} !== 0 ? 1 : 0)` : `t${n.x}`; break;
+    case 'inRange': e = `(${n.dims.map(([d, lo, hi]) => `(${coord(d)} >= ${lo} && ${coord(d)} < ${hi})`).join(' && ') || 'true'} ? 1 : 0)`; break;
   }
   return `${pre}const t${i} = ${ROUND[n.dtype](e)};`;
 }
@@ -126,7 +145,7 @@ function loopNest(dims: number, moving: number[], scalars: number[], inner: stri
   }
   for (let d = 0; d < dims; d++) lines.push(`const n${d} = sizes[${d}];`);
   const body = (d: number): string => {
-    if (d === dims) return [...moving.map((k) => `const v${k} = L${k}[p${k}_${d}];`), inner].join('\n');
+    if (d === dims) return inner;
     return [
       open(d),
       ...moving.map((k) => `let p${k}_${d + 1} = p${k}_${d};`),
@@ -154,14 +173,23 @@ interface Nest {
   sizes: number[];
   /** per leaf, per loop */
   strides: number[][];
+  groups: number[];
+  /** the loop of each given dim (-1: a size-1 dim, coordinate 0) */
+  loopOf: number[];
 }
 
-/** drops size-1 loops and merges a loop into the one outside it when every leaf allows it */
-function merge(sizes: readonly number[], strides: readonly (readonly number[])[], groups: readonly number[]): Nest & { groups: number[] } {
-  const out: Nest & { groups: number[] } = { sizes: [], strides: strides.map(() => []), groups: [] };
+/**
+ * Drops size-1 loops and merges a loop into the one outside it when every leaf allows it and
+ * both have the same group (a dim with its own group keeps its own loop: its index is a coordinate).
+ */
+function merge(sizes: readonly number[], strides: readonly (readonly number[])[], groups: readonly number[]): Nest {
+  const out: Nest = { sizes: [], strides: strides.map(() => []), groups: [], loopOf: [] };
   for (let d = 0; d < sizes.length; d++) {
     const n = sizes[d]!;
-    if (n === 1) continue;
+    if (n === 1) {
+      out.loopOf.push(-1);
+      continue;
+    }
     const last = out.sizes.length - 1;
     if (last >= 0 && out.groups[last] === groups[d] && strides.every((s, k) => out.strides[k]![last] === s[d]! * n)) {
       out.sizes[last] = out.sizes[last]! * n;
@@ -171,8 +199,22 @@ function merge(sizes: readonly number[], strides: readonly (readonly number[])[]
       out.groups.push(groups[d]!);
       strides.forEach((s, k) => out.strides[k]!.push(s[d]!));
     }
+    out.loopOf.push(out.sizes.length - 1);
   }
   return out;
+}
+
+/** a group per dim: `base(d)`, except that every dim an inRange node reads gets one of its own */
+function groupsOf(p: FusedProgram<DataArray>, order: readonly number[], base: (d: number) => number): number[] {
+  const own = rangeDims(p);
+  return order.map((d) => (own.has(d) ? 10 + d : base(d)));
+}
+
+/** coordinate of program dim d in the generated loops, and the part of the kernel key it adds */
+function coords(p: FusedProgram<DataArray>, order: readonly number[], nest: Nest): { coord: (d: number) => string; key: string } {
+  const loop = (d: number) => nest.loopOf[order.indexOf(d)]!;
+  const coord = (d: number) => (loop(d) < 0 ? '0' : `i${loop(d)}`);
+  return { coord, key: [...rangeDims(p)].map((d) => `${d}@${loop(d)}`).join(',') };
 }
 
 function leafArrays(p: FusedProgram<DataArray>): DataArray[] {
@@ -182,14 +224,16 @@ function leafArrays(p: FusedProgram<DataArray>): DataArray[] {
 /** Computes an elementwise program into a new array of its shape. */
 export function fused(p: FusedProgram<DataArray>): DataArray {
   const out = allocArray(resultDType(p), sizeOf(p.shape));
-  const nest = merge(p.shape, p.leaves.map((l) => l.strides), p.shape.map(() => 0));
+  const order = p.shape.map((_, d) => d);
+  const nest = merge(p.shape, p.leaves.map((l) => l.strides), groupsOf(p, order, () => 0));
   const scalar = p.leaves.map((l) => isScalarLeaf(l.strides, p.shape));
   const moving = scalar.flatMap((s, k) => (s ? [] : [k]));
   const scalars = scalar.flatMap((s, k) => (s ? [k] : []));
   const dims = nest.sizes.length;
-  const key = `E|${dims}|${scalar.map(Number).join('')}|${programKey(p)}`;
+  const { coord, key: coordKey } = coords(p, order, nest);
+  const key = `E|${dims}|${scalar.map(Number).join('')}|${coordKey}|${programKey(p)}`;
   const kernel = compile(key, () => {
-    const nodes = p.nodes.map((n, i) => nodeCode(n, i)).join('\n');
+    const nodes = nodesCode(p, coord, dims);
     const loads = p.leaves.map((_, k) => `const L${k} = leaves[${k}];`).join('\n');
     const inner = `${nodes}\nout[o++] = t${p.nodes.length - 1};`;
     return `${loads}\nlet o = 0;\n${loopNest(dims, moving, scalars, inner, () => '', () => '')}`;
@@ -205,16 +249,17 @@ export function fusedReduce(op: ReduceOp, p: FusedProgram<DataArray>, axes: read
   const outSize = sizeOf(kept.map((d) => p.shape[d]!));
   const out = allocArray(resultDType(p), outSize);
   // loops: kept dims outermost (one output each), reduced dims innermost in the reference's order
-  const nest = merge(order.map((d) => p.shape[d]!), p.leaves.map((l) => order.map((d) => l.strides[d]!)), order.map((d) => (axes.includes(d) ? 1 : 0)));
-  const nKept = nest.groups.filter((g) => g === 0).length;
+  const nest = merge(order.map((d) => p.shape[d]!), p.leaves.map((l) => order.map((d) => l.strides[d]!)), groupsOf(p, order, (d) => (axes.includes(d) ? 1 : 0)));
+  const { coord, key: coordKey } = coords(p, order, nest);
+  const nKept = nest.loopOf.filter((l, j) => l >= 0 && !axes.includes(order[j]!)).reduce((m, l) => Math.max(m, l + 1), 0);
   const dims = nest.sizes.length;
   const scalar = p.leaves.map((l) => isScalarLeaf(l.strides, p.shape));
   const moving = scalar.flatMap((s, k) => (s ? [] : [k]));
   const scalars = scalar.flatMap((s, k) => (s ? [k] : []));
-  const key = `R|${op}|${dims}|${nKept}|${scalar.map(Number).join('')}|${programKey(p)}`;
+  const key = `R|${op}|${dims}|${nKept}|${scalar.map(Number).join('')}|${coordKey}|${programKey(p)}`;
   const kernel = compile(key, () => {
     const { init, step } = REDUCE_JS[op];
-    const nodes = p.nodes.map((n, i) => nodeCode(n, i)).join('\n');
+    const nodes = nodesCode(p, coord, dims);
     const loads = p.leaves.map((_, k) => `const L${k} = leaves[${k}];`).join('\n');
     const inner = `${nodes}\nacc = ${step('acc', `t${p.nodes.length - 1}`)};`;
     const open = (d: number) => (d === nKept ? `let acc = ${init};` : '');
