@@ -1,5 +1,6 @@
 import { pixgradCpu, pixgradWebgpu } from './libraries/pixgrad.js';
 import { tfjsCpu, tfjsWasm, tfjsWebgpu } from './libraries/tfjs.js';
+import { jaxWasm } from './libraries/jax.js';
 import type { Library, Workload } from './types.js';
 import { conv2dFwdBwdWorkload, conv2dFwdWorkload } from './workloads/conv2d.js';
 import { inceptionWorkload } from './workloads/inception.js';
@@ -27,7 +28,7 @@ export const workloads: readonly Workload[] = [
 ];
 
 /** in this order; the first one that runs a workload is the reference its outputs are checked against */
-export const libraries: readonly Library[] = [pixgradCpu, pixgradWebgpu, tfjsCpu, tfjsWasm, tfjsWebgpu];
+export const libraries: readonly Library[] = [pixgradCpu, pixgradWebgpu, tfjsCpu, tfjsWasm, tfjsWebgpu, jaxWasm];
 
 /** the family whose rows get ratios against the others (the peers) */
 export const subject = 'pixgrad';

@@ -6,7 +6,7 @@
  */
 
 /** A family shares one API across its backends, so a workload implements each family once. */
-export type Family = 'pixgrad' | 'tfjs';
+export type Family = 'pixgrad' | 'tfjs' | 'jax';
 
 export interface Library {
   /** the row's `library` label: the package people install ('pixgrad', '@tensorflow/tfjs') */

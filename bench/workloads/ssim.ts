@@ -1,6 +1,7 @@
 import { gradients, tidy } from '@pixgrad/core';
 import { gaussian1d, ssim } from '@pixgrad/losses';
 import * as tf from '@tensorflow/tfjs';
+import type { Array as JaxArray } from '@jax-js/jax';
 import { toNchw, toNhwc, uniform, uniform01 } from '../data.js';
 import type { PixgradLibrary } from '../libraries/pixgrad.js';
 import type { Workload } from '../types.js';
@@ -13,7 +14,9 @@ import { pixgradCase, pixgradTensor, tfjsCase } from './common.js';
  * Forward+backward: the value and dSSIM/dx.
  *
  * pixgrad: @pixgrad/losses `ssim` and `gradients`. tfjs: the same formula written with
- * tf.depthwiseConv2d (NHWC, filters [11,1,3,1] then [1,11,3,1]) and tf.valueAndGrad.
+ * tf.depthwiseConv2d (NHWC, filters [11,1,3,1] then [1,11,3,1]) and tf.valueAndGrad. jax-js: the
+ * same formula with lax.convGeneralDilated (NCHW, featureGroupCount 3), under jit (and
+ * valueAndGrad for the gradient), as a jax user would write it.
  */
 const size = (quick: boolean) => (quick ? 64 : 512);
 const C1 = 0.01 ** 2, C2 = 0.03 ** 2;
@@ -36,6 +39,25 @@ function tfSsim(x: tf.Tensor4D, y: tf.Tensor4D, gh: tf.Tensor4D, gw: tf.Tensor4D
   const cs = tf.div(tf.add(tf.mul(s12, 2), C2), tf.add(tf.add(s11, s22), C2));
   const lum = tf.div(tf.add(tf.mul(mu12, 2), C1), tf.add(tf.add(mu11, mu22), C1));
   return tf.mean(tf.mul(lum, cs));
+}
+
+/** the SSIM of NCHW images in jax-js; every argument is consumed (jax-js's ownership rules) */
+async function jaxSsimFn(): Promise<(x: JaxArray, y: JaxArray, gh: JaxArray, gw: JaxArray) => JaxArray> {
+  const { lax } = await import('@jax-js/jax');
+  return (x, y, gh, gw) => {
+    const f = (t: JaxArray) =>
+      lax.convGeneralDilated(lax.convGeneralDilated(t, gh.ref, [1, 1], 'VALID', { featureGroupCount: 3 }), gw.ref, [1, 1], 'VALID', { featureGroupCount: 3 });
+    const mu1 = f(x.ref), mu2 = f(y.ref);
+    const mu11 = mu1.ref.mul(mu1.ref), mu22 = mu2.ref.mul(mu2.ref), mu12 = mu1.mul(mu2);
+    const s11 = f(x.ref.mul(x.ref)).sub(mu11.ref);
+    const s22 = f(y.ref.mul(y.ref)).sub(mu22.ref);
+    const s12 = f(x.mul(y)).sub(mu12.ref);
+    gh.dispose();
+    gw.dispose();
+    const cs = s12.mul(2).add(C2).div(s11.add(s22).add(C2));
+    const lum = mu12.mul(2).add(C1).div(mu11.add(mu22).add(C1));
+    return lum.mul(cs).mean();
+  };
 }
 
 function ssimWorkload(backward: boolean): Workload {
@@ -76,6 +98,29 @@ function ssimWorkload(backward: boolean): Workload {
           held,
           ([v, dx]) => [v!, toNchw(dx!, [1, S, S, 3])],
         );
+      },
+      jax: async (_lib, quick) => {
+        const jax = await import('@jax-js/jax');
+        const np = jax.numpy;
+        const S = size(quick);
+        const d = images(S);
+        const g = gaussian1d(11, 1.5);
+        const x = np.array(d.x, { shape: [1, 3, S, S] });
+        const y = np.array(d.y, { shape: [1, 3, S, S] });
+        const gh = np.array(Float32Array.from(g.flatMap((v) => [v, v, v])), { shape: [11, 3] }).transpose([1, 0]).reshape([3, 1, 11, 1]);
+        const gw = np.array(Float32Array.from(g.flatMap((v) => [v, v, v])), { shape: [11, 3] }).transpose([1, 0]).reshape([3, 1, 1, 11]);
+        const ssimFn = await jaxSsimFn();
+        const f = backward ? jax.jit(jax.valueAndGrad(ssimFn)) : jax.jit(ssimFn);
+        const once = async (): Promise<Float32Array[]> => {
+          const out = f(x.ref, y.ref, gh.ref, gw.ref) as JaxArray | [JaxArray, JaxArray];
+          const arrays = Array.isArray(out) ? out : [out];
+          return (await Promise.all(arrays.map((a) => a.data()))) as Float32Array[];
+        };
+        return {
+          run: async () => void (await once()),
+          outputs: once,
+          dispose: () => [x, y, gh, gw].forEach((a) => a.dispose()),
+        };
       },
     },
   };

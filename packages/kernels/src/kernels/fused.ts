@@ -1,4 +1,4 @@
-import { type DType, type ExprNode, type FusedProgram, rangeDims, resultDType } from '@pixgrad/core';
+import { type DType, type ExprNode, type FusedProgram, emitNodes, rangeDims, resultDType } from '@pixgrad/core';
 import type { DispatchSpec, KernelDescriptor } from '../descriptor.js';
 import { storageType, stridesOf, type StorageType } from '../layout.js';
 import { WGSL } from '../wgsl.generated.js';
@@ -224,7 +224,16 @@ export function fusedWgsl(p: FusedProgram<{ buffer: GPUBuffer }>, exclude: Reado
     return `u32(${[String(l.offset), ...terms].join(' + ')})`;
   };
   const coord = (d: number) => (coalescedDim[d]! < 0 ? '0' : `c${coalescedDim[d]}`);
-  p.nodes.forEach((n, i) => lines.push(`  let t${i} = ${nodeExpr(n, p, lib, leafIndex, coord)};`));
+  // a where whose branches own nodes computes only the branch taken (a pad's read, a concat's gradient)
+  lines.push(emitNodes(
+    p.nodes,
+    (i) => `  let t${i} = ${nodeExpr(p.nodes[i]!, p, lib, leafIndex, coord)};`,
+    (i, a, b) => {
+      const w = p.nodes[i] as Extract<ExprNode, { k: 'where' }>;
+      const t = st(w.dtype);
+      return `  var t${i}: ${t};\n  if (t${w.c} != ${st(p.nodes[w.c]!.dtype)}(0)) {\n${a}\n  t${i} = ${t}(t${w.a});\n  } else {\n${b}\n  t${i} = ${t}(t${w.b});\n  }`;
+    },
+  ));
   const out = st(resultDType(p));
   lines.push(`  return t${p.nodes.length - 1};`);
   return {
