@@ -296,3 +296,46 @@ describe('cpu GEMM micro-kernels: WebAssembly SIMD and JS', () => {
     );
   });
 });
+
+// ---------------------------------------------------------------- depthwise rows: SIMD and JS
+
+describe('cpu depthwise convolution rows: WebAssembly SIMD and JS', () => {
+  it('forward and input gradient are bit-identical on random depthwise geometries (padding, dilation, row stride, channel multiplier, odd widths)', async () => {
+    const { conv2d, conv2dInputGrad, _useSimdConv } = await import('../src/backends/cpu/conv.js');
+    fc.assert(
+      fc.property(
+        fc.record({
+          N: fc.integer({ min: 1, max: 2 }), C: fc.integer({ min: 1, max: 3 }), mult: fc.integer({ min: 1, max: 2 }),
+          H: fc.integer({ min: 1, max: 13 }), W: fc.integer({ min: 1, max: 17 }),
+          kh: fc.integer({ min: 1, max: 5 }), kw: fc.integer({ min: 1, max: 5 }),
+          ph: fc.integer({ min: 0, max: 2 }), pw: fc.integer({ min: 0, max: 2 }),
+          dh: fc.integer({ min: 1, max: 2 }), dw: fc.integer({ min: 1, max: 2 }), sh: fc.integer({ min: 1, max: 2 }),
+          f64: fc.boolean(), seed: fc.integer(),
+        }),
+        (c) => {
+          const Ho = Math.floor((c.H + 2 * c.ph - c.dh * (c.kh - 1) - 1) / c.sh) + 1;
+          const Wo = c.W + 2 * c.pw - c.dw * (c.kw - 1);
+          if (Ho < 1 || Wo < 1) return;
+          let s = c.seed >>> 0 || 1;
+          const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+          const dtype = c.f64 ? 'float64' : 'float32';
+          const arr = (n: number) => (c.f64 ? Float64Array.from({ length: n }, rnd) : Float32Array.from({ length: n }, rnd));
+          const O = c.C * c.mult;
+          const x = { buf: arr(c.N * c.C * c.H * c.W), shape: [c.N, c.C, c.H, c.W], dtype } as const;
+          const w = { buf: arr(O * c.kh * c.kw), shape: [O, 1, c.kh, c.kw], dtype } as const;
+          const dy = { buf: arr(c.N * O * Ho * Wo), shape: [c.N, O, Ho, Wo], dtype } as const;
+          const p = { stride: [c.sh, 1] as [number, number], padding: [c.ph, c.pw] as [number, number], dilation: [c.dh, c.dw] as [number, number], groups: c.C };
+          const run = () => [Array.from(conv2d(x, w, p)), Array.from(conv2dInputGrad(dy, w, p, [c.H, c.W]))];
+          const simd = run();
+          _useSimdConv(false);
+          try {
+            expect(simd).toEqual(run());
+          } finally {
+            _useSimdConv(true);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});

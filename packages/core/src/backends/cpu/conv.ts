@@ -1,6 +1,7 @@
 import type { Conv2dParams, View } from '../../backend.js';
 import { allocArray, type DataArray, type DType } from '../../dtype.js';
 import { gemm } from './gemm.js';
+import { type ConvSimd, loadConvSimd } from './conv-simd.js';
 
 /**
  * conv2d and its two gradients, as PyTorch defines them (cross-correlation, NCHW input, OIHW
@@ -260,7 +261,25 @@ export function conv2dWeightGrad(x: View<DataArray>, dy: View<DataArray>, p: Con
 
 // ---- the direct path for Cg = 1: output channel o reads input channel floor(o / Og) only ----
 
+// The direct path's row accumulation runs in WebAssembly SIMD where the engine has it and the
+// width stride is 1 (conv-simd.ts: the same float64 operations in the same order, bit-identical
+// results); compiled on the first depthwise convolution, not at import.
+let convSimd: ConvSimd | undefined | null = null;
+let useConvSimd = true;
+function simdRows(g: Geometry): ConvSimd | undefined {
+  if (!useConvSimd || g.sw !== 1) return undefined;
+  if (convSimd === null) convSimd = loadConvSimd();
+  return convSimd;
+}
+
+/** @internal tests: run the JS row loops even where WebAssembly SIMD is available (false), or return to it (true). */
+export function _useSimdConv(on: boolean): void {
+  useConvSimd = on;
+}
+
 function directForward(x: DataArray, xOff: number, w: DataArray, g: Geometry, y: DataArray, yOff: number): void {
+  const s = simdRows(g);
+  if (s) return directForwardSimd(s, x, xOff, w, g, y, yOff);
   const { H, W, O, Og, kh, kw, Ho, Wo, sh, sw, ph, pw, dh, dw, P } = g;
   // one output row at a time, accumulated in an L1-resident float64 row: every tap is one pass
   // over a row instead of over the whole plane (11x less memory traffic for an 11-tap window)
@@ -288,6 +307,8 @@ function directForward(x: DataArray, xOff: number, w: DataArray, g: Geometry, y:
 }
 
 function directInputGrad(dy: DataArray, dyOff: number, w: DataArray, g: Geometry, dx: DataArray, dxOff: number): void {
+  const s = simdRows(g);
+  if (s) return directInputGradSimd(s, dy, dyOff, w, g, dx, dxOff);
   const { H, W, C, Og, kh, kw, Ho, Wo, sh, sw, ph, pw, dh, dw, P } = g;
   // one input row at a time (as directForward): the taps whose output row lands on it add into an
   // L1-resident float64 row
@@ -314,6 +335,61 @@ function directInputGrad(dy: DataArray, dyOff: number, w: DataArray, g: Geometry
       const dst = dxOff + (c * H + iy) * W;
       for (let ix = 0; ix < W; ix++) dx[dst + ix] = acc[ix]!;
     }
+  }
+}
+
+/**
+ * directForward with the planes in the SIMD module's memory: the input plane at 0, the output
+ * plane after it; each (output row, tap) is one axpy over the valid columns. Per output element
+ * the taps add in the same (i, j) order as the JS loop.
+ */
+function directForwardSimd(s: ConvSimd, x: DataArray, xOff: number, w: DataArray, g: Geometry, y: DataArray, yOff: number): void {
+  const { H, W, O, Og, kh, kw, Ho, Wo, sh, ph, pw, dh, dw, P } = g;
+  const out = H * W;
+  const mem = s.reserve(out + P);
+  for (let o = 0; o < O; o++) {
+    const plane = xOff + Math.floor(o / Og) * H * W;
+    if (o % Og === 0) mem.set(x.subarray(plane, plane + H * W), 0);
+    mem.fill(0, out, out + P);
+    for (let oy = 0; oy < Ho; oy++) {
+      for (let i = 0; i < kh; i++) {
+        const iy = oy * sh - ph + i * dh;
+        if (iy < 0 || iy >= H) continue;
+        for (let j = 0; j < kw; j++) {
+          const off = j * dw - pw;
+          const [lo, hi] = validRange(off, 1, W, Wo);
+          if (hi > lo) s.axpy(hi - lo, w[(o * kh + i) * kw + j]!, 8 * (iy * W + off + lo), 8 * (out + oy * Wo + lo));
+        }
+      }
+    }
+    y.set(mem.subarray(out, out + P), yOff + o * P);
+  }
+}
+
+/** directInputGrad with the planes in the SIMD module's memory: dy at 0, the dx plane after it (per element: o, then the taps, as the JS loop) */
+function directInputGradSimd(s: ConvSimd, dy: DataArray, dyOff: number, w: DataArray, g: Geometry, dx: DataArray, dxOff: number): void {
+  const { H, W, C, Og, kh, kw, Ho, Wo, sh, ph, pw, dh, dw, P } = g;
+  const out = P;
+  const mem = s.reserve(P + H * W);
+  for (let c = 0; c < C; c++) {
+    mem.fill(0, out, out + H * W);
+    for (let o = c * Og; o < (c + 1) * Og; o++) {
+      mem.set(dy.subarray(dyOff + o * P, dyOff + (o + 1) * P), 0);
+      for (let iy = 0; iy < H; iy++) {
+        for (let i = 0; i < kh; i++) {
+          const t = iy + ph - i * dh;
+          if (t < 0 || t % sh !== 0) continue;
+          const oy = t / sh;
+          if (oy >= Ho) continue;
+          for (let j = 0; j < kw; j++) {
+            const off = j * dw - pw;
+            const [lo, hi] = validRange(off, 1, W, Wo);
+            if (hi > lo) s.axpy(hi - lo, w[(o * kh + i) * kw + j]!, 8 * (oy * Wo + lo), 8 * (out + iy * W + lo + off));
+          }
+        }
+      }
+    }
+    dx.set(mem.subarray(out, out + H * W), dxOff + c * H * W);
   }
 }
 
