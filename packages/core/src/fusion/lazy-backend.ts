@@ -29,6 +29,8 @@ export interface FusionKernels<B> {
   fusedReduce?(op: Parameters<Backend<B>['reduce']>[0], p: FusedProgram<B>, axes: readonly number[]): B;
   /** Throws the backend's own error for a dtype it cannot hold (checked when work is deferred, not at the read). */
   checkDType?(dtype: DType, op: string): void;
+  /** Reduce plain buffers with fusedReduce too (the CPU: its generated loops beat the generic odometer over non-trailing axes). */
+  readonly fuseAllReductions?: boolean;
   /** Most leaves (buffers read) and nodes one fused kernel may hold; defaults 8 and 64. */
   readonly fusionLimits?: { maxLeaves: number; maxNodes: number };
 }
@@ -390,14 +392,15 @@ export class LazyBackend<B> implements Backend<LazyBuf<B>> {
     const p = x.buf.pending;
     const size = sizeOf(x.shape);
     this.use([x]);
-    if (p && x.buf.pending && this.inner.fusedReduce && size > 0) {
+    const trailing = axes.every((a, k) => a === x.shape.length - axes.length + k);
+    if ((p || (this.inner.fuseAllReductions && !trailing)) && this.inner.fusedReduce && size > 0) {
       const b = new Builder<B>(x.shape);
       this.operand(b, x);
       const q = b.finish();
       const only = q.nodes.length === 1 && q.nodes[0]!.k === 'leaf' ? q.leaves[0]! : null;
       try {
-        // a plain buffer needs no program
-        if (!(only && only.offset === 0 && only.store.length === size && isContiguousLeaf(only.strides, x.shape))) {
+        // a plain buffer needs no program (unless the backend reduces those better as one)
+        if (!(only && only.offset === 0 && only.store.length === size && isContiguousLeaf(only.strides, x.shape)) || this.inner.fuseAllReductions) {
           return this.wrap(this.inner.fusedReduce(op, this.program(q), axes), size / sizeOf(axes.map((a) => x.shape[a]!)), x.dtype);
         }
       } finally {

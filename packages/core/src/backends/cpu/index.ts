@@ -21,6 +21,7 @@ import { evaluateUnfused } from '../../fusion/unfused.js';
 export class CpuBackend implements Backend<DataArray>, FusionKernels<DataArray> {
   readonly device = 'cpu' as const;
   readonly fusionLimits = { maxLeaves: 16, maxNodes: 96 };
+  readonly fuseAllReductions = true;
   private live = 0;
   private liveBytes = 0;
   private dispatched = 0;
