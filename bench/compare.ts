@@ -8,7 +8,8 @@
  *
  * With `--skimage`, the same pair through scikit-image (SSIM with Gaussian weights sigma 1.5 and
  * population covariance, as pixgrad's SSIM; CIEDE2000 on rgb2lab; PSNR) in one Python process,
- * the peer a user would otherwise pick (bench/skimage_compare.py; needs python3 with skimage).
+ * the peer a user would otherwise pick (bench/skimage_compare.py; needs python3 with skimage and
+ * Pillow, or the interpreter named by PIXGRAD_BENCH_PYTHON).
  *
  *   npm run bench:compare                        cpu, and webgpu when an adapter exists
  *   npm run bench:compare -- --devices cpu --skimage
@@ -112,7 +113,7 @@ try {
     }
   }
   if (argv.includes('--skimage')) {
-    const py = spawnSync('python3', [join(root, 'bench', 'skimage_compare.py'), ...pair], { encoding: 'utf8' });
+    const py = spawnSync(process.env['PIXGRAD_BENCH_PYTHON'] ?? 'python3', [join(root, 'bench', 'skimage_compare.py'), ...pair], { encoding: 'utf8' });
     console.log(py.status === 0 ? py.stdout.trimEnd() : `skimage: not run (${(py.stderr || py.error?.message || '').trim().split('\n').pop()})`);
   }
 } finally {
