@@ -110,3 +110,17 @@ export function hasWasmSimd(): boolean {
     wasmModule({ types: [[[], []]], funcs: [{ type: 0, locals: [], code: [...i32(0), ...simd(0x11 /* i32x4.splat */), 0x1a /* drop */] }], exports: [] }),
   );
 }
+
+/**
+ * A module's instance and its own memory, or undefined where this engine cannot run it (no
+ * WebAssembly, no SIMD, or a refusal to compile): callers then keep their JavaScript path.
+ */
+export function instantiate(bytes: Uint8Array<ArrayBuffer>): { exports: WebAssembly.Exports; memory: WebAssembly.Memory } | undefined {
+  try {
+    if (typeof WebAssembly !== 'object' || !WebAssembly.validate(bytes)) return undefined;
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+    return { exports: inst.exports, memory: inst.exports['memory'] as WebAssembly.Memory };
+  } catch {
+    return undefined;
+  }
+}

@@ -49,14 +49,19 @@ export function broadcastStridesOf(shape: readonly number[], outShape: readonly 
 /**
  * Merges adjacent dims that every stride set walks contiguously, and drops size-1 dims, so a kernel
  * indexes with as few divisions as possible (same-shape operands become rank 1; a per-channel
- * bias on NCHW becomes rank 2 or 3). The result has rank >= 1.
+ * bias on NCHW becomes rank 2 or 3). The result has rank >= 1; `dimOf[d]` is the merged dim that
+ * dim d went to (-1 for a dropped size-1 dim).
  */
-export function coalesce(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+export function coalesce(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][]; dimOf: number[] } {
   const dims: number[] = [];
   const st: number[][] = strides.map(() => []);
+  const dimOf: number[] = [];
   for (let d = 0; d < shape.length; d++) {
     const n = shape[d]!;
-    if (n === 1) continue;
+    if (n === 1) {
+      dimOf.push(-1);
+      continue;
+    }
     const last = dims.length - 1;
     if (last >= 0 && strides.every((s, j) => st[j]![last] === s[d]! * n)) {
       dims[last] = dims[last]! * n;
@@ -65,9 +70,10 @@ export function coalesce(shape: readonly number[], strides: readonly (readonly n
       dims.push(n);
       strides.forEach((s, j) => st[j]!.push(s[d]!));
     }
+    dimOf.push(dims.length - 1);
   }
-  if (dims.length === 0) return { shape: [1], strides: strides.map(() => [0]) };
-  return { shape: dims, strides: st };
+  if (dims.length === 0) return { shape: [1], strides: strides.map(() => [0]), dimOf };
+  return { shape: dims, strides: st, dimOf };
 }
 
 /** Throws when a kernel would need more than MAX_RANK dims. */

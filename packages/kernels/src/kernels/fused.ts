@@ -1,6 +1,6 @@
 import { type DType, type ExprNode, type FusedProgram, emitNodes, rangeDims, resultDType } from '@pixgrad/core';
 import type { DispatchSpec, KernelDescriptor } from '../descriptor.js';
-import { storageType, stridesOf, type StorageType } from '../layout.js';
+import { coalesce, storageType, stridesOf, type StorageType } from '../layout.js';
 import { WGSL } from '../wgsl.generated.js';
 import { BINARY_INT_OPS } from './binary.js';
 import { EW_WG, ewGrid } from './elementwise.js';
@@ -200,7 +200,7 @@ export function fusedWgsl(p: FusedProgram<{ buffer: GPUBuffer }>, exclude: Reado
   // dims an inRange node tests keep their own coordinate: a fake stride stops them merging
   const own = rangeDims(p);
   const keep = p.shape.map((_, d) => (own.has(d) ? 1 : 0));
-  const c = coalesceWithMap(p.shape, [...p.leaves.map((l) => l.strides), keep]);
+  const c = coalesce(p.shape, [...p.leaves.map((l) => l.strides), keep]);
   const coalescedDim = c.dimOf;
   const dense = stridesOf(c.shape);
   const lines: string[] = [];
@@ -244,34 +244,6 @@ export function fusedWgsl(p: FusedProgram<{ buffer: GPUBuffer }>, exclude: Reado
     value: `fn value(i: u32) -> ${out} {\n${lines.join('\n')}\n}`,
     out,
   };
-}
-
-/**
- * layout.coalesce (merge dims every stride set walks contiguously, drop size-1 dims), also
- * returning which merged dim each dim of `shape` went to (-1 for a dropped size-1 dim).
- */
-function coalesceWithMap(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][]; dimOf: number[] } {
-  const dims: number[] = [];
-  const st: number[][] = strides.map(() => []);
-  const dimOf: number[] = [];
-  for (let d = 0; d < shape.length; d++) {
-    const n = shape[d]!;
-    if (n === 1) {
-      dimOf.push(-1);
-      continue;
-    }
-    const last = dims.length - 1;
-    if (last >= 0 && strides.every((s, j) => st[j]![last] === s[d]! * n)) {
-      dims[last] = dims[last]! * n;
-      strides.forEach((s, j) => (st[j]![last] = s[d]!));
-    } else {
-      dims.push(n);
-      strides.forEach((s, j) => st[j]!.push(s[d]!));
-    }
-    dimOf.push(dims.length - 1);
-  }
-  if (dims.length === 0) return { shape: [1], strides: strides.map(() => [0]), dimOf };
-  return { shape: dims, strides: st, dimOf };
 }
 
 const PARAMS: KernelDescriptor['uniforms'] = [['n', 'u32'], ['pad0', 'u32'], ['pad1', 'u32'], ['pad2', 'u32'], ['k', 'array<vec4<u32>, 8>']];

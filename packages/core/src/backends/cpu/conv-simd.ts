@@ -9,7 +9,7 @@
  * float64), accumulates the output plane there and copies it out (rounding to the output dtype).
  * The memory grows on demand (a 1080p plane and its output are 32 MB).
  */
-import { F64, I32, OP, V128, get, i32, memarg, set, simd, wasmModule } from '../../wasm-emit.js';
+import { F64, I32, OP, V128, get, i32, instantiate, memarg, set, simd, wasmModule } from '../../wasm-emit.js';
 
 const PAGE = 65536;
 
@@ -56,24 +56,18 @@ export interface ConvSimd {
 
 /** The compiled kernel, or undefined where WebAssembly SIMD is not available (the JS loops run then). */
 export function loadConvSimd(): ConvSimd | undefined {
-  try {
-    if (typeof WebAssembly !== 'object') return undefined;
-    const bytes = convSimdModuleBytes();
-    if (!WebAssembly.validate(bytes)) return undefined;
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-    const mem = inst.exports['memory'] as WebAssembly.Memory;
-    let view = new Float64Array(mem.buffer);
-    return {
-      axpy: inst.exports['axpy'] as ConvSimd['axpy'],
-      reserve(doubles) {
-        if (view.length < doubles) {
-          mem.grow(Math.ceil((doubles * 8 - mem.buffer.byteLength) / PAGE));
-          view = new Float64Array(mem.buffer);
-        }
-        return view;
-      },
-    };
-  } catch {
-    return undefined;
-  }
+  const m = instantiate(convSimdModuleBytes());
+  if (!m) return undefined;
+  const mem = m.memory;
+  let view = new Float64Array(mem.buffer);
+  return {
+    axpy: m.exports['axpy'] as ConvSimd['axpy'],
+    reserve(doubles) {
+      if (view.length < doubles) {
+        mem.grow(Math.ceil((doubles * 8 - mem.buffer.byteLength) / PAGE));
+        view = new Float64Array(mem.buffer);
+      }
+      return view;
+    },
+  };
 }

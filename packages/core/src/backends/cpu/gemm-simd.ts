@@ -12,7 +12,7 @@
  * Memory layout (fixed; the memory never grows, so the Float64Array views over it stay valid):
  * packed B at byte 0 (KC x NC doubles), packed A after it (MC x KC), the 4x4 tile last.
  */
-import { I32, OP, V128, get, i32, memarg, set, simd, tee, wasmModule } from '../../wasm-emit.js';
+import { I32, OP, V128, get, i32, instantiate, memarg, set, simd, tee, wasmModule } from '../../wasm-emit.js';
 
 /** Bytes of packed-panel space, matching gemm.ts's block sizes (KC 256, NC 4096, MC 64). */
 export const PACK_B_DOUBLES = 256 * 4096;
@@ -76,24 +76,18 @@ export interface GemmSimd {
 
 /** The compiled kernel, or undefined where WebAssembly SIMD is not available (the JS kernel is used then). */
 export function loadGemmSimd(): GemmSimd | undefined {
-  try {
-    if (typeof WebAssembly !== 'object') return undefined;
-    const bytes = gemmSimdModuleBytes();
-    if (!WebAssembly.validate(bytes)) return undefined;
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-    const mem = inst.exports['memory'] as WebAssembly.Memory;
-    const aBase = PACK_B_DOUBLES * 8;
-    const tileBase = aBase + PACK_A_DOUBLES * 8;
-    return {
-      micro: inst.exports['micro'] as GemmSimd['micro'],
-      packB: new Float64Array(mem.buffer, 0, PACK_B_DOUBLES),
-      packA: new Float64Array(mem.buffer, aBase, PACK_A_DOUBLES),
-      tile: new Float64Array(mem.buffer, tileBase, TILE_DOUBLES),
-      bBase: 0,
-      aBase,
-      tileBase,
-    };
-  } catch {
-    return undefined;
-  }
+  const m = instantiate(gemmSimdModuleBytes());
+  if (!m) return undefined;
+  const buf = m.memory.buffer;
+  const aBase = PACK_B_DOUBLES * 8;
+  const tileBase = aBase + PACK_A_DOUBLES * 8;
+  return {
+    micro: m.exports['micro'] as GemmSimd['micro'],
+    packB: new Float64Array(buf, 0, PACK_B_DOUBLES),
+    packA: new Float64Array(buf, aBase, PACK_A_DOUBLES),
+    tile: new Float64Array(buf, tileBase, TILE_DOUBLES),
+    bBase: 0,
+    aBase,
+    tileBase,
+  };
 }
