@@ -7,20 +7,8 @@ import {
 import { evaluateUnfused } from './unfused.js';
 
 /**
- * The fusion layer: a Backend that wraps a backend's kernels and keeps elementwise work pending.
- *
- * unary, binary, compare, where, cast, fill (a JS number operand) and strided views (expand,
- * permute, slice, flip) return a handle holding a small expression over materialised buffers
- * instead of a buffer. The expression is realised by one kernel (`fused` on the wrapped backend)
- * when something needs memory: a conv, matmul, pad, concat, gather, pooling, a read, or an
- * expression that outgrows the backend's limits. A reduction takes its pending producer into the
- * same kernel (`fusedReduce`). A backend without those two methods gets the same results from its
- * single kernels (`evaluateUnfused`), the specification the fused kernels are tested against.
- *
- * It lives at the Backend seam because handles are opaque to the engine: autodiff, memory scopes
- * and every primitive are unchanged, and VJPs (ordinary ops) fuse the same way. Buffers are
- * reference counted: a pending expression holds the buffers it reads, so disposing an input the
- * expression still needs is safe; everything is released when the last handle goes.
+ * What a backend offers the fusion layer (LazyBackend, below): kernels for whole programs, and
+ * the limits and preferences that shape them.
  */
 export interface FusionKernels<B> {
   /** Realises a program into a new buffer of its shape and result dtype. */
@@ -163,7 +151,7 @@ class Builder<B> {
     return ids[ids.length - 1]!;
   }
 
-  /** The program, keeping only the nodes the last one needs, with every leaf's store retained. */
+  /** The program so far, with every leaf's store retained (the pending value's own references). */
   finish(): Pending<B> {
     for (const l of this.leaves) l.store.retain();
     return { shape: this.shape, nodes: this.nodes, leaves: this.leaves };
@@ -217,7 +205,24 @@ function viewOf<B>(p: Pending<B>, outShape: Shape, strides: readonly number[], o
   });
 }
 
-/** The fusion layer over one backend; see FusionKernels. */
+/**
+ * The fusion layer: a Backend that wraps a backend's kernels and keeps elementwise work pending.
+ *
+ * unary, binary, compare, where, cast, fill (a JS number operand), strided views (expand,
+ * permute, slice, flip) and constant pads (where the wrapped backend has `fused`) return a handle
+ * holding a small expression over materialised buffers instead of a buffer. The expression is
+ * realised by one kernel (`fused` on the wrapped backend) when something needs memory: a conv,
+ * matmul, concat, gather, pooling, a read, or an expression that outgrows the backend's limits.
+ * A reduction takes its pending producer into the same kernel (`fusedReduce`). A backend without
+ * those two methods gets the same results from its single kernels (`evaluateUnfused`), the
+ * specification the fused kernels are tested against.
+ *
+ * It lives at the Backend seam because handles are opaque to the engine: autodiff, memory scopes
+ * and every primitive are unchanged, and VJPs (ordinary ops) fuse the same way. Buffers are
+ * reference counted: a pending expression holds the buffers it reads, so disposing an input the
+ * expression still needs is safe; everything is released when the last handle goes. Values kept
+ * across steps (parameters, optimiser state, gradients) `settle` into their own buffer.
+ */
 export class LazyBackend<B> implements Backend<LazyBuf<B>> {
   readonly device: Device;
   readonly readSync?: (x: View<LazyBuf<B>>) => DataArray;
