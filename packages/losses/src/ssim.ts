@@ -76,7 +76,12 @@ function ssimMaps(op: string, x: Tensor, y: Tensor, r: Resolved): { ssim: Tensor
   // the five local moments in one separable filter over a stacked [N, 5C, H, W] tensor: two
   // convolutions instead of ten (on WebGPU, 2 dispatches instead of 10, each over more channels)
   const C = x.shape[1]!;
-  const moments = separableFilter(concat([xp, yp, xp.square(), yp.square(), xp.mul(yp)], 1), r.g, r.g);
+  // (each stage frees what it no longer needs: at 1080p a stage is 125 MB, and this is the peak
+  // memory of `pixgrad compare`; a recorded graph keeps what its backward needs regardless)
+  const products = [xp.square(), yp.square(), xp.mul(yp)];
+  const stack = concat([xp, yp, ...products], 1);
+  for (const t of products) t.dispose();
+  const moments = separableFilter(stack, r.g, r.g, [0, 0], true);
   const [mu1, mu2, e11, e22, e12] = [0, 1, 2, 3, 4].map((m) => moments.slice([null, [m * C, (m + 1) * C]]));
   const mu11 = mu1!.square();
   const mu22 = mu2!.square();

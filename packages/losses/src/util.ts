@@ -188,13 +188,16 @@ export function gaussian1d(size: number, sigma: number): number[] {
 /**
  * Filters each channel of [N, C, H, W] with the separable kernel kh (vertical) x kw (horizontal):
  * two depthwise conv2d calls with groups = C (cross-correlation, as PyTorch and MATLAB filter2).
- * `padding` is zero padding on each side (0 = 'valid').
+ * `padding` is zero padding on each side (0 = 'valid'). With `consume`, x is disposed after the
+ * first pass (the caller's last use), so at most two planes are live.
  */
-export function separableFilter(x: Tensor, kh: readonly number[], kw: readonly number[], padding: [number, number] = [0, 0]): Tensor {
+export function separableFilter(x: Tensor, kh: readonly number[], kw: readonly number[], padding: [number, number] = [0, 0], consume = false): Tensor {
   const C = x.shape[1]!;
   const wh = constLike(x, repeat(kh, C), [C, 1, kh.length, 1]);
   const ww = constLike(x, repeat(kw, C), [C, 1, 1, kw.length]);
   const v = conv2d(x, wh, { groups: C, padding: [padding[0], 0] });
+  // the caller's last use of x: free it before the second pass, so at most two planes are live
+  if (consume) x.dispose();
   const out = conv2d(v, ww, { groups: C, padding: [0, padding[1]] });
   for (const t of [wh, ww, v]) t.dispose();
   return out;
