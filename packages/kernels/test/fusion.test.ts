@@ -4,9 +4,13 @@
  * kernels behind LazyBackend: one generated WGSL kernel per realised expression) against the
  * same programs through the bare WebGPUBackend (one dispatch per op), float32; and a dispatch
  * count for a chain. Fused and unfused WGSL compute each op with the same functions, but one
- * kernel lets the compiler keep intermediates in registers, so results may differ in float32
- * rounding: values agree to 4 ulp-ish (rtol 1e-6, atol 1e-30) with NaN, infinities and zero
- * signs where they are.
+ * kernel lets the compiler keep intermediates in registers, so finite results may differ in
+ * float32 rounding: they agree to rtol 1e-6 (atol 1e-30). Where the unfused result is NaN or
+ * infinite nothing is required of the fused one: WGSL lets implementations assume that no
+ * infinities or NaNs occur during shader execution, results then being indeterminate (WGSL spec,
+ * "Floating Point Evaluation"), and within one kernel lavapipe uses that, folding x - x to 0 for
+ * x = inf where the unfused kernel reads two buffers and gives NaN. The CPU backend, the
+ * specification, is exact about them (packages/core/test/fusion.test.ts).
  */
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -25,8 +29,8 @@ function expectNear(got: DataArray[], want: DataArray[]): void {
     expect(g.length).toBe(w.length);
     for (let i = 0; i < g.length; i++) {
       const a = g[i]!, b = w[i]!;
-      if (Number.isNaN(b) || !Number.isFinite(b)) expect(a, `tensor ${k} [${i}]`).toBe(b);
-      else expect(Math.abs(a - b), `tensor ${k} [${i}]: ${a} vs ${b}`).toBeLessThanOrEqual(1e-30 + 1e-6 * Math.abs(b));
+      if (!Number.isFinite(b)) continue; // indeterminate in WGSL (see above)
+      expect(Math.abs(a - b), `tensor ${k} [${i}]: ${a} vs ${b}`).toBeLessThanOrEqual(1e-30 + 1e-6 * Math.abs(b));
     }
   });
 }
