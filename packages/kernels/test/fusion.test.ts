@@ -21,6 +21,9 @@ import { arbCase, build, readAll } from '../../core/test/fusion-programs.js';
 
 const gpu = await openGpu();
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
+// A fixed seed by default: the driver's float folding is outside the engine's control (see above),
+// so a gating run replays the same programs; FUZZ_SEED=random (or a number) explores others.
+const SEED = process.env.FUZZ_SEED === 'random' ? undefined : Number(process.env.FUZZ_SEED ?? 20261207);
 
 function expectNear(got: DataArray[], want: DataArray[]): void {
   expect(got.length).toBe(want.length);
@@ -53,7 +56,7 @@ describe.skipIf(!gpu)('fused WGSL programs against one dispatch per op', () => {
           const got = await readAll(build(c, 'webgpu'));
           expectNear(got, want);
         }),
-        { numRuns: RUNS },
+        { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) },
       );
     } finally {
       registerBackend(fused);
