@@ -318,22 +318,29 @@ export class LazyBackend<B> implements Backend<LazyBuf<B>> {
   }
 
   /**
-   * A new pending value: `node` over the operands. When the program would outgrow the backend's
-   * limits, the largest pending operand is realised first (its buffer becomes one leaf).
+   * A new pending value: `node` over the operands (see fit).
    */
   private build(op: string, shape: Shape, xs: readonly View<LazyBuf<B>>[], node: (ids: number[]) => ExprNode): LazyBuf<B> {
-    this.inner.checkDType?.(node(xs.map(() => 0)).dtype, op);
+    const dtype = node(xs.map(() => 0)).dtype;
+    this.inner.checkDType?.(dtype, op);
     this.use(xs);
+    return this.fit(shape, dtype, xs, (b) => b.add(node(xs.map((x) => this.operand(b, x)))));
+  }
+
+  /**
+   * The pending value `make` writes into a fresh builder of `shape` (its last node is the result).
+   * When the program outgrows the backend's limits, the largest pending operand is realised (its
+   * buffer becomes one leaf) and the program is made again.
+   */
+  private fit(shape: Shape, dtype: DType, xs: readonly View<LazyBuf<B>>[], make: (b: Builder<B>) => void): LazyBuf<B> {
     for (;;) {
       const b = new Builder<B>(shape);
-      const ids = xs.map((x) => this.operand(b, x));
-      const id = b.add(node(ids));
-      if ((b.leaves.length <= this.maxLeaves && b.nodes.length <= this.maxNodes) || xs.every((x) => !x.buf.pending)) {
-        const p = b.finish();
-        return this.pending({ ...p, nodes: p.nodes.slice(0, id + 1) }, b.nodes[id]!.dtype);
+      make(b);
+      const pending = xs.filter((x) => x.buf.pending);
+      if ((b.leaves.length <= this.maxLeaves && b.nodes.length <= this.maxNodes) || pending.length === 0) {
+        return this.pending(b.finish(), dtype);
       }
-      const largest = xs.filter((x) => x.buf.pending).sort((u, v) => v.buf.pending!.nodes.length - u.buf.pending!.nodes.length)[0]!;
-      this.materialise(largest.buf);
+      this.materialise(pending.sort((u, v) => v.buf.pending!.nodes.length - u.buf.pending!.nodes.length)[0]!.buf);
     }
   }
 
@@ -435,21 +442,15 @@ export class LazyBackend<B> implements Backend<LazyBuf<B>> {
       guard: true,
     });
     const dims = pads.flatMap(([before, after], d) => (before || after ? [[d, before, before + x.shape[d]!] as const] : []));
-    for (;;) {
-      const b = new Builder<B>(outShape);
+    return this.fit(outShape, x.dtype, [x], (b) => {
       const p = x.buf.pending;
       const id = p && shapesEqual(p.shape, x.shape)
         ? b.import(p, (l) => shift(l.strides, l.offset), ([d, lo, hi]) => [d, lo + pads[d]![0], hi + pads[d]![0]])
         : b.leaf(this.materialise(x.buf), x.dtype, contiguousStrides(x.shape), shift(contiguousStrides(x.shape), 0).offset, true);
       const cond = b.add({ k: 'inRange', dtype: 'bool', dims });
       const fill = b.add({ k: 'const', dtype: x.dtype, value });
-      const res = b.add({ k: 'where', dtype: x.dtype, c: cond, a: id, b: fill });
-      if ((b.leaves.length <= this.maxLeaves && b.nodes.length <= this.maxNodes) || !x.buf.pending) {
-        const q = b.finish();
-        return this.pending({ ...q, nodes: q.nodes.slice(0, res + 1) }, x.dtype);
-      }
-      this.materialise(x.buf);
-    }
+      return b.add({ k: 'where', dtype: x.dtype, c: cond, a: id, b: fill });
+    });
   };
   concat: Backend<LazyBuf<B>>['concat'] = (xs, axis, outShape) =>
     this.wrap(this.inner.concat(xs.map((x) => this.realise(x)), axis, outShape), sizeOf(outShape), xs[0]!.dtype);

@@ -95,6 +95,8 @@ function literal(v: number, t: StorageType, lib: Library): string {
 /** Collects the functions a program calls, instantiating templated and parameterised ones. */
 class Library {
   private readonly texts = new Map<string, string>();
+  /** parameterised op instances by op and parameters */
+  private readonly instances = new Map<string, string>();
   /** constant bit patterns, in `k` uniform order */
   readonly consts: number[] = [];
   constructor(private readonly exclude: ReadonlySet<string>) {}
@@ -137,16 +139,19 @@ class Library {
     return inst;
   }
 
-  /** a unary op whose WGSL reads u.p0 / u.p1, with them as literals, renamed name_pK */
+  /** a unary op whose WGSL reads u.p0 / u.p1, with them as constants (see literal), renamed name_pK per parameter pair */
   withParams(name: string, p: [number, number]): string {
     const text = opLibrary().get(name)!;
     if (!text.includes('u.p')) return this.use(name);
-    const inst = `${name}_p${[...this.texts.keys()].filter((k) => k.startsWith(`${name}_p`)).length}`;
-    const body = text.replace(new RegExp(`\\b${name}\\(`), `${inst}(`).replace(/u\.p0/g, literal(p[0], 'f32', this)).replace(/u\.p1/g, literal(p[1], 'f32', this));
-    const same = [...this.texts].find(([k, t]) => k.startsWith(`${name}_p`) && t.replace(k, inst) === body);
-    if (same) return same[0];
-    this.texts.set(inst, body);
-    this.deps(body);
+    const key = `${name}|${p.map((v) => (Object.is(v, -0) ? '-0' : String(v))).join('|')}`;
+    let inst = this.instances.get(key);
+    if (inst === undefined) {
+      inst = `${name}_p${this.instances.size}`;
+      this.instances.set(key, inst);
+      const body = text.replace(new RegExp(`\\b${name}\\(`), `${inst}(`).replace(/u\.p0/g, literal(p[0], 'f32', this)).replace(/u\.p1/g, literal(p[1], 'f32', this));
+      this.texts.set(inst, body);
+      this.deps(body);
+    }
     return inst;
   }
 

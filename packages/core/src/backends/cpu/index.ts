@@ -9,7 +9,6 @@ import { argReduce, reduce } from './reduce.js';
 import { compileAllowed, fused, fusedReduce } from './fused.js';
 import type { FusionKernels } from '../../fusion/lazy-backend.js';
 import type { FusedProgram } from '../../fusion/program.js';
-import { evaluateUnfused } from '../../fusion/unfused.js';
 
 /**
  * The CPU reference backend: plain TypeScript over typed arrays, float32 and float64 (and int32,
@@ -69,16 +68,17 @@ export class CpuBackend implements Backend<DataArray>, FusionKernels<DataArray> 
     return { dispatches: this.dispatched, allocations: this.allocated };
   }
 
-  fused(p: FusedProgram<DataArray>): DataArray {
-    return compileAllowed() ? this.run(fused(p)) : evaluateUnfused(this, p);
+  // fused programs as generated loops, where the engine allows compiling code; without these the
+  // fusion layer computes programs with the single kernels (evaluateUnfused) and does not defer pads
+  readonly fused?: (p: FusedProgram<DataArray>) => DataArray;
+  readonly fusedReduce?: NonNullable<FusionKernels<DataArray>['fusedReduce']>;
+
+  constructor() {
+    if (compileAllowed()) {
+      this.fused = (p) => this.run(fused(p));
+      this.fusedReduce = (op, p, axes) => this.run(fusedReduce(op, p, axes));
+    }
   }
-  fusedReduce: NonNullable<FusionKernels<DataArray>['fusedReduce']> = (op, p, axes) => {
-    if (compileAllowed()) return this.run(fusedReduce(op, p, axes));
-    const x = evaluateUnfused(this, p);
-    const out = this.reduce(op, { buf: x, shape: p.shape, dtype: p.nodes[p.nodes.length - 1]!.dtype }, axes);
-    this.dispose(x);
-    return out;
-  };
 
   unary: Backend<DataArray>['unary'] = (op, x, p) => this.run(unary(op, x, p));
   binary: Backend<DataArray>['binary'] = (op, a, b, s) => this.run(binary(op, a, b, s));
