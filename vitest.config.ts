@@ -1,9 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// 'source' resolves workspace packages to their TypeScript sources, so tests need no build step.
+// 'pixgrad-source' resolves workspace packages to their TypeScript sources, so tests need no build step.
 export default defineConfig({
-  resolve: { conditions: ['source', 'import', 'default'] },
-  ssr: { resolve: { conditions: ['source', 'import', 'default'], externalConditions: ['source'] } },
+  resolve: { conditions: ['pixgrad-source', 'import', 'default'] },
+  ssr: { resolve: { conditions: ['pixgrad-source', 'node', 'import', 'default'], externalConditions: ['pixgrad-source'] } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 120_000,

@@ -78,7 +78,7 @@ interface Run {
 /** one `pixgrad` process: wall clock, peak RSS (reported by the child at exit) */
 function pixgrad(args: string[]): Run {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', join(root, 'bench', 'report-rss.mjs'), '--conditions=source', join(root, 'packages/cli/src/main.ts'), ...args], {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', join(root, 'bench', 'report-rss.mjs'), '--conditions=pixgrad-source', join(root, 'packages/cli/src/main.ts'), ...args], {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, CI: '' },

@@ -1,7 +1,7 @@
 /**
  * Accuracy of the perceptual workload's gradient: pixgrad cpu and webgpu (float32) against the same
  * network computed in float64 on the CPU, on the bench's own inputs and weights at 256x256.
- * Run: npx tsx --conditions=source bench/float64-reference.ts (about 3 minutes on 2 cores).
+ * Run: npx tsx --conditions=pixgrad-source bench/float64-reference.ts (about 3 minutes on 2 cores).
  */
 import { cast, gradients, setDefaultDevice, type Tensor } from '@pixgrad/core';
 import { init } from '@pixgrad/kernels';

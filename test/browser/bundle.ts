@@ -23,7 +23,7 @@ export async function bundleEntry(): Promise<string> {
     format: 'esm',
     platform: 'browser',
     target: 'chrome113', // the first Chromium with WebGPU
-    conditions: ['source'],
+    conditions: ['pixgrad-source'],
     sourcemap: 'inline',
     write: false,
     logLevel: 'silent',

@@ -22,7 +22,7 @@ export interface Run {
 export function pixgradWithEnv(env: Record<string, string> | undefined, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     const opts = { cwd: ROOT, maxBuffer: 1 << 24, ...(env ? { env: { ...process.env, ...env } } : {}) };
-    execFile(process.execPath, ['--import', 'tsx', '--conditions=source', MAIN, ...args], opts, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', '--conditions=pixgrad-source', MAIN, ...args], opts, (err, stdout, stderr) => {
       const code = err ? ((err as { code?: number }).code ?? 1) : 0;
       resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
     });

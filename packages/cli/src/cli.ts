@@ -4,6 +4,7 @@
  * Exit codes: 0 success; 1 an input problem (missing, unreadable or mismatched images, unpaired
  * files, a device that cannot start) after reporting every good pair; 2 a usage error.
  */
+import { VERSION } from './version.js';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { type ColormapName, MAP_DEFAULT_MAX, MAP_QUANTITY, type MapKind } from './colormap.js';
 import { type CompareOptions, IMAGE_EXTENSIONS, type Io, type MapRequest, runCompare } from './compare.js';
@@ -14,7 +15,7 @@ import { STYLIZE_DEFAULTS, runStylize } from './stylize.js';
 import { INCEPTION_PREPROCESS, type InceptionPreprocess } from '@pixgrad/models';
 import { METRICS, type MetricKey, parseMetricList } from './metrics.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 class UsageError extends Error {}
 
@@ -343,8 +344,14 @@ function takeMapOut(tokens: readonly { kind: string; index: number; name?: strin
 
 async function useDevice(device: string, io: Io): Promise<boolean> {
   if (device === 'cpu') return true;
+  let kernels: typeof import('@pixgrad/kernels');
   try {
-    const kernels = await import('@pixgrad/kernels');
+    kernels = await import('@pixgrad/kernels');
+  } catch {
+    io.err("pixgrad: --device webgpu needs the WebGPU backend, which is not installed: run `npm install @pixgrad/kernels webgpu` (or use --device cpu)\n");
+    return false;
+  }
+  try {
     await kernels.init('webgpu');
     return true;
   } catch (e) {

@@ -13,10 +13,8 @@
  * - l1:     |ref - test| per pixel, averaged over channels, on [0, 0.2] (0.2 = 51 levels of 255).
  * - deltaE: CIEDE2000 per pixel on [0, 10] (1 is about a just-noticeable difference; RGB only).
  */
-import { writeFile } from 'node:fs/promises';
 import { type Tensor, tidy } from '@pixgrad/core';
 import { deltaE, rgbToLab, ssim } from '@pixgrad/losses';
-import { encodePng } from '@pixgrad/models';
 import { InputError } from './image.js';
 
 export type MapKind = 'ssim' | 'l1' | 'deltaE';
@@ -84,14 +82,13 @@ export async function errorMap(kind: MapKind, ref: Tensor, test: Tensor, testPat
   }
 }
 
-/** Colour-maps values [H, W] with 0 -> the first colour and `max` -> the last, and writes an 8-bit RGB PNG. */
-export async function writeColormapPng(
-  path: string,
+/** Colour-maps values [H, W] with 0 -> the first colour and `max` -> the last, as an RGB image (HWC, values in [0, 1]). */
+export function colormapImage(
   values: ArrayLike<number>,
   width: number,
   height: number,
   opts: { max: number; colormap?: ColormapName },
-): Promise<void> {
+): { width: number; height: number; channels: 3; data: Float32Array } {
   const name = opts.colormap ?? 'inferno';
   const data = new Float32Array(width * height * 3);
   for (let i = 0; i < width * height; i++) {
@@ -100,10 +97,5 @@ export async function writeColormapPng(
     data[3 * i + 1] = g;
     data[3 * i + 2] = b;
   }
-  const png = encodePng({ width, height, channels: 3, data });
-  try {
-    await writeFile(path, png);
-  } catch (e) {
-    throw new InputError(path, `cannot write the map: ${(e as Error).message}`);
-  }
+  return { width, height, channels: 3, data };
 }

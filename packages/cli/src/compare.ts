@@ -4,19 +4,20 @@
  */
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { type ColormapName, MAP_DEFAULT_MAX, MAP_QUANTITY, type MapKind, errorMap, writeColormapPng } from './colormap.js';
+import { type ColormapName, MAP_DEFAULT_MAX, MAP_QUANTITY, type MapKind, errorMap } from './colormap.js';
+import { loadImage, writeColormapPng } from './files.js';
 import { type PairResult, multiTable, pairJson, singleTable, summarize, toCsv, jsonValue } from './format.js';
-import { InputError, type LoadedImage, checkComparable, describeChannels, loadImage } from './image.js';
+import { InputError, type LoadedImage, checkComparable, describeChannels } from './image.js';
 import { type DeepModels, type DeepRequest, computeDeepMetrics, disposeDeepModels, loadDeepModels } from './deep.js';
 import { type MetricKey, computeMetrics, isWeightedMetric, metricDef } from './metrics.js';
-import { Progress } from './progress.js';
+import { Progress, type ProgressStream } from './progress.js';
 
 /** Where the command writes: results to `out`, messages and problems to `err`. */
 export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
   /** a terminal stream for the progress bar (only given when stderr is a TTY) */
-  progress?: NodeJS.WriteStream | undefined;
+  progress?: ProgressStream | undefined;
 }
 
 export interface MapRequest {

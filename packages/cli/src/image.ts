@@ -5,9 +5,8 @@
  * Alpha: metrics compare colour only. A grey+alpha image becomes grey (C = 1) and an RGBA image
  * becomes RGB (C = 3) by dropping the alpha channel, without compositing on any background (so
  * the stored colour of a fully transparent pixel still counts). Each result says whether alpha
- * was dropped, and the command prints a note.
+ * was dropped, and the command prints a note. Browser-safe: reading from disk is in files.ts.
  */
-import { readFile, stat } from 'node:fs/promises';
 import type { Tensor } from '@pixgrad/core';
 import { PixgradError } from '@pixgrad/core';
 import { convertChannels, decodeImage, imageToTensor } from '@pixgrad/models';
@@ -35,20 +34,11 @@ export interface LoadedImage {
   format: string;
 }
 
-/** Reads an image file; throws `InputError` naming the file when it is missing, a folder or undecodable. */
-export async function loadImage(path: string): Promise<LoadedImage> {
-  let bytes: Uint8Array;
-  try {
-    const s = await stat(path);
-    if (s.isDirectory()) throw new InputError(path, 'is a directory, expected an image file');
-    bytes = new Uint8Array(await readFile(path));
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new InputError(path, 'no such file');
-    if (code === 'EACCES') throw new InputError(path, 'permission denied');
-    throw new InputError(path, `cannot read: ${(e as Error).message}`);
-  }
+/**
+ * Decodes an image file's bytes; throws `InputError` naming `path` when they are not an image.
+ * (`loadImage` in files.ts reads them from disk in Node; the web page passes a File's bytes.)
+ */
+export function imageFromBytes(bytes: Uint8Array, path: string): LoadedImage {
   let img;
   try {
     img = decodeImage(bytes, { name: path });

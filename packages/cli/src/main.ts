@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `pixgrad` executable. In the workspace: `npm run pixgrad -- compare a.png b.png`
- * (node --import tsx --conditions=source packages/cli/src/main.ts); built: `pixgrad compare ...`.
+ * (node --import tsx --conditions=pixgrad-source packages/cli/src/main.ts); built: `pixgrad compare ...`.
  */
 import { getDefaultDevice } from '@pixgrad/core';
 import { runCli } from './cli.js';

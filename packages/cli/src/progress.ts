@@ -2,10 +2,16 @@
  * A one-line progress bar on a terminal (the caller only makes one when stderr is a TTY, so pipes
  * and files never receive control characters).
  */
+/** What the bar needs of a terminal stream (process.stderr is one). */
+export interface ProgressStream {
+  columns?: number | undefined;
+  write(s: string): unknown;
+}
+
 export class Progress {
   private readonly started = Date.now();
   constructor(
-    private readonly stream: NodeJS.WriteStream,
+    private readonly stream: ProgressStream,
     private readonly total: number,
   ) {}
 

@@ -23,7 +23,8 @@ import {
   writeImage,
 } from '@pixgrad/models';
 import type { Io } from './compare.js';
-import { InputError, loadImage } from './image.js';
+import { loadImage } from './files.js';
+import { InputError } from './image.js';
 import { Progress } from './progress.js';
 
 export interface StylizeOptions {

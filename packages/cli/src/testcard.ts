@@ -207,7 +207,17 @@ export function encodeJpeg(img: RgbImage, quality: number): Uint8Array {
     for (let c = 0; c < 3; c++) rgba[4 * i + c] = Math.round(Math.min(1, Math.max(0, img.data[3 * i + c]!)) * 255);
     rgba[4 * i + 3] = 255;
   }
-  return new Uint8Array(jpeg.encode({ width: img.width, height: img.height, data: rgba }, quality).data);
+  const g = globalThis as { Buffer?: unknown };
+  // jpeg-js's encoder returns `Buffer.from(bytes)` whenever it sees a CommonJS `module`, which a
+  // bundler's wrapper always provides, so in a browser it would throw on the missing Buffer. A
+  // stand-in that makes a Uint8Array, present only during the call, keeps it working there.
+  const shim = g.Buffer === undefined;
+  if (shim) g.Buffer = { from: (a: ArrayLike<number>) => Uint8Array.from(a) };
+  try {
+    return new Uint8Array(jpeg.encode({ width: img.width, height: img.height, data: rgba }, quality).data);
+  } finally {
+    if (shim) delete g.Buffer;
+  }
 }
 
 /** The distortions `pixgrad demo` applies: file name, what it is, and the encoded file. */

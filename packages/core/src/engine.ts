@@ -9,6 +9,26 @@ const backends = new Map<Device, Backend>();
 let defaultDevice: Device = 'cpu';
 let gradEnabled = true;
 
+/**
+ * Every copy of this module loaded in the process, so a second copy of @pixgrad/core (a project
+ * whose node_modules holds two versions) is reported instead of silently splitting the engine:
+ * `init('webgpu')` of @pixgrad/kernels would register with the copy its own import resolves to,
+ * and tensors of the other copy would never see it. The other packages take core as a peer
+ * dependency so that npm installs one copy.
+ */
+interface CoreCopy {
+  readonly backends: ReadonlyMap<Device, Backend>;
+}
+const COPIES = Symbol.for('@pixgrad/core loaded copies');
+const copies: CoreCopy[] = ((globalThis as { [COPIES]?: CoreCopy[] })[COPIES] ??= []);
+if (copies.length > 0) {
+  console.warn(
+    'pixgrad: a second copy of @pixgrad/core was loaded; tensors of one copy cannot use the backends registered with the other. ' +
+      'Install a single copy (`npm ls @pixgrad/core` shows them; `npm dedupe` or matching versions of the @pixgrad packages fixes it).',
+  );
+}
+copies.push({ backends });
+
 export function registerBackend(backend: Backend): void {
   backends.set(backend.device, backend);
 }
@@ -21,6 +41,12 @@ export function unregisterBackend(device: Device): void {
 export function getBackend(device: Device): Backend {
   const b = backends.get(device);
   if (!b) {
+    if (copies.some((c) => c.backends !== backends && c.backends.has(device))) {
+      throw new BackendError(
+        `no backend registered for device '${device}' in this copy of @pixgrad/core, but another copy loaded in this process has one: ` +
+          'two versions of @pixgrad/core are installed. Install a single copy (`npm ls @pixgrad/core`, `npm dedupe`).',
+      );
+    }
     throw new BackendError(
       device === 'webgpu'
         ? "no WebGPU backend is registered: call `await init('webgpu')` from '@pixgrad/kernels' first"

@@ -1,6 +1,6 @@
 /**
  * Raw kernel timings of the WebGPU backend (no autodiff, no peers): matmul 1024^3 and the conv2d
- * workload of the project benchmark. Run: `npx tsx --conditions=source packages/kernels/scripts/bench-kernels.ts`.
+ * workload of the project benchmark. Run: `npx tsx --conditions=pixgrad-source packages/kernels/scripts/bench-kernels.ts`.
  * Prints one JSON object per line: { kernel, ms (median wall), cpuMs (median process CPU time, all
  * threads incl. lavapipe's), minMs / minCpuMs (the fastest repetition), gflops (from wall), cpuGflops
  * (from CPU time), load (1-min load average) }. The machine is shared (other VMs take cycles

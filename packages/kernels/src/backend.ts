@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 import {
   BackendError, DTypeError, resultDType,
   type ArgReduceOp, type Backend, type BackendCounters, type BackendMemory, type BinaryOp, type CompareOp, type Conv2dParams, type DataArray,

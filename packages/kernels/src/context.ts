@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 import { BackendError } from '@pixgrad/core';
 import { BufferPool } from './pool.js';
 import { packUniforms, specialise, uniformLayout, type DispatchSpec, type KernelDescriptor } from './descriptor.js';

@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 import { BackendError } from '@pixgrad/core';
 import { WGSL, type ShaderName } from './wgsl.generated.js';
 

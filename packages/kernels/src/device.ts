@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 import { BackendError, LazyBackend, registerBackend, setDefaultDevice, type Device } from '@pixgrad/core';
 import { GpuContext } from './context.js';
 import { type GpuBuf, WebGPUBackend } from './backend.js';
@@ -34,10 +34,13 @@ let gpuRoot: GPU | undefined;
 let pending: Promise<Current | undefined> | undefined;
 
 const HOW_TO_GET_AN_ADAPTER =
-  'Install a GPU driver with Vulkan support, or, on a machine without a GPU, Mesa\'s lavapipe (software Vulkan): ' +
-  'on Debian bookworm run `sudo scripts/setup-webgpu.sh` from the pixgrad repository, or add bookworm-backports to ' +
-  '/etc/apt/sources.list.d/debian.sources and `apt-get install -t bookworm-backports mesa-vulkan-drivers libvulkan1` ' +
-  '(see DESIGN.md, "Running WebGPU without a GPU"). In a browser, enable WebGPU (Chromium: --enable-unsafe-webgpu).';
+  'Install a GPU driver with Vulkan support (Metal on macOS, D3D12 on Windows), or, on a Linux machine without a GPU, ' +
+  "Mesa's lavapipe (software Vulkan, version 23.1 or newer): on Debian bookworm add bookworm-backports to apt's sources and run " +
+  '`apt-get install -t bookworm-backports mesa-vulkan-drivers libvulkan1`. In a browser, use one with WebGPU ' +
+  '(Chrome/Edge 113+, or Chromium started with --enable-unsafe-webgpu); `init()` without an argument falls back to the CPU backend.';
+
+/** What a Node user without Dawn must do. */
+export const INSTALL_WEBGPU = "WebGPU in Node needs the 'webgpu' package (Dawn), an optional peer dependency of @pixgrad/kernels: run `npm install webgpu`";
 
 const isNode = (): boolean => typeof process !== 'undefined' && !!process.versions?.node;
 
@@ -52,6 +55,8 @@ async function getGpu(): Promise<GPU | undefined> {
     const mod = (await import(/* @vite-ignore */ spec)) as { create(flags: string[]): GPU };
     return mod.create([]);
   } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') throw new BackendError(`${INSTALL_WEBGPU}.`);
     throw new BackendError(`could not load the 'webgpu' package (Dawn for Node): ${(e as Error).message}. ${HOW_TO_GET_AN_ADAPTER}`);
   }
 }
@@ -142,7 +147,7 @@ export async function init(kind?: Device): Promise<Device> {
   }
   if (!c) {
     if (kind === 'webgpu') throw new BackendError(`init('webgpu'): no WebGPU adapter was found. ${HOW_TO_GET_AN_ADAPTER}`);
-    console.warn('pixgrad: no WebGPU adapter found; using the CPU backend (see DESIGN.md to enable lavapipe)');
+    console.warn("pixgrad: no WebGPU adapter found; using the CPU backend (init('webgpu') says how to get one)");
     setDefaultDevice('cpu');
     return 'cpu';
   }

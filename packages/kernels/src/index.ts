@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * @pixgrad/kernels: the WebGPU backend of pixgrad. Every primitive of @pixgrad/core runs as a WGSL
  * compute shader from `shaders/` (Dawn's `webgpu` package in Node, `navigator.gpu` in browsers).

@@ -9,6 +9,7 @@
  * - `safetensors`: everything else is tried as safetensors, whose own checks then explain what is
  *   wrong (a 3-byte file gets "header too small", not "unknown").
  */
+import { host } from '#host';
 import { MemorySource, type ByteSource } from './byte-source.js';
 import type { Int64Mode } from './dtypes.js';
 import { CheckpointError } from './errors.js';
@@ -141,20 +142,6 @@ export function parseCheckpoint(input: ByteSource | Uint8Array, opts: Checkpoint
   }
 }
 
-/** Node's zlib inflater (with an output cap) and CRC-32, when running in Node. */
-export async function nodeZlib(): Promise<Pick<CheckpointOptions, 'inflateRaw' | 'crc32'>> {
-  try {
-    const zlib = await import('node:zlib');
-    const crc = (zlib as { crc32?: (d: Uint8Array) => number }).crc32; // Node >= 20.15
-    return {
-      inflateRaw: (data, max) => zlib.inflateRawSync(data, { maxOutputLength: Math.max(1, max) }),
-      ...(typeof crc === 'function' ? { crc32: (d: Uint8Array) => crc(d) >>> 0 } : {}),
-    };
-  } catch {
-    return {};
-  }
-}
-
 /**
  * Reads a checkpoint file (positional reads, only the records needed) or bytes, and returns the
  * raw tensors, the unpickled object tree and the format. Formats: torch zip (>= 1.6), legacy
@@ -171,13 +158,12 @@ export async function readCheckpointRaw(
   pathOrBytes: string | Uint8Array | ArrayBuffer,
   opts: CheckpointOptions = {},
 ): Promise<RawCheckpoint> {
-  const o = { ...(await nodeZlib()), ...stripUndefined(opts) };
+  const o = { inflateRaw: host.inflateRaw, ...(host.crc32 ? { crc32: host.crc32 } : {}), ...stripUndefined(opts) };
   if (typeof pathOrBytes !== 'string') {
     const bytes = pathOrBytes instanceof Uint8Array ? pathOrBytes : new Uint8Array(pathOrBytes);
     return parseCheckpoint(bytes, o);
   }
-  const { FileSource } = await import('./file-source.js');
-  const src = new FileSource(pathOrBytes);
+  const src = host.openFile(pathOrBytes);
   try {
     return parseCheckpoint(src, o);
   } finally {

@@ -1,8 +1,9 @@
 /**
  * Images <-> pixgrad tensors: `readImage` gives the `[1, C, H, W]` float32 tensor in [0, 1] that
- * every loss in pixgrad takes (DESIGN.md "Conventions"); `writeImage` saves one as PNG.
+ * every loss in pixgrad takes; `writeImage` saves one as PNG.
  */
 import { tensor, type Tensor, type TensorOptions } from '@pixgrad/core';
+import { host } from '#host';
 import { ImageError } from './errors.js';
 import { decodeImage, type DecodedImage, type DecodeOptions } from './image-decode.js';
 import { encodePng, type EncodePngOptions } from './image-encode.js';
@@ -76,10 +77,9 @@ export async function readImage(pathOrBytes: string | Uint8Array, opts: ReadImag
   let bytes: Uint8Array;
   let name = opts.name;
   if (typeof pathOrBytes === 'string') {
-    const fs = await import('node:fs/promises');
     name ??= pathOrBytes;
     try {
-      bytes = new Uint8Array(await fs.readFile(pathOrBytes));
+      bytes = await host.readFile(pathOrBytes);
     } catch (e) {
       throw new ImageError(`cannot read: ${(e as Error).message}`, name);
     }
@@ -127,6 +127,5 @@ export async function writeImage(path: string, t: Tensor, opts: EncodePngOptions
   } catch (e) {
     throw e instanceof ImageError ? new ImageError(e.message, path) : e;
   }
-  const fs = await import('node:fs/promises');
-  await fs.writeFile(path, png);
+  await host.writeFileAtomic(path, png);
 }

@@ -6,12 +6,11 @@
  * would, so numpy, pytorch-fid and clean-fid load what pixgrad writes.
  */
 import { MemorySource, type ByteSource } from './byte-source.js';
-import { nodeZlib } from './checkpoint.js';
 import { crc32 } from './crc32.js';
 import { fail } from './errors.js';
 import { type NpyArray, parseNpy, serializeNpy } from './npy.js';
 import { type InflateRaw, readZipDirectory, readZipEntry } from './zip.js';
-import { writeFileAtomic } from './write-file.js';
+import { host } from '#host';
 
 export interface NpzReadOptions {
   /** name for messages (default the path, or 'npz') */
@@ -52,11 +51,9 @@ export function parseNpz(input: Uint8Array | ByteSource, opts: NpzReadOptions = 
  * @example const s = await readNpz('fid_stats_cifar10_train.npz'); s.get('sigma')!.shape // [2048, 2048]
  */
 export async function readNpz(pathOrBytes: string | Uint8Array, opts: Omit<NpzReadOptions, 'inflateRaw'> = {}): Promise<Map<string, NpyArray>> {
-  const { inflateRaw } = await nodeZlib();
-  const o = { ...opts, ...(inflateRaw ? { inflateRaw } : {}) };
+  const o = { ...opts, inflateRaw: host.inflateRaw };
   if (typeof pathOrBytes !== 'string') return parseNpz(pathOrBytes, o);
-  const { FileSource } = await import('./file-source.js');
-  const src = new FileSource(pathOrBytes);
+  const src = host.openFile(pathOrBytes);
   try {
     return parseNpz(src, o);
   } finally {
@@ -69,15 +66,14 @@ export async function readNpz(pathOrBytes: string | Uint8Array, opts: Omit<NpzRe
  * file written beside the arrays; undefined when there is no such member.
  */
 export async function readNpzMember(pathOrBytes: string | Uint8Array, member: string): Promise<Uint8Array | undefined> {
-  const { inflateRaw } = await nodeZlib();
+  const inflateRaw = host.inflateRaw;
   const read = (src: ByteSource) => {
     const dir = readZipDirectory(src);
     const e = dir.entries.get(member);
     return e ? readZipEntry(src, dir, e, { what: `member '${member}'`, inflateRaw, maxInflateBytes: 2 ** 26 }) : undefined;
   };
   if (typeof pathOrBytes !== 'string') return read(new MemorySource(pathOrBytes, 'npz'));
-  const { FileSource } = await import('./file-source.js');
-  const src = new FileSource(pathOrBytes);
+  const src = host.openFile(pathOrBytes);
   try {
     return read(src);
   } finally {
@@ -161,10 +157,9 @@ export async function writeNpz(
   arrays: Readonly<Record<string, NpyArray>>,
   opts: { compress?: boolean; files?: Readonly<Record<string, Uint8Array>> } = {},
 ): Promise<void> {
-  const zlib = await import('node:zlib');
   const bytes = serializeNpz(arrays, {
-    ...(opts.compress === false ? {} : { deflateRaw: (d: Uint8Array) => zlib.deflateRawSync(d) }),
+    ...(opts.compress === false ? {} : { deflateRaw: host.deflateRaw }),
     ...(opts.files ? { files: opts.files } : {}),
   });
-  await writeFileAtomic(path, bytes);
+  await host.writeFileAtomic(path, bytes);
 }

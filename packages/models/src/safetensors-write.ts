@@ -9,7 +9,7 @@ import { OUT_BYTES, SAFETENSORS_OF_OUT, type OutDtype } from './dtypes.js';
 import { fail } from './errors.js';
 import { numelOf } from './materialize.js';
 import { isRawTensor, type RawTensor } from './raw-tensor.js';
-import { writeFileAtomic } from './write-file.js';
+import { host } from '#host';
 
 /** What can be saved: a `RawTensor`, or anything tensor-like with `shape`, `dtype` and `data()` (a pixgrad `Tensor`). */
 export interface TensorSource {
@@ -118,5 +118,5 @@ export async function saveSafetensors(
 ): Promise<void> {
   const raw = new Map<string, RawTensor>();
   for (const [name, t] of entriesOf(tensors)) raw.set(name, await toRaw(name, t));
-  await writeFileAtomic(path, serializeSafetensors(raw, metadata));
+  await host.writeFileAtomic(path, serializeSafetensors(raw, metadata));
 }

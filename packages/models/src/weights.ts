@@ -1,10 +1,11 @@
 /**
  * Finding the weights users already have: torchvision's VGG files in the torch hub cache and the
  * LPIPS linear heads inside an installed `lpips` Python package. Nothing is downloaded; when no
- * file is found the error lists every place looked at and what to download. Node only (the
- * file-system modules are imported lazily, so browser bundles that never call these are unaffected).
+ * file is found the error lists every place looked at and what to download. In a browser there is
+ * no file system, so nothing is found and the error says what to pass instead.
  */
 import { PixgradError } from '@pixgrad/core';
+import { host } from '#host';
 
 /** torchvision's file names (the hash suffix is the first 8 hex digits of the file's SHA-256). */
 export const VGG_WEIGHT_FILES = { vgg16: 'vgg16-397923af.pth', vgg19: 'vgg19-dcbb9e9d.pth' } as const;
@@ -42,27 +43,9 @@ export interface DiscoveryEnv {
 }
 
 async function context(d: DiscoveryEnv) {
-  const fs = await import('node:fs');
-  const os = await import('node:os');
-  const path = await import('node:path');
-  const env = d.env ?? process.env;
-  const home = d.home ?? os.homedir();
-  const expand = (p: string) => (p.startsWith('~/') || p === '~' ? path.join(home, p.slice(1)) : p);
-  const isFile = (p: string) => {
-    try {
-      return fs.statSync(p).isFile();
-    } catch {
-      return false;
-    }
-  };
-  const listDir = (p: string): string[] => {
-    try {
-      return fs.readdirSync(p);
-    } catch {
-      return [];
-    }
-  };
-  return { env, home, path, expand, isFile, listDir };
+  const f = host.folders(d.env, d.home);
+  const expand = (p: string) => (p.startsWith('~/') || p === '~' ? f.join(f.home, p.slice(1)) : p);
+  return { ...f, path: { join: f.join, delimiter: f.delimiter, sep: f.sep }, expand };
 }
 
 /**

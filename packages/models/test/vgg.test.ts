@@ -320,7 +320,7 @@ const w = sd.get('features.28.weight').dataSync();
 console.log(JSON.stringify({ rss0, rss1: process.memoryUsage().rss, peak0, peak: process.resourceUsage().maxRSS * 1024, ms, keys: sd.size, first: sd.get('features.0.bias').dataSync()[5], last: w[w.length - 1] }));
 `,
     );
-    const run = (file: string) => spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', script, file], { encoding: 'utf8', cwd: join(here, '..', '..', '..') });
+    const run = (file: string) => spawnSync(process.execPath, ['--conditions=pixgrad-source', '--import', 'tsx', script, file], { encoding: 'utf8', cwd: join(here, '..', '..', '..') });
     // a first run on a small file warms tsx's transpile cache, whose cold compile would count in the peak
     const warm = join(dir, 'warm.pth');
     const tiny = randomVgg('vgg16', { widthMultiplier: 1 / 64 });

@@ -3,13 +3,12 @@
  *
  * Why not `readFileSync`: checkpoints are large (VGG16 is 528 MB, 411 MB of it the classifier
  * that perceptual losses never use). Positional reads let a reader fetch the pickle and only the
- * storages it needs, each into one fresh buffer, so no byte is held twice. This module imports
- * `node:fs`; the rest of the package only loads it dynamically, so bundles for browsers that pass
- * bytes never pull it in.
+ * storages it needs, each into one fresh buffer, so no byte is held twice. Node only: it is part
+ * of the Node host (host/node.ts), which browser builds never load.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { checkRange, type ByteSource } from './byte-source.js';
-import { CheckpointError } from './errors.js';
+import { checkRange, type ByteSource } from '../byte-source.js';
+import { CheckpointError } from '../errors.js';
 
 /** An open file. Call `close()` when done (the readers do it in a `finally`). */
 export class FileSource implements ByteSource {
