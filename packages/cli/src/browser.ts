@@ -10,7 +10,7 @@
 export { VERSION } from './version.js';
 export { METRICS, WEIGHTED_METRICS, computeMetrics, parseMetricList, metricDef, type MetricKey, type MetricDef, type MetricResult } from './metrics.js';
 export { colormap, colormapImage, errorMap, MAP_DEFAULT_MAX, MAP_QUANTITY, type MapKind, type ColormapName } from './colormap.js';
-export { imageFromBytes, checkComparable, describeChannels, InputError, type LoadedImage } from './image.js';
+export { imageFromBytes, fitImage, checkComparable, describeChannels, InputError, type LoadedImage } from './image.js';
 export { formatNumber, renderTable, toCsv, summarize, type PairResult } from './format.js';
 export { computeDeepMetrics, PERCEPTUAL_LAYERS, type DeepModels } from './deep.js';
 export {

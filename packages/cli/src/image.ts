@@ -7,7 +7,7 @@
  * the stored colour of a fully transparent pixel still counts). Each result says whether alpha
  * was dropped, and the command prints a note. Browser-safe: reading from disk is in files.ts.
  */
-import type { Tensor } from '@pixgrad/core';
+import { type Tensor, avgPool2d, resize, tidy } from '@pixgrad/core';
 import { PixgradError } from '@pixgrad/core';
 import { convertChannels, decodeImage, imageToTensor } from '@pixgrad/models';
 
@@ -38,10 +38,10 @@ export interface LoadedImage {
  * Decodes an image file's bytes; throws `InputError` naming `path` when they are not an image.
  * (`loadImage` in files.ts reads them from disk in Node; the web page passes a File's bytes.)
  */
-export function imageFromBytes(bytes: Uint8Array, path: string): LoadedImage {
+export function imageFromBytes(bytes: Uint8Array, path: string, opts: { maxPixels?: number } = {}): LoadedImage {
   let img;
   try {
-    img = decodeImage(bytes, { name: path });
+    img = decodeImage(bytes, { name: path, ...(opts.maxPixels !== undefined ? { maxPixels: opts.maxPixels } : {}) });
   } catch (e) {
     // ImageError messages already start with the file name
     const msg = (e as Error).message;
@@ -82,4 +82,22 @@ export function checkComparable(ref: LoadedImage, test: LoadedImage): void {
       `has ${test.channels} colour channel${test.channels === 1 ? '' : 's'} (${describeChannels(test)}) but the reference ${ref.path} has ${ref.channels} (${describeChannels(ref)}); convert one of them so both are grey or both RGB`,
     );
   }
+}
+
+/** Scales [1, C, H, W] so its longer side is `size` (box prefilter by the integer factor when shrinking 2x or more, then bilinear); grey becomes RGB. */
+export function fitImage(x: Tensor, size: number): Tensor {
+  return tidy(() => {
+    let [, c, h, w] = x.shape as [number, number, number, number];
+    let y = c === 1 ? x.expand([1, 3, h, w]) : x;
+    const scale = size / Math.max(h, w);
+    const H = Math.max(1, Math.round(h * scale));
+    const W = Math.max(1, Math.round(w * scale));
+    const k = Math.floor(1 / scale);
+    if (k >= 2 && Math.floor(h / k) >= H && Math.floor(w / k) >= W) {
+      y = avgPool2d(y, { kernelSize: k, stride: k });
+      [h, w] = [y.shape[2]!, y.shape[3]!];
+    }
+    if (h !== H || w !== W) y = resize(y, [H, W], { mode: 'bilinear', alignCorners: false });
+    return y === x ? x.clone() : y;
+  });
 }

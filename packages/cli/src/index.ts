@@ -7,7 +7,7 @@
  */
 export * from './browser.js';
 export { runCli, MAIN_HELP, COMPARE_HELP, DEMO_HELP, STYLIZE_HELP } from './cli.js';
-export { runStylize, stylize, fitImage, loadStyleNet, vggConfigOf, STYLIZE_DEFAULTS, type StylizeOptions, type StylizeResult } from './stylize.js';
+export { runStylize, stylize, loadStyleNet, vggConfigOf, STYLIZE_DEFAULTS, type StylizeOptions, type StylizeResult } from './stylize.js';
 export { loadDeepModels, disposeDeepModels, type DeepRequest } from './deep.js';
 export { runCompare, pairFolders, IMAGE_EXTENSIONS, type CompareOptions, type Io, type MapRequest } from './compare.js';
 export { runDemo, writeDemoImages, type DemoOptions } from './demo.js';

@@ -6,7 +6,7 @@
  * (`contentStyleLoss` of @pixgrad/losses: relu4_2 content, Gram matrices at relu1_1 ... relu5_1
  * against the style image's, precomputed once with `styleTargets`) on a frozen VGG19 or VGG16.
  */
-import { Adam, type Tensor, avgPool2d, isGradEnabled, resize, tidy } from '@pixgrad/core';
+import { Adam, type Tensor, isGradEnabled, tidy } from '@pixgrad/core';
 import { GATYS_CONTENT_LAYER, GATYS_STYLE_LAYERS, contentStyleLoss, styleTargets } from '@pixgrad/losses';
 import {
   type Vgg,
@@ -24,7 +24,7 @@ import {
 } from '@pixgrad/models';
 import type { Io } from './compare.js';
 import { loadImage } from './files.js';
-import { InputError } from './image.js';
+import { InputError, fitImage } from './image.js';
 import { Progress } from './progress.js';
 
 export interface StylizeOptions {
@@ -160,24 +160,6 @@ export async function loadStyleNet(vggWeights: string | undefined): Promise<{ ne
   const net = await loadVgg(arch ?? config, path);
   const convs = config.filter((v) => v !== 'M').length;
   return { net, path, name: arch ? arch.toUpperCase() : `a VGG-layout network (${convs} convs, ${config.filter((v) => v !== 'M').join('/')} channels)` };
-}
-
-/** Scales [1, C, H, W] so its longer side is `size` (box prefilter by the integer factor when shrinking 2x or more, then bilinear); grey becomes RGB. */
-export function fitImage(x: Tensor, size: number): Tensor {
-  return tidy(() => {
-    let [, c, h, w] = x.shape as [number, number, number, number];
-    let y = c === 1 ? x.expand([1, 3, h, w]) : x;
-    const scale = size / Math.max(h, w);
-    const H = Math.max(1, Math.round(h * scale));
-    const W = Math.max(1, Math.round(w * scale));
-    const k = Math.floor(1 / scale);
-    if (k >= 2 && Math.floor(h / k) >= H && Math.floor(w / k) >= W) {
-      y = avgPool2d(y, { kernelSize: k, stride: k });
-      [h, w] = [y.shape[2]!, y.shape[3]!];
-    }
-    if (h !== H || w !== W) y = resize(y, [H, W], { mode: 'bilinear', alignCorners: false });
-    return y === x ? x.clone() : y;
-  });
 }
 
 function fmtLoss(v: number): string {
