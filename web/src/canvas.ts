@@ -7,6 +7,8 @@ import { type ColormapName, colormapImage } from '@pixgrad/cli';
 export function drawPixels(canvas: HTMLCanvasElement, img: { width: number; height: number; channels: number; data: Float32Array }): void {
   canvas.width = img.width;
   canvas.height = img.height;
+  // small images are shown enlarged (pixelated, see style.css), up to 256 px wide
+  canvas.style.width = `${Math.max(img.width, Math.min(256, img.width * 4))}px`;
   const out = new ImageData(img.width, img.height);
   const c = img.channels;
   for (let i = 0; i < img.width * img.height; i++) {
