@@ -7,6 +7,8 @@
  * - Two fixture images fed through the file inputs give Node's numbers for the same files.
  * - Screenshots of the compare and train views are saved to out/test-artifacts/ and are not blank.
  * - The train view runs some steps and its loss falls.
+ * - LPIPS and the perceptual distance, from weight files picked on the page (a random full-size
+ *   VGG16 and the real LPIPS heads), equal Node's values on the same networks within TOL_DEEP.
  * - Bad input gets a message on the page: a file that is not an image, different sizes, a weight
  *   file of the wrong network, an image over the stated pixel limit.
  * - Without navigator.gpu the page says so and computes on the CPU backend, giving Node's CPU
@@ -22,13 +24,17 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { init } from '@pixgrad/kernels';
-import { crc32, decodeImage, encodePng } from '@pixgrad/models';
-import { METRICS, type LoadedImage, type MetricKey, computeMetrics, imageFromBytes, loadImage, makeDistortions, makeTestCard } from '@pixgrad/cli';
+import { LpipsModel } from '@pixgrad/losses';
+import { crc32, decodeImage, encodePng, loadLpipsHeads, randomVgg, saveSafetensors } from '@pixgrad/models';
+import { type DeepModels, METRICS, type LoadedImage, type MetricKey, computeDeepMetrics, computeMetrics, imageFromBytes, loadImage, makeDistortions, makeTestCard } from '@pixgrad/cli';
 import { buildPage, serveFolder, type Served } from '../web/build.js';
+import { concat } from '../packages/models/test/builders.js';
 import { describeWithChromium, launchChromium, type Browser } from './helpers/chromium.js';
 import { fixture, fixturesDir } from './helpers/fixtures.js';
 
 const TOL_GPU = { rtol: 2e-4, atol: 2e-5 };
+/** the same for LPIPS and the perceptual distance (13 convolutions deep) */
+const TOL_DEEP = { rtol: 1e-3, atol: 1e-6 };
 const ARTIFACTS = join(fileURLToPath(new URL('.', import.meta.url)), '..', 'out', 'test-artifacts');
 const KEYS = METRICS.map((m) => m.key);
 
@@ -141,14 +147,7 @@ function pngHeader(w: number, h: number): Uint8Array {
     d.setUint32(body.length + 4, crc32(body));
     return out;
   };
-  const parts = [new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]), chunk(ihdr), chunk(new Uint8Array([73, 69, 78, 68]))];
-  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat([[137, 80, 78, 71, 13, 10, 26, 10], chunk(ihdr), chunk(new Uint8Array([73, 69, 78, 68]))]);
 }
 
 describeWithChromium('the web page in headless Chromium', () => {
@@ -232,6 +231,51 @@ describeWithChromium('the web page in headless Chromium', () => {
     await page.setInputFiles('#vgg-input', fixture('lpips', 'weights', 'v0.1', 'vgg.pth'));
     expect(await message(page)).toMatch(/vgg\.pth is not torchvision's VGG16 weights/);
   }, 120_000);
+
+  it.runIf(fixturesDir)('LPIPS and the perceptual distance from weight files picked on the page equal the values of the same networks in Node', async () => {
+    // a random full-size VGG16 (torchvision's layout, 59 MB) and the real LPIPS v0.1 heads
+    const net = randomVgg('vgg16', { seed: 17 });
+    const heads = await loadLpipsHeads(fixture('lpips', 'weights', 'v0.1', 'vgg.pth'));
+    try {
+      await saveSafetensors(join(dir, 'vgg16.safetensors'), net.stateDict());
+      const testPaths = [fixture('lpips', 'imgs', 'ex_p0.png'), fixture('lpips', 'imgs', 'ex_p1.png')];
+      await page.setInputFiles('#ref-input', fixture('lpips', 'imgs', 'ex_ref.png'));
+      await page.setInputFiles('#test-input', testPaths);
+      await page.setInputFiles('#heads-input', fixture('lpips', 'weights', 'v0.1', 'vgg.pth'));
+      await page.setInputFiles('#vgg-input', join(dir, 'vgg16.safetensors'));
+      await page.waitForFunction(
+        () =>
+          document.getElementById('metrics')!.dataset['state'] === 'ready' &&
+          document.getElementById('weights-state')!.textContent!.startsWith('loaded') &&
+          document.querySelectorAll('#metrics td[data-key=lpips][data-value]:not([data-value=""])').length === 2 &&
+          document.querySelectorAll('#metrics td[data-key=perceptual][data-value]:not([data-value=""])').length === 2,
+        undefined,
+        { timeout: 240_000 },
+      );
+      expect(await page.textContent('#weights-state')).toMatch(/loaded: LPIPS and perceptual/);
+      const table = await readTable(page);
+      const ref = await loadImage(fixture('lpips', 'imgs', 'ex_ref.png'));
+      const deep: DeepModels = { keys: ['lpips', 'perceptual'], vgg: net, lpips: new LpipsModel(net, heads, '0.1'), missing: {}, problems: [] };
+      let worst = 0;
+      for (const path of testPaths) {
+        const test = await loadImage(path);
+        const want = await computeDeepMetrics(deep, ref.tensor, test.tensor);
+        for (const k of ['lpips', 'perceptual'] as const) {
+          const got = table[path.split('/').pop()!]![k]!;
+          const w = want[k]!.value!;
+          expect(w).toBeGreaterThan(0);
+          worst = Math.max(worst, Math.abs(got - w) / (TOL_DEEP.rtol * Math.abs(w) + TOL_DEEP.atol));
+        }
+        test.tensor.dispose();
+      }
+      ref.tensor.dispose();
+      console.log(`web page LPIPS/perceptual vs node cpu: worst ${worst.toFixed(3)} of the tolerance`);
+      expect(worst).toBeLessThanOrEqual(1);
+    } finally {
+      net.dispose();
+      heads.dispose();
+    }
+  }, 300_000);
 
   it("without navigator.gpu the page says so and gives Node's CPU numbers bit for bit", async () => {
     const tab = await browser.context.newPage();

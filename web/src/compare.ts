@@ -66,22 +66,20 @@ function testCard(): { ref: LoadedImage; tests: LoadedImage[] } {
   };
 }
 
-/** Replaces the reference and/or the test images and recomputes everything. */
-function setImages(ref: LoadedImage | undefined, tests: LoadedImage[] | undefined): Promise<void> {
-  return enqueue('compare', async () => {
-    if (ref) {
-      disposeImages([reference]);
-      reference = ref;
-      $('ref-name').textContent = `${ref.path} (${ref.width}x${ref.height})`;
-    }
-    if (tests) {
-      disposeImages(rows.map((r) => r.image));
-      rows = tests.map((image) => ({ image }));
-      $('test-names').textContent = tests.map((t) => t.path).join(', ');
-    }
-    selected = 0;
-    await computeAll();
-  });
+/** Replaces the reference and/or the test images and recomputes everything (inside a queued job). */
+async function replaceImages(ref: LoadedImage | undefined, tests: LoadedImage[] | undefined): Promise<void> {
+  if (ref) {
+    disposeImages([reference]);
+    reference = ref;
+    $('ref-name').textContent = `${ref.path} (${ref.width}x${ref.height})`;
+  }
+  if (tests) {
+    disposeImages(rows.map((r) => r.image));
+    rows = tests.map((image) => ({ image }));
+    $('test-names').textContent = tests.map((t) => t.path).join(', ');
+  }
+  selected = 0;
+  await computeAll();
 }
 
 async function computeAll(): Promise<void> {
@@ -196,9 +194,16 @@ function updateSlider(): void {
   $('test-canvas').style.clipPath = `inset(0 0 0 ${v}%)`;
 }
 
-async function loadWeights(): Promise<void> {
+/** which files the loaded networks came from, so picking the same files again does nothing */
+let weightsKey = '';
+
+/** Loads the networks of the picked weight files; false when they are the ones already loaded. */
+async function loadWeights(): Promise<boolean> {
   const vggFile = $<HTMLInputElement>('vgg-input').files?.[0];
   const headsFile = $<HTMLInputElement>('heads-input').files?.[0];
+  const key = [vggFile, headsFile].map((f) => (f ? `${f.name}:${f.size}:${f.lastModified}` : '')).join('|');
+  if (key === weightsKey) return false;
+  weightsKey = key;
   const state = $('weights-state');
   deep.vgg?.dispose();
   deep.lpips?.heads.dispose();
@@ -207,13 +212,14 @@ async function loadWeights(): Promise<void> {
   deep.keys = [];
   if (!vggFile) {
     state.textContent = headsFile ? 'LPIPS also needs the VGG16 weights.' : '';
-    return;
+    return true;
   }
   state.textContent = `reading ${vggFile.name}…`;
   try {
     deep.vgg = await vgg16({ weights: new Uint8Array(await vggFile.arrayBuffer()) });
   } catch (e) {
     state.textContent = '';
+    weightsKey = '';
     throw new Error(`${vggFile.name} is not torchvision's VGG16 weights: ${errorText(e)}`);
   }
   deep.keys.push('perceptual');
@@ -223,18 +229,19 @@ async function loadWeights(): Promise<void> {
       deep.lpips = new LpipsModel(deep.vgg, heads, '0.1');
       deep.keys.unshift('lpips');
     } catch (e) {
+      weightsKey = '';
       throw new Error(`${headsFile.name} is not the LPIPS v0.1 VGG heads: ${errorText(e)}`);
     }
   }
   state.textContent = `loaded: ${deep.keys.map((k) => WEIGHTED_METRICS.find((m) => m.key === k)!.label).join(' and ')}`;
+  return true;
 }
 
 export function setupCompare(): Promise<void> {
   const refInput = $<HTMLInputElement>('ref-input');
   const testInput = $<HTMLInputElement>('test-input');
   const pickRef = (files: File[]) => void enqueue('reference image', async () => {
-    const ref = await readImageFile(files[0]!);
-    void setImages(ref, undefined);
+    await replaceImages(await readImageFile(files[0]!), undefined);
   });
   const pickTests = (files: File[]) => void enqueue('test images', async () => {
     const tests: LoadedImage[] = [];
@@ -244,20 +251,19 @@ export function setupCompare(): Promise<void> {
       disposeImages(tests);
       throw e;
     }
-    void setImages(undefined, tests);
+    await replaceImages(undefined, tests);
   });
   refInput.addEventListener('change', () => refInput.files?.length && pickRef(Array.from(refInput.files)));
   testInput.addEventListener('change', () => testInput.files?.length && pickTests(Array.from(testInput.files)));
   dropZone($('ref-drop'), pickRef);
   dropZone($('test-drop'), pickTests);
-  $('use-card').addEventListener('click', () => {
+  $('use-card').addEventListener('click', () => void enqueue('test card', () => {
     const { ref, tests } = testCard();
-    void setImages(ref, tests);
-  });
+    return replaceImages(ref, tests);
+  }));
   for (const id of ['vgg-input', 'heads-input']) {
     $(id).addEventListener('change', () => void enqueue('network weights', async () => {
-      await loadWeights();
-      await computeAll();
+      if (await loadWeights()) await computeAll();
     }));
   }
   $('slider-input').addEventListener('input', updateSlider);
@@ -267,7 +273,9 @@ export function setupCompare(): Promise<void> {
     await showPair();
   }));
   $('max-pixels').textContent = `${(MAX_PIXELS / 1e6).toFixed(1)} million pixels (3840x2160)`;
-  const { ref, tests } = testCard();
-  return setImages(ref, tests);
+  return enqueue('test card', () => {
+    const { ref, tests } = testCard();
+    return replaceImages(ref, tests);
+  });
 }
 
