@@ -30,7 +30,7 @@ import { type DeepModels, METRICS, type LoadedImage, type MetricKey, computeDeep
 import { buildPage, serveFolder, type Served } from '../web/build.js';
 import { concat } from '../packages/models/test/builders.js';
 import { describeWithChromium, launchChromium, type Browser } from './helpers/chromium.js';
-import { fixture, fixturesDir } from './helpers/fixtures.js';
+import { fixture, itFixtures } from './helpers/fixtures.js';
 
 const TOL_GPU = { rtol: 2e-4, atol: 2e-5 };
 /** the same for LPIPS and the perceptual distance (13 convolutions deep) */
@@ -187,7 +187,7 @@ describeWithChromium('the web page in headless Chromium', () => {
     expect(await page.isHidden('#message')).toBe(true);
   }, 300_000);
 
-  it.runIf(fixturesDir)('two images picked through the file inputs give Node numbers for the same files; the compare view is not blank', async () => {
+  itFixtures('two images picked through the file inputs give Node numbers for the same files; the compare view is not blank', async () => {
     const refPath = fixture('lpips', 'imgs', 'ex_ref.png');
     const testPaths = [fixture('lpips', 'imgs', 'ex_p0.png'), fixture('lpips', 'imgs', 'ex_p1.png')];
     await page.setInputFiles('#ref-input', refPath);
@@ -225,14 +225,14 @@ describeWithChromium('the web page in headless Chromium', () => {
     expect(await message(page)).toMatch(/huge\.png.*5000x4000, over the 8294400-pixel limit/);
   }, 120_000);
 
-  it.runIf(fixturesDir)('bad input gets a message on the page: different sizes, a weight file of the wrong network', async () => {
+  itFixtures('bad input gets a message on the page: different sizes, a weight file of the wrong network', async () => {
     await page.setInputFiles('#test-input', fixture('ssim', 'skimage-camera', 'camera.png'));
     expect(await message(page)).toMatch(/camera\.png: size 512x512 differs from the reference/);
     await page.setInputFiles('#vgg-input', fixture('lpips', 'weights', 'v0.1', 'vgg.pth'));
     expect(await message(page)).toMatch(/vgg\.pth is not torchvision's VGG16 weights/);
   }, 120_000);
 
-  it.runIf(fixturesDir)('LPIPS and the perceptual distance from weight files picked on the page equal the values of the same networks in Node', async () => {
+  itFixtures('LPIPS and the perceptual distance from weight files picked on the page equal the values of the same networks in Node', async () => {
     // a random full-size VGG16 (torchvision's layout, 59 MB) and the real LPIPS v0.1 heads
     const net = randomVgg('vgg16', { seed: 17 });
     const heads = await loadLpipsHeads(fixture('lpips', 'weights', 'v0.1', 'vgg.pth'));

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, it } from 'vitest';
+import { describe, it, type TestFunction } from 'vitest';
 
 const repoRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 const candidate = process.env['PIXGRAD_FIXTURES'] ?? resolve(repoRoot, '..', 'shared', 'fixtures');
@@ -41,4 +41,15 @@ export function describeFixtures(name: string, fn: () => void): void {
     return;
   }
   describe.skip(`${name} (skipped: no fixtures at ${candidate})`, fn);
+}
+
+/** `it(name, fn)` when the fixtures exist; otherwise skipped with the reason, or failing under `CI` (as `describeFixtures`). */
+export function itFixtures(name: string, fn: TestFunction, timeout?: number): void {
+  if (fixturesDir !== null) it(name, fn, timeout);
+  else if (process.env['CI']) {
+    it(name, () => {
+      throw new Error(`fixtures not found at ${candidate} (set PIXGRAD_FIXTURES); CI must run fixture tests`);
+    });
+  }
+  else it.skip(`${name} (skipped: no fixtures at ${candidate})`, fn);
 }
