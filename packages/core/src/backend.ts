@@ -44,7 +44,8 @@ export type CompareOp = (typeof COMPARE_OPS)[number];
 export const REDUCE_OPS = ['sum', 'max', 'min', 'prod'] as const;
 export type ReduceOp = (typeof REDUCE_OPS)[number];
 
-export type ArgReduceOp = 'argmax' | 'argmin';
+export const ARG_REDUCE_OPS = ['argmax', 'argmin'] as const;
+export type ArgReduceOp = (typeof ARG_REDUCE_OPS)[number];
 
 /** conv2d geometry, all pairs are [height, width]. */
 export interface Conv2dParams {

@@ -1,4 +1,4 @@
-import type { Backend, View } from './backend.js';
+import { ARG_REDUCE_OPS, BINARY_OPS, COMPARE_OPS, UNARY_OPS, type Backend, type View } from './backend.js';
 import { type DType, isFloat } from './dtype.js';
 import { getBackend, isGradEnabled } from './engine.js';
 import { ValueError } from './errors.js';
@@ -21,17 +21,39 @@ export interface VjpContext<P> {
 }
 
 /**
- * A primitive: the shape rule and backend call (forward), and the vector-Jacobian product written
- * in differentiable ops, so that the gradient of a gradient needs no extra code.
- * A primitive without `vjp` is not differentiable (compare, argmax, floor, casts to int...): its
- * output never requires grad, so no gradient flows through it (PyTorch gives zeros there).
+ * Every primitive, by name: the closed set the engine is built from. Tables keyed by primitive
+ * (the registry in prims/registry.ts, the gradient and WebGPU-vs-CPU test tables) are `Record`s
+ * over this set, so a new name without its primitive, its gradient test or its kernel test does
+ * not compile.
  */
-export interface Prim<P> {
+export const PRIM_NAMES = [
+  ...UNARY_OPS,
+  ...BINARY_OPS,
+  ...COMPARE_OPS,
+  ...ARG_REDUCE_OPS,
+  'cast', 'clone', 'concat', 'conv2d', 'conv2dInputGrad', 'conv2dWeightGrad', 'expand', 'gather', 'matmul', 'max', 'min', 'maxPool2d',
+  'pad', 'permute', 'prod', 'reshape', 'scatterAdd', 'slice', 'sum', 'where',
+] as const;
+export type PrimName = (typeof PRIM_NAMES)[number];
+
+/** A primitive's vector-Jacobian product: one cotangent per input (null where none is needed). */
+export type Vjp<P> = (g: Tensor, ctx: VjpContext<P>) => readonly (Tensor | null | undefined)[];
+
+interface PrimBase<P> {
+  /** a PrimName for the engine's primitives (tests build deliberately broken ones under other names) */
   readonly name: string;
   /** Validates inputs (throwing errors that name the op and every shape) and calls the backend. */
   forward(backend: Backend, inputs: readonly View[], params: P): ForwardResult;
-  vjp?: (g: Tensor, ctx: VjpContext<P>) => readonly (Tensor | null | undefined)[];
 }
+
+/**
+ * A primitive: the shape rule and backend call (forward), and either the vector-Jacobian product
+ * written in differentiable ops, so that the gradient of a gradient needs no extra code, or
+ * `nondiff`: why it has none (compare, argmax, floor, casts to int...). A primitive must say one
+ * or the other, so a forgotten gradient is a compile error. A non-differentiable primitive's
+ * output never requires grad, so no gradient flows through it (PyTorch gives zeros there).
+ */
+export type Prim<P> = PrimBase<P> & ({ readonly vjp: Vjp<P>; readonly nondiff?: undefined } | { readonly vjp?: undefined; readonly nondiff: string });
 
 /** The record a differentiable result keeps of how it was made. */
 export interface Node {

@@ -5,7 +5,8 @@ import { sign } from './sign.js';
 import { applyUnary, unaryPrim } from './unary.js';
 
 /** abs: d|x|/dx = sign(x), so abs'(0) = 0 (PyTorch's convention at the kink). */
-const absPrim = unaryPrim('abs', (g, x) => tidy(() => mul(g, sign(x))));
+/** @internal registered in registry.ts */
+export const absPrim = unaryPrim('abs', (g, x) => tidy(() => mul(g, sign(x))));
 
 /**
  * |x| elementwise. Keeps int32 and bool dtypes. Gradient sign(x), 0 at x = 0 (as PyTorch).

@@ -2,7 +2,8 @@ import type { Tensor, TensorLike } from '../tensor.js';
 import { applyBinary, binaryPrim } from './binary.js';
 
 /** add: d(a+b)/da = 1, d(a+b)/db = 1. */
-const addPrim = binaryPrim('add', (g, _a, _b, _out, needs) => [needs[0] ? g : null, needs[1] ? g : null]);
+/** @internal registered in registry.ts */
+export const addPrim = binaryPrim('add', (g, _a, _b, _out, needs) => [needs[0] ? g : null, needs[1] ? g : null]);
 
 /** a + b with broadcasting. */
 export function add(a: TensorLike, b: TensorLike): Tensor {

@@ -10,9 +10,11 @@ function argPrim(op: ArgReduceOp): Prim<number> {
   return {
     name: op,
     forward: (backend, [x], axis) => ({ buf: backend.argReduce(op, x!, axis), shape: x!.shape.map((n, d) => (d === axis ? 1 : n)), dtype: 'int32' }),
+    nondiff: 'an int32 index: not differentiable',
   };
 }
-const PRIMS: { [K in ArgReduceOp]: Prim<number> } = { argmax: argPrim('argmax'), argmin: argPrim('argmin') };
+/** @internal registered in registry.ts */
+export const ARG_PRIMS: { [K in ArgReduceOp]: Prim<number> } = { argmax: argPrim('argmax'), argmin: argPrim('argmin') };
 
 /** @internal the shared body of argmax and argmin */
 export function argReduce(op: ArgReduceOp, x: Tensor, axis?: number, keepdim = false): Tensor {
@@ -21,7 +23,7 @@ export function argReduce(op: ArgReduceOp, x: Tensor, axis?: number, keepdim = f
     if (axis !== undefined) normalizeAxis(op, axis, 0);
     if (x.size === 0) throw new ValueError(`${op}: cannot take the ${op} of an empty tensor ${fmtShape(x.shape)}`);
     const flat = reshape(x, [x.size]);
-    const i = apply(PRIMS[op], [flat], 0);
+    const i = apply(ARG_PRIMS[op], [flat], 0);
     flat.dispose();
     const out = reshape(i, keepdim ? x.shape.map(() => 1) : []);
     i.dispose();
@@ -29,7 +31,7 @@ export function argReduce(op: ArgReduceOp, x: Tensor, axis?: number, keepdim = f
   }
   const a = normalizeAxis(op, axis, x.rank);
   if (x.shape[a] === 0) throw new ValueError(`${op}: cannot reduce over axis ${a} of size 0 (shape ${fmtShape(x.shape)})`);
-  const i = apply(PRIMS[op], [x], a);
+  const i = apply(ARG_PRIMS[op], [x], a);
   if (keepdim) return i;
   const out = reshape(i, x.shape.filter((_, d) => d !== a));
   i.dispose();

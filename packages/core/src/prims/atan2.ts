@@ -11,7 +11,8 @@ import { add } from './add.js';
  * d/da = b / (a² + b²), d/db = -a / (a² + b²) (PyTorch's atan2_backward). Both are NaN at the
  * origin (0 / 0), as in PyTorch.
  */
-const atan2Prim = binaryPrim('atan2', (g, a, b, _out, needs) => {
+/** @internal registered in registry.ts */
+export const atan2Prim = binaryPrim('atan2', (g, a, b, _out, needs) => {
   if (!needs[0] && !needs[1]) return [null, null];
   return tidy(() => {
     const gr = div(g, add(mul(a, a), mul(b, b)));

@@ -9,7 +9,8 @@ import { reshape } from './reshape.js';
  * gradient, as in PyTorch. Casting to the same dtype returns a new handle on the same buffer,
  * so callers may always dispose the result.
  */
-const castPrim: Prim<DType> = {
+/** @internal registered in registry.ts */
+export const castPrim: Prim<DType> = {
   name: 'cast',
   forward: (backend, [x], dtype) => ({ buf: backend.cast(x!, dtype), shape: x!.shape, dtype }),
   vjp: (g, { inputs, params }) => [isFloat(params) ? cast(g, inputs[0]!.dtype) : null],

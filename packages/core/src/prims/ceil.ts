@@ -2,7 +2,8 @@ import { type Tensor, assertUsable } from '../tensor.js';
 import { applyUnary, unaryPrim } from './unary.js';
 
 /** ceil: piecewise constant, so its gradient is zero everywhere (PyTorch's convention, also at the jumps). */
-const ceilPrim = unaryPrim('ceil');
+/** @internal registered in registry.ts */
+export const ceilPrim = unaryPrim('ceil', { nondiff: "piecewise constant: zero gradient almost everywhere (PyTorch's ceil_backward is zeros)" });
 
 /**
  * The smallest integer >= x, elementwise. Keeps int32 and bool dtypes (where it is the identity). Not

@@ -13,7 +13,8 @@ import { where } from './where.js';
  * clamp: the cotangent passes where min <= x <= max, bounds included, and is 0 outside (PyTorch's
  * clamp_backward: `g * ((x >= min) & (x <= max))`); so at x == min or x == max the gradient is 1.
  */
-const clampPrim = unaryPrim('clamp', (g, x, _out, p: UnaryParams) =>
+/** @internal registered in registry.ts */
+export const clampPrim = unaryPrim('clamp', (g, x, _out, p: UnaryParams) =>
   tidy(() => {
     let r = g;
     if (p.max !== undefined) r = where(le(x, p.max), r, 0);

@@ -3,7 +3,8 @@ import { contiguousStrides } from '../shape.js';
 import { type Tensor, assertUsable } from '../tensor.js';
 
 /** clone: a copy into a new buffer (one strided pass); the identity for gradients, d(clone x)/dx = 1. */
-const clonePrim: Prim<void> = {
+/** @internal registered in registry.ts */
+export const clonePrim: Prim<void> = {
   name: 'clone',
   forward: (backend, [x]) => ({ buf: backend.strided(x!, x!.shape, contiguousStrides(x!.shape), 0), shape: x!.shape, dtype: x!.dtype }),
   vjp: (g) => [g],

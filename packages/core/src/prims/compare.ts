@@ -16,6 +16,7 @@ export function comparePrim(op: CompareOp): Prim<void> {
       const shape = broadcastShapes(op, a!.shape, b!.shape);
       return { buf: backend.compare(op, a!, b!, shape), shape, dtype: 'bool' };
     },
+    nondiff: 'a bool result: comparisons are not differentiable',
   };
 }
 

@@ -10,7 +10,8 @@ import { slice } from './slice.js';
  * concat: the inputs laid end to end along `axis` (every other dimension equal).
  * VJP: input i gets the slice of the cotangent it occupies, [offset_i, offset_i + size_i) on the axis.
  */
-const concatPrim: Prim<number> = {
+/** @internal registered in registry.ts */
+export const concatPrim: Prim<number> = {
   name: 'concat',
   forward: (backend, xs, axis) => {
     const shape = xs[0]!.shape.map((n, d) => (d === axis ? xs.reduce((s, x) => s + x.shape[d]!, 0) : n));

@@ -17,7 +17,8 @@ import { reshape } from './reshape.js';
  * Both are primitives whose own VJPs are again conv / IG / WG, so gradients of gradients (gradient
  * penalties) go through convolution to any order.
  */
-const conv2dPrim: Prim<Conv2dParams> = {
+/** @internal registered in registry.ts */
+export const conv2dPrim: Prim<Conv2dParams> = {
   name: 'conv2d',
   forward: (backend, [x, w], p) => {
     const [ho, wo] = convOutHW('conv2d', x!.shape, w!.shape, p);

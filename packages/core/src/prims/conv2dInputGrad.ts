@@ -26,7 +26,8 @@ export interface Conv2dInputGradParams {
  * outputPadding >= stride, allowed when dilation > stride), conv2d(G, w) has extra trailing
  * rows/columns: the dy-gradient is cropped to dy's size, and dy is zero-padded to that size for WG.
  */
-const conv2dInputGradPrim: Prim<Conv2dInputGradParams> = {
+/** @internal registered in registry.ts */
+export const conv2dInputGradPrim: Prim<Conv2dInputGradParams> = {
   name: 'conv2dInputGrad',
   forward: (backend, [dy, w], { conv, inputHW }) => {
     const shape = inputGradShape(dy!.shape, w!.shape, conv, inputHW);

@@ -18,7 +18,8 @@ export interface Conv2dWeightGradParams {
  *   <G, WG(x, dy)> = <conv2d(x, G), dy> = <x, IG(dy, G)>
  * so  dL/dx = conv2dInputGrad(dy, G)  and  dL/d(dy) = conv2d(x, G).
  */
-const conv2dWeightGradPrim: Prim<Conv2dWeightGradParams> = {
+/** @internal registered in registry.ts */
+export const conv2dWeightGradPrim: Prim<Conv2dWeightGradParams> = {
   name: 'conv2dWeightGrad',
   forward: (backend, [x, dy], { conv, kernelHW }) => {
     const shape = weightGradShape(x!.shape, dy!.shape, conv, kernelHW);

@@ -6,7 +6,8 @@ import { sin } from './sin.js';
 import { applyUnary, unaryPrim } from './unary.js';
 
 /** cos: d cos(x)/dx = -sin(x). */
-const cosPrim = unaryPrim('cos', (g, x) => tidy(() => neg(mul(g, sin(x)))));
+/** @internal registered in registry.ts */
+export const cosPrim = unaryPrim('cos', (g, x) => tidy(() => neg(mul(g, sin(x)))));
 
 /**
  * cos(x) elementwise (radians). int32 and bool inputs are cast to float32 first.

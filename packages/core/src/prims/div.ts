@@ -5,7 +5,8 @@ import { mul } from './mul.js';
 import { neg } from './neg.js';
 
 /** div: d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 = -out/b. */
-const divPrim = binaryPrim('div', (g, _a, b, out, needs) => [
+/** @internal registered in registry.ts */
+export const divPrim = binaryPrim('div', (g, _a, b, out, needs) => [
   needs[0] ? div(g, b) : null,
   needs[1] ? tidy(() => neg(mul(g, div(out, b)))) : null,
 ]);

@@ -2,7 +2,8 @@ import type { Tensor, TensorLike } from '../tensor.js';
 import { applyCompare, comparePrim } from './compare.js';
 
 /** eq: a comparison, not differentiable (bool result). */
-const eqPrim = comparePrim('eq');
+/** @internal registered in registry.ts */
+export const eqPrim = comparePrim('eq');
 
 /**
  * a == b elementwise with broadcasting; a bool tensor. Operands are promoted to a common dtype

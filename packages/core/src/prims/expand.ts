@@ -6,7 +6,8 @@ import { reshape } from './reshape.js';
 import { sumTo } from './sum.js';
 
 /** expand: broadcast to a larger shape (a strided copy with stride 0 on the new dims); the VJP sums them back. */
-const expandPrim: Prim<Shape> = {
+/** @internal registered in registry.ts */
+export const expandPrim: Prim<Shape> = {
   name: 'expand',
   forward: (backend, [x], shape) => ({ buf: backend.strided(x!, shape, broadcastStrides(x!.shape, shape), 0), shape, dtype: x!.dtype }),
   vjp: (g, { inputs }) => [sumTo(g, inputs[0]!.shape)],

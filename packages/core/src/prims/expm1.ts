@@ -5,7 +5,8 @@ import { mul } from './mul.js';
 import { applyUnary, unaryPrim } from './unary.js';
 
 /** expm1: d(e^x - 1)/dx = e^x = out + 1, reusing the saved output (as PyTorch). */
-const expm1Prim = unaryPrim('expm1', (g, _x, out) => tidy(() => mul(g, add(out, 1))));
+/** @internal registered in registry.ts */
+export const expm1Prim = unaryPrim('expm1', (g, _x, out) => tidy(() => mul(g, add(out, 1))));
 
 /**
  * e^x - 1 elementwise, accurate for tiny x. int32 and bool inputs are cast to float32 first.

@@ -2,7 +2,8 @@ import { type Tensor, assertUsable } from '../tensor.js';
 import { applyUnary, unaryPrim } from './unary.js';
 
 /** floor: piecewise constant, so its gradient is zero everywhere (PyTorch's convention, also at the jumps). */
-const floorPrim = unaryPrim('floor');
+/** @internal registered in registry.ts */
+export const floorPrim = unaryPrim('floor', { nondiff: "piecewise constant: zero gradient almost everywhere (PyTorch's floor_backward is zeros)" });
 
 /**
  * The largest integer <= x, elementwise. Keeps int32 and bool dtypes (where it is the identity). Not

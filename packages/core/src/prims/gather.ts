@@ -10,7 +10,8 @@ import { scatterAddInto } from './scatterAdd.js';
  * VJP: the cotangent scatter-added into zeros of x's shape at the same positions (whose own VJP
  * is this gather again, so gradients of gradients work). Repeated indices accumulate.
  */
-const gatherPrim: Prim<number> = {
+/** @internal registered in registry.ts */
+export const gatherPrim: Prim<number> = {
   name: 'gather',
   forward: (backend, [x, index], axis) => ({ buf: backend.gather(x!, axis, index!), shape: index!.shape, dtype: x!.dtype }),
   vjp: (g, { inputs: [x, index], params: axis, needs }) => [needs[0] ? scatterAddInto(x!.shape, axis, index!, g) : null, null],

@@ -2,7 +2,8 @@ import type { Tensor, TensorLike } from '../tensor.js';
 import { applyCompare, comparePrim } from './compare.js';
 
 /** ge: a comparison, not differentiable (bool result). */
-const gePrim = comparePrim('ge');
+/** @internal registered in registry.ts */
+export const gePrim = comparePrim('ge');
 
 /**
  * a >= b elementwise with broadcasting; a bool tensor. Operands are promoted to a common dtype

@@ -2,7 +2,8 @@ import type { Tensor, TensorLike } from '../tensor.js';
 import { applyCompare, comparePrim } from './compare.js';
 
 /** gt: a comparison, not differentiable (bool result). */
-const gtPrim = comparePrim('gt');
+/** @internal registered in registry.ts */
+export const gtPrim = comparePrim('gt');
 
 /**
  * a > b elementwise with broadcasting; a bool tensor. Operands are promoted to a common dtype

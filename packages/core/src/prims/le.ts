@@ -2,7 +2,8 @@ import type { Tensor, TensorLike } from '../tensor.js';
 import { applyCompare, comparePrim } from './compare.js';
 
 /** le: a comparison, not differentiable (bool result). */
-const lePrim = comparePrim('le');
+/** @internal registered in registry.ts */
+export const lePrim = comparePrim('le');
 
 /**
  * a <= b elementwise with broadcasting; a bool tensor. Operands are promoted to a common dtype

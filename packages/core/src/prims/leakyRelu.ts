@@ -11,7 +11,8 @@ import { where } from './where.js';
  * leakyRelu: d/dx = 1 for x > 0, slope for x <= 0, so leakyRelu'(0) = slope (PyTorch's
  * leaky_relu_backward: `x > 0 ? g : g * slope`).
  */
-const leakyReluPrim = unaryPrim('leakyRelu', (g, x, _out, p: UnaryParams) => tidy(() => where(gt(x, 0), g, mul(g, p.slope!))));
+/** @internal registered in registry.ts */
+export const leakyReluPrim = unaryPrim('leakyRelu', (g, x, _out, p: UnaryParams) => tidy(() => where(gt(x, 0), g, mul(g, p.slope!))));
 
 /**
  * x for x > 0, slope * x otherwise (torch.nn.functional.leaky_relu, default slope 0.01).

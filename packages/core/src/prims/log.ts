@@ -3,7 +3,8 @@ import { div } from './div.js';
 import { applyUnary, unaryPrim } from './unary.js';
 
 /** log: d(ln x)/dx = 1/x (Infinity times the cotangent at 0, as PyTorch). */
-const logPrim = unaryPrim('log', (g, x) => div(g, x));
+/** @internal registered in registry.ts */
+export const logPrim = unaryPrim('log', (g, x) => div(g, x));
 
 /**
  * Natural logarithm elementwise: -Infinity at 0, NaN below 0. int32 and bool inputs are cast

@@ -5,7 +5,8 @@ import { div } from './div.js';
 import { applyUnary, unaryPrim } from './unary.js';
 
 /** log1p: d ln(1 + x)/dx = 1 / (1 + x). */
-const log1pPrim = unaryPrim('log1p', (g, x) => tidy(() => div(g, add(x, 1))));
+/** @internal registered in registry.ts */
+export const log1pPrim = unaryPrim('log1p', (g, x) => tidy(() => div(g, add(x, 1))));
 
 /**
  * ln(1 + x) elementwise, accurate for tiny x. int32 and bool inputs are cast to float32 first.

@@ -2,7 +2,8 @@ import type { Tensor, TensorLike } from '../tensor.js';
 import { applyCompare, comparePrim } from './compare.js';
 
 /** lt: a comparison, not differentiable (bool result). */
-const ltPrim = comparePrim('lt');
+/** @internal registered in registry.ts */
+export const ltPrim = comparePrim('lt');
 
 /**
  * a < b elementwise with broadcasting; a bool tensor. Operands are promoted to a common dtype

@@ -30,7 +30,8 @@ function dims(a: readonly number[], b: readonly number[], { transA, transB }: Ma
  * each written as one matmul with the right flags (e.g. op(B)ᵀ = B read with transB flipped),
  * then summed back to the operand's batch shape.
  */
-const matmulPrim: Prim<MatmulParams> = {
+/** @internal registered in registry.ts */
+export const matmulPrim: Prim<MatmulParams> = {
   name: 'matmul',
   forward: (backend, [a, b], p) => {
     const outShape = matmulShape(a!.shape, b!.shape, p);

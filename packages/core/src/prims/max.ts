@@ -33,7 +33,8 @@ export function extremumPrim(op: 'max' | 'min'): Prim<readonly number[]> {
   };
 }
 
-const maxPrim = extremumPrim('max');
+/** @internal registered in registry.ts */
+export const maxPrim = extremumPrim('max');
 
 /** @internal the shared body of max and min: checks, applies the primitive, drops the axes unless keepdim. */
 export function applyExtremum(prim: Prim<readonly number[]>, x: Tensor, axis: number | readonly number[] | undefined, keepdim: boolean): Tensor {

@@ -45,7 +45,8 @@ export function poolOutHW(op: string, x: readonly number[], p: Pool2dParams): [n
  * VJP: dL/dx = scatterAdd of g into zeros [N, C, H*W] at the saved indices along the plane
  * axis (overlapping windows accumulate); scatterAdd's own VJP is gather, so double backward works.
  */
-const maxPool2dPrim: Prim<Pool2dParams> = {
+/** @internal registered in registry.ts */
+export const maxPool2dPrim: Prim<Pool2dParams> = {
   name: 'maxPool2d',
   forward: (backend, [x], p) => {
     const [ho, wo] = poolOutHW('maxPool2d', x!.shape, p);

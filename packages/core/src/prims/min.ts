@@ -1,7 +1,8 @@
 import type { Tensor } from '../tensor.js';
 import { applyExtremum, extremumPrim } from './max.js';
 
-const minPrim = extremumPrim('min');
+/** @internal registered in registry.ts */
+export const minPrim = extremumPrim('min');
 
 /**
  * The smallest value over `axis` (a number, a list, or every axis when omitted), dropping the

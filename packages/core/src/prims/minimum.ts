@@ -12,7 +12,8 @@ import { where } from './where.js';
  * (PyTorch: `where(a == b, g / 2, g).masked_fill_(a > b, 0)` for a, and `a < b` masked for b).
  * With a NaN operand neither mask applies and both get the full cotangent, as PyTorch.
  */
-const minimumPrim = binaryPrim('minimum', (g, a, b, _out, needs) => [
+/** @internal registered in registry.ts */
+export const minimumPrim = binaryPrim('minimum', (g, a, b, _out, needs) => [
   needs[0] ? tidy(() => where(gt(a, b), 0, where(eq(a, b), mul(g, 0.5), g))) : null,
   needs[1] ? tidy(() => where(lt(a, b), 0, where(eq(a, b), mul(g, 0.5), g))) : null,
 ]);

@@ -2,7 +2,8 @@ import type { Tensor, TensorLike } from '../tensor.js';
 import { applyCompare, comparePrim } from './compare.js';
 
 /** ne: a comparison, not differentiable (bool result). */
-const nePrim = comparePrim('ne');
+/** @internal registered in registry.ts */
+export const nePrim = comparePrim('ne');
 
 /**
  * a != b (true where either is NaN) elementwise with broadcasting; a bool tensor. Operands are promoted to a common dtype

@@ -14,7 +14,8 @@ interface PadParams {
  * Constant padding: out.shape[d] = before[d] + x.shape[d] + after[d]; x sits at offset
  * `before` and every other cell holds `value`. VJP: the slice of the cotangent where x sits.
  */
-const padPrim: Prim<PadParams> = {
+/** @internal registered in registry.ts */
+export const padPrim: Prim<PadParams> = {
   name: 'pad',
   forward: (backend, [x], { pads, value }) => ({
     buf: backend.pad(x!, pads, value),

@@ -9,7 +9,8 @@ import { reshape } from './reshape.js';
  * (out.shape[d] = x.shape[axes[d]], stride of out dim d = x's stride of dim axes[d]).
  * VJP: the inverse permutation applied to the cotangent.
  */
-const permutePrim: Prim<readonly number[]> = {
+/** @internal registered in registry.ts */
+export const permutePrim: Prim<readonly number[]> = {
   name: 'permute',
   forward: (backend, [x], axes) => {
     const strides = contiguousStrides(x!.shape);

@@ -14,7 +14,8 @@ import { where } from './where.js';
  * d(a^b)/db = a^b ln(a), and 0 where a == 0 and b >= 0 (so 0^b does not give 0 * -Infinity = NaN).
  * For a < 0, ln(a) is NaN and so is the exponent's gradient (real pow, as PyTorch).
  */
-const powPrim = binaryPrim('pow', (g, a, b, out, needs) => [
+/** @internal registered in registry.ts */
+export const powPrim = binaryPrim('pow', (g, a, b, out, needs) => [
   needs[0] ? tidy(() => where(eq(b, 0), 0, mul(g, mul(b, pow(a, sub(b, 1)))))) : null,
   needs[1]
     ? tidy(() => {

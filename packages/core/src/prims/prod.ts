@@ -20,7 +20,8 @@ import { reductionAxes } from './sum.js';
  * along one axis and the products of the elements before and after each position are built by
  * two exclusive scans (log2(n) shifted multiplies each; O(size) memory per step).
  */
-const prodPrim: Prim<readonly number[]> = {
+/** @internal registered in registry.ts */
+export const prodPrim: Prim<readonly number[]> = {
   name: 'prod',
   forward: (backend, [x], axes) => ({
     buf: backend.reduce('prod', x!, axes),

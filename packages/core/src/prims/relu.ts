@@ -5,7 +5,8 @@ import { applyUnary, unaryPrim } from './unary.js';
 import { where } from './where.js';
 
 /** relu: the cotangent passes where out > 0, so relu'(0) = 0 (PyTorch's threshold_backward). */
-const reluPrim = unaryPrim('relu', (g, _x, out) => tidy(() => where(gt(out, 0), g, 0)));
+/** @internal registered in registry.ts */
+export const reluPrim = unaryPrim('relu', (g, _x, out) => tidy(() => where(gt(out, 0), g, 0)));
 
 /**
  * max(x, 0) elementwise (NaN stays NaN). Keeps int32 and bool dtypes. Gradient 1 for x > 0 and

@@ -4,7 +4,8 @@ import { type Shape, assertValidShape, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
 /** reshape: same values, new shape; the result aliases the input's buffer (no copy). */
-const reshapePrim: Prim<Shape> = {
+/** @internal registered in registry.ts */
+export const reshapePrim: Prim<Shape> = {
   name: 'reshape',
   forward: (_backend, _inputs, shape) => ({ alias: 0, shape }),
   vjp: (g, { inputs }) => [reshape(g, inputs[0]!.shape)],

@@ -2,7 +2,8 @@ import { type Tensor, assertUsable } from '../tensor.js';
 import { applyUnary, unaryPrim } from './unary.js';
 
 /** round: piecewise constant, so its gradient is zero everywhere (PyTorch's convention, also at the jumps). */
-const roundPrim = unaryPrim('round');
+/** @internal registered in registry.ts */
+export const roundPrim = unaryPrim('round', { nondiff: "piecewise constant: zero gradient almost everywhere (PyTorch's round_backward is zeros)" });
 
 /**
  * x rounded to the nearest integer, halves to even (as PyTorch and numpy: round(0.5) = 0, round(1.5) = 2, round(2.5) = 2), elementwise. Keeps int32 and bool dtypes (where it is the identity). Not

@@ -4,7 +4,8 @@ import { mul } from './mul.js';
 import { applyUnary, unaryPrim } from './unary.js';
 
 /** rsqrt: d x^(-1/2)/dx = -x^(-3/2) / 2 = -out^3 / 2, from the saved output (as PyTorch). */
-const rsqrtPrim = unaryPrim('rsqrt', (g, _x, out) => tidy(() => mul(g, mul(mul(out, mul(out, out)), -0.5))));
+/** @internal registered in registry.ts */
+export const rsqrtPrim = unaryPrim('rsqrt', (g, _x, out) => tidy(() => mul(g, mul(mul(out, mul(out, out)), -0.5))));
 
 /**
  * 1 / √x elementwise (Infinity at 0, NaN below). int32 and bool inputs are cast to float32 first.

@@ -18,7 +18,8 @@ interface ScatterParams {
  * VJP for src: gather of the cotangent at the same positions (zeros where src was unused).
  * Inputs are [src, index]; the index is never differentiated.
  */
-const scatterPrim: Prim<ScatterParams> = {
+/** @internal registered in registry.ts */
+export const scatterPrim: Prim<ScatterParams> = {
   name: 'scatterAdd',
   forward: (backend, [src, index], { shape, axis }) => ({ buf: backend.scatterAdd(shape, axis, index!, src!), shape, dtype: src!.dtype }),
   vjp: (g, { inputs: [src, index], params: { axis } }) => {

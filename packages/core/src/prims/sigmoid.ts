@@ -5,7 +5,8 @@ import { sub } from './sub.js';
 import { applyUnary, unaryPrim } from './unary.js';
 
 /** sigmoid: dσ(x)/dx = σ(x)(1 - σ(x)) = out (1 - out), from the saved output (as PyTorch). */
-const sigmoidPrim = unaryPrim('sigmoid', (g, _x, out) => tidy(() => mul(g, mul(out, sub(1, out)))));
+/** @internal registered in registry.ts */
+export const sigmoidPrim = unaryPrim('sigmoid', (g, _x, out) => tidy(() => mul(g, mul(out, sub(1, out)))));
 
 /**
  * The logistic function σ(x) = 1 / (1 + e^-x) elementwise, computed without overflow for large

@@ -5,7 +5,8 @@ import { mul } from './mul.js';
 import { applyUnary, unaryPrim } from './unary.js';
 
 /** sin: d sin(x)/dx = cos(x). */
-const sinPrim = unaryPrim('sin', (g, x) => tidy(() => mul(g, cos(x))));
+/** @internal registered in registry.ts */
+export const sinPrim = unaryPrim('sin', (g, x) => tidy(() => mul(g, cos(x))));
 
 /**
  * sin(x) elementwise (radians). int32 and bool inputs are cast to float32 first.

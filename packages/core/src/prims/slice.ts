@@ -29,7 +29,8 @@ interface SliceParams {
  * VJP: the cotangent placed into zeros of x's shape at the sliced positions; written with flip,
  * reshape and constant pad (which interleaves the zeros for steps > 1), so it is differentiable.
  */
-const slicePrim: Prim<SliceParams> = {
+/** @internal registered in registry.ts */
+export const slicePrim: Prim<SliceParams> = {
   name: 'slice',
   forward: (backend, [x], { starts, steps, shape }) => {
     const strides = contiguousStrides(x!.shape);

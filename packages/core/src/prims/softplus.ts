@@ -13,7 +13,8 @@ import { where } from './where.js';
  * softplus: d/dx log(1 + e^(βx))/β = σ(βx) below the threshold, 1 above it (where the forward is
  * linear), as PyTorch's softplus_backward: `βx > threshold ? g : g * σ(βx)`.
  */
-const softplusPrim = unaryPrim('softplus', (g, x, _out, p: UnaryParams) =>
+/** @internal registered in registry.ts */
+export const softplusPrim = unaryPrim('softplus', (g, x, _out, p: UnaryParams) =>
   tidy(() => {
     const bx = mul(x, p.beta!);
     return where(gt(bx, p.threshold!), g, mul(g, sigmoid(bx)));

@@ -5,7 +5,8 @@ import { mul } from './mul.js';
 import { applyUnary, unaryPrim } from './unary.js';
 
 /** sqrt: d√x/dx = 1 / (2√x) = g / (2 out); at x = 0 that is Infinity for g > 0 (as PyTorch). */
-const sqrtPrim = unaryPrim('sqrt', (g, _x, out) => tidy(() => div(g, mul(out, 2))));
+/** @internal registered in registry.ts */
+export const sqrtPrim = unaryPrim('sqrt', (g, _x, out) => tidy(() => div(g, mul(out, 2))));
 
 /**
  * √x elementwise (NaN below 0). int32 and bool inputs are cast to float32 first. The gradient at

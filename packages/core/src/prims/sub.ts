@@ -3,7 +3,8 @@ import { applyBinary, binaryPrim } from './binary.js';
 import { neg } from './neg.js';
 
 /** sub: d(a-b)/da = 1, d(a-b)/db = -1. */
-const subPrim = binaryPrim('sub', (g, _a, _b, _out, needs) => [needs[0] ? g : null, needs[1] ? neg(g) : null]);
+/** @internal registered in registry.ts */
+export const subPrim = binaryPrim('sub', (g, _a, _b, _out, needs) => [needs[0] ? g : null, needs[1] ? neg(g) : null]);
 
 /** a - b with broadcasting. */
 export function sub(a: TensorLike, b: TensorLike): Tensor {

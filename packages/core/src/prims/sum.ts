@@ -6,7 +6,8 @@ import { expand } from './expand.js';
 import { reshape } from './reshape.js';
 
 /** sum over sorted axes, keeping them as size 1; the VJP broadcasts the cotangent back. */
-const sumPrim: Prim<readonly number[]> = {
+/** @internal registered in registry.ts */
+export const sumPrim: Prim<readonly number[]> = {
   name: 'sum',
   forward: (backend, [x], axes) => ({
     buf: backend.reduce('sum', x!, axes),

@@ -5,7 +5,8 @@ import { sub } from './sub.js';
 import { applyUnary, unaryPrim } from './unary.js';
 
 /** tanh: d tanh(x)/dx = 1 - tanh(x)^2 = 1 - out^2, from the saved output (as PyTorch). */
-const tanhPrim = unaryPrim('tanh', (g, _x, out) => tidy(() => mul(g, sub(1, mul(out, out)))));
+/** @internal registered in registry.ts */
+export const tanhPrim = unaryPrim('tanh', (g, _x, out) => tidy(() => mul(g, sub(1, mul(out, out)))));
 
 /**
  * tanh(x) elementwise. int32 and bool inputs are cast to float32 first.

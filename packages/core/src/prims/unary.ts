@@ -10,14 +10,12 @@ export type UnaryVjp = (g: Tensor, x: Tensor, out: Tensor, params: UnaryParams) 
 /**
  * Builds the primitive for one elementwise unary op. Shape and dtype are those of the input;
  * `floatOnly` ops (exp, log, ...) first cast int and bool inputs to float32, as PyTorch does.
- * Without a vjp the op is not differentiable (sign, floor, ceil, round have zero gradient).
+ * Ops without a vjp say why (`nondiff`): sign, floor, ceil and round are piecewise constant.
  */
-export function unaryPrim(op: UnaryOp, vjp?: UnaryVjp): Prim<UnaryParams> {
-  return {
-    name: op,
-    forward: (backend, [x], params) => ({ buf: backend.unary(op, x!, params), shape: x!.shape, dtype: x!.dtype }),
-    ...(vjp && { vjp: (g, { inputs, out, params }) => [vjp(g, inputs[0]!, out, params)] }),
-  };
+export function unaryPrim(op: UnaryOp, vjp: UnaryVjp | { nondiff: string }): Prim<UnaryParams> {
+  const forward: Prim<UnaryParams>['forward'] = (backend, [x], params) => ({ buf: backend.unary(op, x!, params), shape: x!.shape, dtype: x!.dtype });
+  if (typeof vjp !== 'function') return { name: op, forward, nondiff: vjp.nondiff };
+  return { name: op, forward, vjp: (g, { inputs, out, params }) => [vjp(g, inputs[0]!, out, params)] };
 }
 
 /** Applies a unary primitive, casting int/bool inputs to float32 first when the op needs floats. */

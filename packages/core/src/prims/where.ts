@@ -14,7 +14,8 @@ import { sumTo } from './sum.js';
  * values. (As in PyTorch, a VJP further up that branch may still turn that 0 into NaN, e.g.
  * sqrt's 0 / (2 * 0) for where(x > 0, sqrt(x), 0) at x = 0: mask the input, not only the output.)
  */
-const wherePrim: Prim<void> = {
+/** @internal registered in registry.ts */
+export const wherePrim: Prim<void> = {
   name: 'where',
   forward: (backend, [c, a, b]) => {
     const shape = broadcastShapes('where', c!.shape, a!.shape, b!.shape);
