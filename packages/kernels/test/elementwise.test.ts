@@ -15,7 +15,7 @@
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
 import { BINARY_OPS, COMPARE_OPS, UNARY_OPS, broadcastShapes, type DType, type UnaryOp, type UnaryParams } from '@pixgrad/core';
-import { EXACT, both, check, cpu, data, openGpu, type Tol } from './harness.js';
+import { EXACT, UNARY_TOL, both, check, cpu, data, openGpu, type Tol } from './harness.js';
 
 const gpu = await openGpu();
 const RUNS = 12;
@@ -32,13 +32,6 @@ const broadcastPair = shapeArb.chain((s) =>
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 const SPECIALS = [0, -0, 0.5, -0.5, 1.5, 2.5, -2.5, Infinity, -Infinity, NaN, 1e-30, 88, -88];
-const TOL: Record<UnaryOp, Tol> = {
-  neg: EXACT, abs: EXACT, sign: EXACT, relu: EXACT, leakyRelu: { atol: 0, rtol: 1e-6 }, floor: EXACT, ceil: EXACT, round: EXACT, clamp: EXACT,
-  reciprocal: { atol: 1e-6, rtol: 1e-6 }, sqrt: { atol: 1e-6, rtol: 1e-6 }, rsqrt: { atol: 1e-6, rtol: 1e-6 },
-  exp: { atol: 1e-6, rtol: 2e-5 }, log: { atol: 1e-6, rtol: 2e-5 }, log1p: { atol: 1e-6, rtol: 2e-5 }, expm1: { atol: 1e-6, rtol: 2e-5 },
-  tanh: { atol: 1e-6, rtol: 2e-5 }, sigmoid: { atol: 1e-6, rtol: 2e-5 }, softplus: { atol: 1e-6, rtol: 2e-5 },
-  sin: { atol: 2e-6, rtol: 0 }, cos: { atol: 2e-6, rtol: 0 },
-};
 /** Input ranges: trig on [-pi, pi]; logs on positive numbers (plus specials); the rest wide. */
 function unaryInput(op: UnaryOp, n: number, seed: number) {
   if (op === 'sin' || op === 'cos') return data('float32', n, seed, { lo: -Math.PI, hi: Math.PI });
@@ -56,7 +49,7 @@ describe.skipIf(!gpu)('webgpu elementwise vs cpu', () => {
       fc.asyncProperty(shapeArb, fc.integer(), async (shape, seed) => {
         const x = both(g, unaryInput(op, size(shape), seed), shape, 'float32');
         const p = PARAMS[op] ?? {};
-        await check(`${op} ${JSON.stringify(shape)}`, g, { buf: g.unary(op, x.gpu, p), shape, dtype: 'float32' }, { buf: cpu.unary(op, x.cpu, p), shape, dtype: 'float32' }, TOL[op], [x.gpu.buf]);
+        await check(`${op} ${JSON.stringify(shape)}`, g, { buf: g.unary(op, x.gpu, p), shape, dtype: 'float32' }, { buf: cpu.unary(op, x.cpu, p), shape, dtype: 'float32' }, UNARY_TOL[op], [x.gpu.buf]);
       }),
       { numRuns: 6 },
     );

@@ -5,7 +5,7 @@
  * Adapter policy: when no WebGPU adapter can be opened the suites FAIL if `process.env.CI` is set
  * (CI must run them on lavapipe), and otherwise skip with a one-line reason.
  */
-import { CpuBackend, type DataArray, type DType, type View } from '@pixgrad/core';
+import { CpuBackend, type DataArray, type DType, type UnaryOp, type View } from '@pixgrad/core';
 import { expect } from 'vitest';
 import { init, webgpuBackend, type WebGPUBackend, type GpuBuf } from '../src/index.js';
 
@@ -95,3 +95,13 @@ export async function check(what: string, gpu: WebGPUBackend, g: View<GpuBuf>, c
 }
 
 export const EXACT: Tol = { atol: 0, rtol: 0 };
+
+/** Each unary op's tolerance, float32 on the GPU against the CPU (the reasons: elementwise.test.ts's header). */
+export const UNARY_TOL: Record<UnaryOp, Tol> = {
+  neg: EXACT, abs: EXACT, sign: EXACT, relu: EXACT, leakyRelu: { atol: 0, rtol: 1e-6 }, floor: EXACT, ceil: EXACT, round: EXACT, clamp: EXACT,
+  reciprocal: { atol: 1e-6, rtol: 1e-6 }, sqrt: { atol: 1e-6, rtol: 1e-6 }, rsqrt: { atol: 1e-6, rtol: 1e-6 },
+  exp: { atol: 1e-6, rtol: 2e-5 }, log: { atol: 1e-6, rtol: 2e-5 }, log1p: { atol: 1e-6, rtol: 2e-5 }, expm1: { atol: 1e-6, rtol: 2e-5 },
+  tanh: { atol: 1e-6, rtol: 2e-5 }, sigmoid: { atol: 1e-6, rtol: 2e-5 }, softplus: { atol: 1e-6, rtol: 2e-5 },
+  sin: { atol: 2e-6, rtol: 0 }, cos: { atol: 2e-6, rtol: 0 },
+};
+
