@@ -5,8 +5,10 @@
 //   gather:      out[i] = x[sum_{d != axis} c_d * xs_d + index[i] * xs_axis]
 //   scatterAdd:  out[sum_{d != axis} c_d * os_d + index[i] * os_axis] += src[sum_d c_d * ss_d]
 // scatterAdd accumulates with atomics (float: compare-and-swap on the bit pattern, since WGSL has
-// no float atomics), so the order of additions into one cell is not fixed. Out-of-range indices
-// are clamped (WGSL cannot throw; the primitive checks them).
+// no float atomics), so the order of additions into one cell is not fixed. An out-of-range index
+// is clamped (WGSL cannot throw) and reported in `bad`: the count, the last bad value seen, the
+// axis length and the axis; the backend reads `bad` back with the next result and throws the
+// IndexError the CPU backend throws at once.
 //
 // Template parameters (packages/kernels/src/kernels/gather.ts):
 //   {{T}}     storage type of x / src / out: f32 | i32 | u32
@@ -31,6 +33,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read> src: array<{{T}}>;
 @group(0) @binding(4) var<storage, read_write> acc: array<atomic<{{AT}}>>;
 @group(0) @binding(5) var<uniform> u: Params;
+@group(0) @binding(6) var<storage, read_write> bad: array<atomic<u32>, 4>;
 
 // One element per invocation, indexed from global_invocation_id: on lavapipe (llvmpipe) this
 // is what its SIMD lanes load as vectors; 4 elements per invocation, or an index built from
@@ -38,7 +41,14 @@ struct Params {
 
 // offsets (into the axis-indexed tensor, into src) of index element i
 fn offsets(i: u32) -> vec2u {
-  let k = u32(clamp(index[i], 0, i32(u.alen) - 1));
+  let raw = index[i];
+  if (raw < 0 || raw >= i32(u.alen)) {
+    atomicAdd(&bad[0], 1u);
+    atomicStore(&bad[1], bitcast<u32>(raw));
+    atomicStore(&bad[2], u.alen);
+    atomicStore(&bad[3], u.axis);
+  }
+  let k = u32(clamp(raw, 0, i32(u.alen) - 1));
   var rem = i;
   var o = vec2u(0u);
   for (var d = {{RANK}}u; d > 0u; d--) {

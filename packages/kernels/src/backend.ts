@@ -1,6 +1,6 @@
 /// <reference types="@webgpu/types" preserve="true" />
 import {
-  BackendError, DTypeError, resultDType,
+  BackendError, DTypeError, IndexError, resultDType,
   type ArgReduceOp, type Backend, type BackendCounters, type BackendMemory, type BinaryOp, type CompareOp, type Conv2dParams, type DataArray,
   type DType, type FusedProgram, type FusionKernels, type Pool2dParams, type ReduceOp, type Shape, type UnaryOp, type UnaryParams, type View,
 } from '@pixgrad/core';
@@ -91,6 +91,7 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
     const n = x.buf.length;
     if (x.buf.disposed) throw new BackendError('webgpu read: buffer was disposed');
     const raw = await this.ctx.readBuffer(x.buf.buffer, n * BYTES);
+    await this.checkIndices();
     switch (x.buf.dtype) {
       case 'float32':
         return new Float32Array(raw);
@@ -101,6 +102,28 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
       default:
         throw new BackendError(`webgpu read: unexpected dtype ${x.buf.dtype}`);
     }
+  }
+
+  /** the index ops run since the bad-index flags were last read */
+  private readonly indexOps = new Set<string>();
+
+  /**
+   * Throws the IndexError the CPU backend throws, when a gather or scatterAdd since the last read
+   * met an out-of-range index: WGSL cannot throw, so the kernel clamps it and raises a flag, and
+   * the flag is read back with the next result.
+   */
+  private async checkIndices(): Promise<void> {
+    if (this.indexOps.size === 0) return;
+    const ops = [...this.indexOps].join(' or ');
+    this.indexOps.clear();
+    const flags = new Uint32Array(await this.ctx.readBuffer(this.ctx.badIndexFlags, 16));
+    if (flags[0] === 0) return;
+    this.ctx.write(this.ctx.badIndexFlags, new Uint32Array(4));
+    const count = flags[0]!;
+    throw new IndexError(
+      `${ops}: index ${flags[1]! | 0} is out of range for dimension ${flags[3]} of size ${flags[2]} ` +
+        `(${count} out-of-range index${count === 1 ? '' : 'es'}; found by the WebGPU kernel, which cannot throw, when a result was read)`,
+    );
   }
 
   dispose(buf: GpuBuf): void {
@@ -319,7 +342,8 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
     const ishape = index.shape.length ? [...index.shape] : [1];
     checkRank('gather', ishape.length);
     const xs = x.shape.length ? stridesOf(x.shape) : [1];
-    this.ctx.run(gatherSpec(t, x.buf.buffer, index.buf.buffer, out.buffer, n, axis, x.shape[axis] ?? 1, ishape, xs));
+    this.ctx.run(gatherSpec(t, x.buf.buffer, index.buf.buffer, out.buffer, this.ctx.badIndexFlags, n, axis, x.shape[axis] ?? 1, ishape, xs));
+    this.indexOps.add('gather');
     return out;
   }
 
@@ -332,7 +356,8 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
     checkRank('scatterAdd', ishape.length);
     const os = outShape.length ? stridesOf(outShape) : [1];
     const ss = src.shape.length ? stridesOf(src.shape) : [1];
-    this.ctx.run(scatterAddSpec(t, index.buf.buffer, src.buf.buffer, out.buffer, n, axis, outShape[axis] ?? 1, ishape, os, ss));
+    this.ctx.run(scatterAddSpec(t, index.buf.buffer, src.buf.buffer, out.buffer, this.ctx.badIndexFlags, n, axis, outShape[axis] ?? 1, ishape, os, ss));
+    this.indexOps.add('scatterAdd');
     return out;
   }
 

@@ -139,6 +139,16 @@ export class GpuContext {
     this.pool.release(buf, !pending, (b) => this.pendingDestroy.push(b));
   }
 
+  private badIndexBuffer: GPUBuffer | undefined;
+  /**
+   * 4 u32 words where gather and scatterAdd report an out-of-range index (shaders/gather.wgsl).
+   * Outside the pool and the live-buffer count: one per device, zero when created.
+   */
+  get badIndexFlags(): GPUBuffer {
+    this.badIndexBuffer ??= this.device.createBuffer({ size: 16, usage: USAGE_STORAGE, label: 'pixgrad bad-index flags' });
+    return this.badIndexBuffer;
+  }
+
   /** Copies host data into a buffer now (the buffer must be unused by the open batch: see BufferPool). */
   write(buf: GPUBuffer, data: ArrayBufferView): void {
     this.device.queue.writeBuffer(buf, 0, data.buffer, data.byteOffset, data.byteLength);

@@ -10,9 +10,9 @@
  * order); everything else exact.
  */
 import fc from 'fast-check';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
-  PRIM_NAMES, type DType, type PrimName, type Tensor, type UnaryOp, abs, add, argmax, argmin, atan2, cast, ceil, clamp, clone, concat, conv2d,
+  IndexError, PRIM_NAMES, type DType, type PrimName, type Tensor, type UnaryOp, abs, add, argmax, argmin, atan2, cast, ceil, clamp, clone, concat, conv2d,
   conv2dInputGrad, conv2dWeightGrad, cos, div, eq, exp, expand, expm1, floor, gather, ge, gt, le, leakyRelu, log, log1p, lt, matmul, max, maxPool2d,
   maximum, min, minimum, mul, ne, neg, pad, permute, pow, prod, reciprocal, relu, reshape, round, rsqrt, scatterAdd, sigmoid, sign, sin, slice,
   softplus, sqrt, sub, sum, tanh, tensor, tidy, where,
@@ -170,5 +170,36 @@ describe.skipIf(!gpu)('every primitive: webgpu device vs cpu device', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+});
+
+describe.skipIf(!gpu)('out-of-range indices: the same IndexError on both devices', () => {
+  afterAll(() => init('cpu'));
+  const cases: [string, (device: 'cpu' | 'webgpu') => Tensor][] = [
+    ['gather', (device) => tidy(() => gather(tensor([1, 2, 3], { device }), 0, tensor([0, 7], { dtype: 'int32', device })))],
+    ['gather', (device) => tidy(() => gather(tensor([[1, 2], [3, 4]], { device }), 1, tensor([[0], [-1]], { dtype: 'int32', device })))],
+    ['scatterAdd', (device) => tidy(() => scatterAdd(tensor([0, 0, 0], { device }), 0, tensor([3], { dtype: 'int32', device }), tensor([5], { device })))],
+  ];
+  it.each(cases)('%s', async (op, run) => {
+    let cpuError: unknown;
+    try {
+      run('cpu').dispose();
+    } catch (e) {
+      cpuError = e;
+    }
+    expect(cpuError).toBeInstanceOf(IndexError);
+    const y = run('webgpu'); // WGSL cannot throw: the kernel clamps and raises a flag
+    await expect(y.data()).rejects.toThrow(IndexError);
+    y.dispose();
+    // the same words as the CPU's message, naming the op, the index and the dimension
+    const words = (cpuError as Error).message.match(/^(\w+): index (-?\d+) is out of range for dimension (\d+) of size (\d+)/)!;
+    expect(words[1]).toBe(op);
+    const again = run('webgpu');
+    await expect(again.data()).rejects.toThrow(new RegExp(`^${op}: index ${words[2]} is out of range for dimension ${words[3]} of size ${words[4]} \\(1 out-of-range index;`));
+    again.dispose();
+    // the flag was reset: a good gather reads normally afterwards
+    const ok = tidy(() => gather(tensor([1, 2, 3], { device: 'webgpu' }), 0, tensor([2, 0], { dtype: 'int32', device: 'webgpu' })));
+    expect(Array.from(await ok.data())).toEqual([3, 1]);
+    ok.dispose();
   });
 });

@@ -10,7 +10,7 @@ import { reshape } from '../prims/reshape.js';
 /** @internal IndexError for values outside [0, size), checked on backends that read synchronously. */
 export function checkIndexValues(op: string, index: Tensor, size: number, what: string): void {
   const backend = getBackend(index.device);
-  if (!backend.readSync) return; // the kernels check them as they read them
+  if (!backend.readSync) return; // WebGPU: the kernels flag them, and the next read throws the IndexError
   const v = backend.readSync(index._view());
   for (let i = 0; i < v.length; i++) {
     if (!(v[i]! >= 0 && v[i]! < size)) throw new IndexError(`${op}: index ${v[i]} (at flat position ${i} of the index ${fmtShape(index.shape)}) is out of range for ${what} of size ${size}`);

@@ -33,7 +33,8 @@ export function checkIndexShape(op: string, x: Tensor, axis: number, index: Tens
 /**
  * torch.gather: picks values of x along `axis` at the positions an int32 `index` gives; the
  * result has the index's shape (same rank as x, no larger than x except along `axis`). Indices
- * must lie in [0, x.shape[axis]) (an IndexError otherwise).
+ * must lie in [0, x.shape[axis]): an IndexError otherwise, at once on the CPU, and on WebGPU (whose
+ * kernels cannot throw) when the next result is read.
  * @example gather(tensor([[1, 2], [3, 4]]), 1, tensor([[0, 0], [1, 0]], { dtype: 'int32' })) // [[1, 1], [4, 3]]
  */
 export function gather(x: Tensor, axis: number, index: Tensor): Tensor {

@@ -40,7 +40,8 @@ export function scatterAddInto(shape: Shape, axis: number, index: Tensor, src: T
  * torch.scatter_add (out of place): x + the values of src added at the positions an int32
  * `index` gives along `axis`: out[.., index[i], ..] += src[i] for every position i of the
  * index. Repeated indices accumulate. The index has x's rank, is no larger than src anywhere and
- * no larger than x off the axis; its values lie in [0, x.shape[axis]) (an IndexError otherwise).
+ * no larger than x off the axis; its values lie in [0, x.shape[axis]): an IndexError otherwise (on
+ * WebGPU when the next result is read, as gather).
  * Differentiable with respect to x (identity) and src (a gather).
  * @example scatterAdd(zeros([3]), 0, tensor([0, 2, 0], { dtype: 'int32' }), tensor([1, 2, 3])) // [4, 0, 2]
  */

@@ -77,6 +77,7 @@ export const GATHER: KernelDescriptor = {
     { name: 'x', binding: 0, access: 'read' },
     { name: 'index', binding: 1, access: 'read' },
     { name: 'out', binding: 2, access: 'read_write' },
+    { name: 'bad', binding: 6, access: 'read_write' },
   ],
   uniformBinding: 5,
   uniforms: GATHER_UNIFORMS,
@@ -91,28 +92,30 @@ export const SCATTER_ADD: KernelDescriptor = {
     { name: 'index', binding: 1, access: 'read' },
     { name: 'src', binding: 3, access: 'read' },
     { name: 'acc', binding: 4, access: 'read_write' },
+    { name: 'bad', binding: 6, access: 'read_write' },
   ],
   uniformBinding: 5,
   uniforms: GATHER_UNIFORMS,
 };
 
-export function gatherSpec(t: StorageType, x: GPUBuffer, index: GPUBuffer, out: GPUBuffer, n: number, axis: number, alen: number, ishape: number[], xstrides: number[]): DispatchSpec {
+/** `bad` (both kernels): 4 u32 words where an out-of-range index is reported (see shaders/gather.wgsl). */
+export function gatherSpec(t: StorageType, x: GPUBuffer, index: GPUBuffer, out: GPUBuffer, bad: GPUBuffer, n: number, axis: number, alen: number, ishape: number[], xstrides: number[]): DispatchSpec {
   return {
     kernel: GATHER,
     defines: { T: t, AT: 'i32', ADD: 'add_int', RANK: ishape.length, WG: EW_WG },
     uniforms: { n, axis, alen, ishape, dstrides: xstrides, sstrides: [0] },
-    buffers: [x, index, out],
+    buffers: [x, index, out, bad],
     workgroups: ewGrid(n),
   };
 }
 
-export function scatterAddSpec(t: StorageType, index: GPUBuffer, src: GPUBuffer, out: GPUBuffer, n: number, axis: number, alen: number, ishape: number[], ostrides: number[], sstrides: number[]): DispatchSpec {
+export function scatterAddSpec(t: StorageType, index: GPUBuffer, src: GPUBuffer, out: GPUBuffer, bad: GPUBuffer, n: number, axis: number, alen: number, ishape: number[], ostrides: number[], sstrides: number[]): DispatchSpec {
   const float = t === 'f32';
   return {
     kernel: SCATTER_ADD,
     defines: { T: t, AT: float ? 'u32' : 'i32', ADD: float ? 'add_cas' : 'add_int', RANK: ishape.length, WG: EW_WG },
     uniforms: { n, axis, alen, ishape, dstrides: ostrides, sstrides },
-    buffers: [index, src, out],
+    buffers: [index, src, out, bad],
     workgroups: ewGrid(n),
   };
 }
