@@ -26,14 +26,26 @@ export const UNARY_OPS = [
 ] as const;
 export type UnaryOp = (typeof UNARY_OPS)[number];
 
-/** Scalar parameters of the unary ops that have them (leakyRelu: slope; softplus: beta, threshold; clamp: min, max). */
-export interface UnaryParams {
-  slope?: number;
-  beta?: number;
-  threshold?: number;
-  min?: number;
-  max?: number;
-}
+/** The parameters of an op that has none. */
+export type NoParams = { readonly [k: string]: never };
+
+/**
+ * Each unary op's scalar parameters: leakyRelu's slope, softplus's beta and threshold, clamp's
+ * bounds (either may be absent); none for the others. Typed per op, so an op with parameters
+ * cannot be called without them and a kernel cannot read one its op does not have; the defaults
+ * live in the ops (`leakyRelu(x, slope = 0.01)`), not in the kernels.
+ */
+export type UnaryParamsOf = {
+  readonly [K in UnaryOp]: K extends 'leakyRelu'
+    ? { readonly slope: number }
+    : K extends 'softplus'
+      ? { readonly beta: number; readonly threshold: number }
+      : K extends 'clamp'
+        ? { readonly min?: number; readonly max?: number }
+        : NoParams;
+};
+/** The parameters of unary op O (of any unary op when O is left out). */
+export type UnaryParams<O extends UnaryOp = UnaryOp> = UnaryParamsOf[O];
 
 export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'atan2'] as const;
 export type BinaryOp = (typeof BINARY_OPS)[number];
@@ -105,7 +117,7 @@ export interface Backend<B = unknown> {
   counters(): BackendCounters;
 
   // ---- elementwise; outShape is the broadcast shape of the inputs ----
-  unary(op: UnaryOp, x: View<B>, params: UnaryParams): B;
+  unary<O extends UnaryOp>(op: O, x: View<B>, params: UnaryParams<O>): B;
   /** a and b have the same dtype (the primitive promotes first); the result has it too. */
   binary(op: BinaryOp, a: View<B>, b: View<B>, outShape: Shape): B;
   /** result dtype bool */

@@ -1,4 +1,3 @@
-import type { UnaryParams } from '../backend.js';
 import { DTypeError, ValueError } from '../errors.js';
 import { tidy } from '../memory.js';
 import { type Tensor, assertUsable } from '../tensor.js';
@@ -14,7 +13,7 @@ import { where } from './where.js';
  * clamp_backward: `g * ((x >= min) & (x <= max))`); so at x == min or x == max the gradient is 1.
  */
 /** @internal registered in registry.ts */
-export const clampPrim = unaryPrim('clamp', (g, x, _out, p: UnaryParams) =>
+export const clampPrim = unaryPrim('clamp', (g, x, _out, p) =>
   tidy(() => {
     let r = g;
     if (p.max !== undefined) r = where(le(x, p.max), r, 0);
@@ -38,7 +37,7 @@ export function clamp(x: Tensor, min?: number | null, max?: number | null): Tens
     throw new ValueError('clamp: at least one of min and max must be given');
   }
   if (x.dtype === 'bool') throw new DTypeError('clamp: bool tensors cannot be clamped; cast to int32 or a float dtype first');
-  const p: UnaryParams = {};
+  const p: { min?: number; max?: number } = {};
   if (min !== undefined && min !== null) p.min = min;
   if (max !== undefined && max !== null) p.max = max;
   if (x.dtype === 'int32' && [p.min, p.max].some((b) => b !== undefined && Number.isFinite(b) && !Number.isInteger(b))) {

@@ -1,4 +1,3 @@
-import type { UnaryParams } from '../backend.js';
 import { tidy } from '../memory.js';
 import { type Tensor, assertUsable } from '../tensor.js';
 import { gt } from './gt.js';
@@ -12,7 +11,7 @@ import { where } from './where.js';
  * leaky_relu_backward: `x > 0 ? g : g * slope`).
  */
 /** @internal registered in registry.ts */
-export const leakyReluPrim = unaryPrim('leakyRelu', (g, x, _out, p: UnaryParams) => tidy(() => where(gt(x, 0), g, mul(g, p.slope!))));
+export const leakyReluPrim = unaryPrim('leakyRelu', (g, x, _out, p) => tidy(() => where(gt(x, 0), g, mul(g, p.slope))));
 
 /**
  * x for x > 0, slope * x otherwise (torch.nn.functional.leaky_relu, default slope 0.01).

@@ -1,4 +1,3 @@
-import type { UnaryParams } from '../backend.js';
 import { ValueError } from '../errors.js';
 import { tidy } from '../memory.js';
 import { type Tensor, assertUsable } from '../tensor.js';
@@ -14,10 +13,10 @@ import { where } from './where.js';
  * linear), as PyTorch's softplus_backward: `βx > threshold ? g : g * σ(βx)`.
  */
 /** @internal registered in registry.ts */
-export const softplusPrim = unaryPrim('softplus', (g, x, _out, p: UnaryParams) =>
+export const softplusPrim = unaryPrim('softplus', (g, x, _out, p) =>
   tidy(() => {
-    const bx = mul(x, p.beta!);
-    return where(gt(bx, p.threshold!), g, mul(g, sigmoid(bx)));
+    const bx = mul(x, p.beta);
+    return where(gt(bx, p.threshold), g, mul(g, sigmoid(bx)));
   }),
 );
 

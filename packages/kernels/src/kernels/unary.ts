@@ -34,10 +34,16 @@ export function unarySpec(op: UnaryOp, t: StorageType, x: GPUBuffer, y: GPUBuffe
   };
 }
 
-/** The two scalar parameters an op's WGSL reads as u.p0 and u.p1 (zeros for ops without parameters). */
+const none = (): [number, number] => [0, 0];
+/** The two scalar parameters each op's WGSL reads as u.p0 and u.p1: a table over every op, so a new op with parameters must say where they go. */
+const UNIFORMS: { readonly [K in UnaryOp]: (p: UnaryParams<K>) => [number, number] } = {
+  neg: none, abs: none, sign: none, exp: none, log: none, log1p: none, expm1: none, sqrt: none, rsqrt: none, reciprocal: none, sin: none, cos: none,
+  tanh: none, sigmoid: none, relu: none, floor: none, ceil: none, round: none,
+  leakyRelu: (p) => [p.slope, 0],
+  softplus: (p) => [p.beta, p.threshold],
+  clamp: (p) => [p.min ?? -Infinity, p.max ?? Infinity],
+};
+
 export function unaryParams(op: UnaryOp, p: UnaryParams): [number, number] {
-  if (op === 'leakyRelu') return [p.slope ?? 0.01, 0];
-  if (op === 'softplus') return [p.beta ?? 1, p.threshold ?? 20];
-  if (op === 'clamp') return [p.min ?? -Infinity, p.max ?? Infinity];
-  return [0, 0];
+  return (UNIFORMS[op] as (p: UnaryParams) => [number, number])(p); // op and p belong together (Backend.unary's signature)
 }

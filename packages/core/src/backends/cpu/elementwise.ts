@@ -6,7 +6,7 @@ import { type Shape, broadcastStrides, sizeOf } from '../../shape.js';
  * The reference elementwise kernels. Each op is one scalar function in an exhaustive table, so a
  * missing op is a type error. Arithmetic runs in float64 (JS numbers) and rounds once on store.
  */
-const UNARY: { [K in UnaryOp]: (x: number, p: UnaryParams) => number } = {
+const UNARY: { [K in UnaryOp]: (x: number, p: UnaryParams<K>) => number } = {
   neg: (x) => -x,
   abs: (x) => Math.abs(x),
   sign: (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN),
@@ -23,11 +23,11 @@ const UNARY: { [K in UnaryOp]: (x: number, p: UnaryParams) => number } = {
   // the two branches keep exp from overflowing for large |x|
   sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
   relu: (x) => (x > 0 || x !== x ? x : 0),
-  leakyRelu: (x, p) => (x > 0 ? x : (p.slope ?? 0.01) * x),
+  leakyRelu: (x, p) => (x > 0 ? x : p.slope * x),
   // PyTorch: linear above the threshold, log1p(exp(beta x)) / beta below
   softplus: (x, p) => {
-    const beta = p.beta ?? 1;
-    return beta * x > (p.threshold ?? 20) ? x : Math.log1p(Math.exp(beta * x)) / beta;
+    const beta = p.beta;
+    return beta * x > p.threshold ? x : Math.log1p(Math.exp(beta * x)) / beta;
   },
   floor: (x) => Math.floor(x),
   ceil: (x) => Math.ceil(x),
@@ -65,7 +65,7 @@ const COMPARE: { [K in CompareOp]: (a: number, b: number) => boolean } = {
 };
 
 export function unary(op: UnaryOp, x: View<DataArray>, p: UnaryParams): DataArray {
-  const f = UNARY[op];
+  const f = UNARY[op] as (x: number, p: UnaryParams) => number; // op and p belong together (Backend.unary's signature)
   const src = x.buf;
   const out = allocArray(x.dtype, src.length);
   for (let i = 0; i < src.length; i++) out[i] = f(src[i]!, p);

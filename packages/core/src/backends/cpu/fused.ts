@@ -53,7 +53,7 @@ function num(v: number): string {
  * one table, but V8 stops inlining calls in big generated loops, and a call per op per element
  * costs 3x.) `t` is a fresh local name for ops that need one.
  */
-const UNARY_JS: { [K in UnaryOp]: (x: string, p: UnaryParams, t: string) => { pre?: string; e: string } } = {
+const UNARY_JS: { [K in UnaryOp]: (x: string, p: UnaryParams<K>, t: string) => { pre?: string; e: string } } = {
   neg: (x) => ({ e: `(-${x})` }),
   abs: (x) => ({ e: `Math.abs(${x})` }),
   sign: (x) => ({ e: `(${x} > 0 ? 1 : ${x} < 0 ? -1 : ${x} === 0 ? 0 : NaN)` }),
@@ -69,10 +69,10 @@ const UNARY_JS: { [K in UnaryOp]: (x: string, p: UnaryParams, t: string) => { pr
   tanh: (x) => ({ e: `Math.tanh(${x})` }),
   sigmoid: (x) => ({ e: `(${x} >= 0 ? 1 / (1 + Math.exp(-${x})) : Math.exp(${x}) / (1 + Math.exp(${x})))` }),
   relu: (x) => ({ e: `(${x} > 0 || ${x} !== ${x} ? ${x} : 0)` }),
-  leakyRelu: (x, p) => ({ e: `(${x} > 0 ? ${x} : ${num(p.slope ?? 0.01)} * ${x})` }),
+  leakyRelu: (x, p) => ({ e: `(${x} > 0 ? ${x} : ${num(p.slope)} * ${x})` }),
   softplus: (x, p) => {
-    const beta = num(p.beta ?? 1);
-    return { e: `(${beta} * ${x} > ${num(p.threshold ?? 20)} ? ${x} : Math.log1p(Math.exp(${beta} * ${x})) / ${beta})` };
+    const beta = num(p.beta);
+    return { e: `(${beta} * ${x} > ${num(p.threshold)} ? ${x} : Math.log1p(Math.exp(${beta} * ${x})) / ${beta})` };
   },
   floor: (x) => ({ e: `Math.floor(${x})` }),
   ceil: (x) => ({ e: `Math.ceil(${x})` }),
@@ -126,7 +126,7 @@ function nodeCode(n: ExprNode, i: number, coord: (d: number) => string, read: (l
     // a stored value is already of its dtype: no rounding
     case 'leaf': return `const t${i} = ${read(n.leaf)};`;
     case 'const': e = num(n.value); break;
-    case 'unary': ({ pre = '', e } = UNARY_JS[n.op](`t${n.x}`, n.params, `r${i}`)); break;
+    case 'unary': ({ pre = '', e } = (UNARY_JS[n.op] as (x: string, p: UnaryParams, t: string) => { pre?: string; e: string })(`t${n.x}`, n.params, `r${i}`)); break;
     case 'binary': e = n.dtype === 'int32' && n.op === 'mul' ? `Math.imul(t${n.a}, t${n.b})` : BINARY_JS[n.op](`t${n.a}`, `t${n.b}`); break;
     case 'compare': e = `(t${n.a} ${COMPARE_JS[n.op]} t${n.b} ? 1 : 0)`; break;
     case 'where': e = `(t${n.c} ? t${n.a} : t${n.b})`; break;
