@@ -6,6 +6,7 @@
  * @pixgrad/models' `DecodedImage`, so they can be written with `encodePng`.
  */
 import jpeg from 'jpeg-js';
+import { Generator } from '@pixgrad/core';
 
 export interface RgbImage {
   width: number;
@@ -14,34 +15,16 @@ export interface RgbImage {
   data: Float32Array;
 }
 
-/** mulberry32: a small, fast, seeded 32-bit generator; returns uniforms in [0, 1). */
+/** Uniforms in [0, 1) from core's seeded `Generator` (xoshiro128**; one generator for the whole project). */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = new Generator(seed);
+  return () => g.uniform();
 }
 
-/** Standard normal samples from a uniform generator (Box-Muller). */
+/** Standard normal samples from core's seeded `Generator`. */
 export function seededNormal(seed: number): () => number {
-  const u = seededRandom(seed);
-  let spare: number | null = null;
-  return () => {
-    if (spare !== null) {
-      const s = spare;
-      spare = null;
-      return s;
-    }
-    const u1 = Math.max(u(), 1e-12);
-    const r = Math.sqrt(-2 * Math.log(u1));
-    const th = 2 * Math.PI * u();
-    spare = r * Math.sin(th);
-    return r * Math.cos(th);
-  };
+  const g = new Generator(seed);
+  return () => g.normal();
 }
 
 function hsvToRgb(h: number, s: number, v: number): [number, number, number] {

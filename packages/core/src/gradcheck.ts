@@ -6,7 +6,7 @@ import { DTypeError, GradcheckError, ValueError, fmtShape } from './errors.js';
 import { tidy } from './memory.js';
 import { add, mul, sum } from './ops/index.js';
 import { Generator } from './random.js';
-import type { Shape } from './shape.js';
+import { type Shape, sizeOf } from './shape.js';
 import { Tensor, assertUsable } from './tensor.js';
 
 /** A function gradcheck can differentiate: tensors in, one tensor or an array of tensors out. */
@@ -260,7 +260,7 @@ function check(op: string, f: GradcheckFn, inputs: readonly Tensor[], checked: r
     });
 
     const ok = mismatches.length === 0;
-    const vNote = outShapes.some((s, k) => cot[k] && s.reduce((p, d) => p * d, 1) !== 1) ? `, cotangent seed ${o.seed}` : '';
+    const vNote = outShapes.some((s, k) => cot[k] && sizeOf(s) !== 1) ? `, cotangent seed ${o.seed}` : '';
     const header = `${op} ${ok ? 'passed' : 'FAILED'}: ${count} element(s) of ${checked.map(labels.input).join(', ')} checked (eps ${o.eps}, atol ${o.atol}, rtol ${o.rtol}${vNote}); max abs error ${maxAbsError.toExponential(3)}, max rel error ${maxRelError.toExponential(3)}`;
     const lines = [header];
     if (!ok) {
@@ -331,7 +331,7 @@ export function gradgradcheck(f: GradcheckFn, inputs: readonly Tensor[], opts: G
     const rng = new Generator((o.seed ^ 0x5bd1e995) >>> 0);
     const floatOuts = outs.flatMap((t, k) => (isFloat(t.dtype) ? [k] : []));
     const vs = floatOuts.map((k) => {
-      const v = new Float64Array(outs[k]!.shape.reduce((p, d) => p * d, 1));
+      const v = new Float64Array(sizeOf(outs[k]!.shape));
       for (let j = 0; j < v.length; j++) v[j] = rng.normal();
       return tensor(v, { shape: outs[k]!.shape, dtype: 'float64' });
     });

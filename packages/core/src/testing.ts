@@ -17,7 +17,7 @@
 import fc from 'fast-check';
 // through the package entry, so that the cpu backend is registered even when a test imports only this module
 import {
-  type DType, type GradcheckFn, type GradcheckOptions, type Tensor, dispose, fmtShape, gradcheck, gradgradcheck, gradients, isFloat, memory, onesLike, tensor,
+  type DType, type GradcheckFn, type GradcheckOptions, type Tensor, dispose, fmtShape, gradcheck, gradgradcheck, gradients, isFloat, memory, onesLike, sizeOf, tensor,
 } from './index.js';
 
 // ---------------------------------------------------------------------------------------- shapes
@@ -46,7 +46,7 @@ function dimArb(maxDim: number): fc.Arbitrary<number> {
 /** Sets the largest dimensions to 1 until the shape has at most maxSize elements. */
 function capSize(shape: number[], maxSize: number): number[] {
   const s = [...shape];
-  while (s.reduce((p, d) => p * d, 1) > maxSize) {
+  while (sizeOf(s) > maxSize) {
     let k = 0;
     for (let i = 1; i < s.length; i++) if (s[i]! > s[k]!) k = i;
     s[k] = 1;
@@ -206,7 +206,7 @@ export interface TensorSpec {
 
 /** A TensorSpec of the given shape with values from {@link floatValues}. */
 export function specOf(shape: readonly number[], opts: ValueOptions = {}): fc.Arbitrary<TensorSpec> {
-  const size = shape.reduce((p, d) => p * d, 1);
+  const size = sizeOf(shape);
   return floatValues(size, opts).map((values) => ({ shape: [...shape], values }));
 }
 
@@ -217,7 +217,7 @@ export function tensorSpec(values: ValueOptions = {}, shape: ShapeOptions = {}):
 
 /** A bool TensorSpec (a condition for `where`): random true/false, never requiring grad. */
 export function boolSpec(shape: readonly number[]): fc.Arbitrary<TensorSpec> {
-  const size = shape.reduce((p, d) => p * d, 1);
+  const size = sizeOf(shape);
   return fc.array(fc.boolean(), { minLength: size, maxLength: size }).map((bs) => ({ shape: [...shape], values: bs.map(Number), dtype: 'bool' as DType, requiresGrad: false }));
 }
 

@@ -5,24 +5,18 @@
 import type { View } from '../src/backend.js';
 import { CpuBackend } from '../src/backends/cpu/index.js';
 import { allocArray, type DataArray, type DType } from '../src/dtype.js';
+import { Generator } from '../src/random.js';
+import { sizeOf } from '../src/shape.js';
 
 export const cpu = new CpuBackend();
 
-/** mulberry32: a small deterministic generator, so a fast-check seed reproduces a whole case */
+/** Uniforms in [0, 1) from core's seeded Generator, so a fast-check seed reproduces a whole case. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const g = new Generator(seed);
+  return () => g.uniform();
 }
 
-export function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((p, d) => p * d, 1);
-}
+export { sizeOf };
 
 /** small integers in [-r, r]: every sum of products is exact in float64, so results compare with === */
 export function ints(n: number, seed: number, r = 3): number[] {

@@ -108,6 +108,13 @@ describe('movement: gradcheck and gradgradcheck properties', () => {
       ([x], pads) => pad(x!, pads, { mode: 'replicate' }),
     ));
 
+  it('pad symmetric', () =>
+    propertyGradcheck(
+      'pad symmetric',
+      withShape((s) => fc.tuple(...s.map((n) => fc.tuple(fc.nat(n), fc.nat(n))))),
+      ([x], pairs) => pad(x!, [...pairs].reverse().flat(), { mode: 'symmetric' }),
+    ));
+
   it('constantPad (per-dimension pairs)', () =>
     propertyGradcheck(
       'constantPad',

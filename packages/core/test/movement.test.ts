@@ -206,6 +206,19 @@ describe('pad', () => {
     ]]]);
   });
 
+  it("symmetric mirrors with the edge repeated, as numpy.pad(mode='symmetric') and MATLAB's padarray 'symmetric'", () => {
+    // numpy.pad([1, 2, 3], (2, 3), mode='symmetric') == [2, 1, 1, 2, 3, 3, 2, 1]
+    expect(pad(tensor([1, 2, 3]), [2, 3], { mode: 'symmetric' }).arraySync()).toEqual([2, 1, 1, 2, 3, 3, 2, 1]);
+    const x2 = grid(1, 1, 2, 3);
+    expect(pad(x2, [1, 1, 2, 0], { mode: 'symmetric' }).arraySync()).toEqual([[[
+      [3, 3, 4, 5, 5],
+      [0, 0, 1, 2, 2],
+      [0, 0, 1, 2, 2],
+      [3, 3, 4, 5, 5],
+    ]]]);
+    expect(() => pad(zeros([1, 3]), [4, 0], { mode: 'symmetric' })).toThrow(/pad: symmetric padding \(4, 0\) of dimension 1 must be at most its size 3/);
+  });
+
   it('rejects reflect padding as large as the dimension, odd pad lists, unknown modes', () => {
     const x = zeros([1, 3]);
     expect(() => pad(x, [3, 0], { mode: 'reflect' })).toThrow(ValueError);

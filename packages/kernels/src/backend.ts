@@ -1,11 +1,11 @@
 /// <reference types="@webgpu/types" preserve="true" />
 import {
-  BackendError, DTypeError, IndexError, resultDType,
+  BackendError, DTypeError, IndexError, contiguousStrides, resultDType, sizeOf,
   type ArgReduceOp, type Backend, type BackendCounters, type BackendMemory, type BinaryOp, type CompareOp, type Conv2dParams, type DataArray,
   type DType, type FusedProgram, type FusionKernels, type Pool2dParams, type ReduceOp, type Shape, type UnaryOp, type UnaryParams, type View,
 } from '@pixgrad/core';
 import { GpuContext } from './context.js';
-import { broadcastStridesOf, checkRank, coalesce, sizeOfShape, storageType, stridesOf, type StorageType } from './layout.js';
+import { broadcastStridesOf, checkRank, coalesce, storageType, type StorageType } from './layout.js';
 import { fillSpec } from './kernels/elementwise.js';
 import { unarySpec } from './kernels/unary.js';
 import { binarySpec } from './kernels/binary.js';
@@ -162,7 +162,7 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
 
   binary(op: BinaryOp, a: View<GpuBuf>, b: View<GpuBuf>, outShape: Shape): GpuBuf {
     const t = storageType(a.dtype, op);
-    const n = sizeOfShape(outShape);
+    const n = sizeOf(outShape);
     const out = this.alloc(n, a.dtype, op);
     const c = coalesce(outShape, [broadcastStridesOf(a.shape, outShape), broadcastStridesOf(b.shape, outShape)]);
     checkRank(op, c.shape.length);
@@ -172,7 +172,7 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
 
   compare(op: CompareOp, a: View<GpuBuf>, b: View<GpuBuf>, outShape: Shape): GpuBuf {
     const t = storageType(a.dtype, op);
-    const n = sizeOfShape(outShape);
+    const n = sizeOf(outShape);
     const out = this.alloc(n, 'bool', op);
     const c = coalesce(outShape, [broadcastStridesOf(a.shape, outShape), broadcastStridesOf(b.shape, outShape)]);
     checkRank(op, c.shape.length);
@@ -182,7 +182,7 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
 
   where(cond: View<GpuBuf>, a: View<GpuBuf>, b: View<GpuBuf>, outShape: Shape): GpuBuf {
     const t = storageType(a.dtype, 'where');
-    const n = sizeOfShape(outShape);
+    const n = sizeOf(outShape);
     const out = this.alloc(n, a.dtype, 'where');
     const c = coalesce(outShape, [cond.shape, a.shape, b.shape].map((s) => broadcastStridesOf(s, outShape)));
     checkRank('where', c.shape.length);
@@ -212,7 +212,7 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
   /** One elementwise program (the fusion layer's) as one dispatch of shaders/fused.wgsl. */
   fused(p: FusedProgram<GpuBuf>): GpuBuf {
     const dtype = resultDType(p);
-    const n = sizeOfShape(p.shape);
+    const n = sizeOf(p.shape);
     const out = this.alloc(n, dtype, 'fused');
     if (n > 0) this.ctx.run(fusedSpec(fusedWgsl(p), out.buffer, n));
     return out;
@@ -225,13 +225,13 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
 
   private reduceOf(op: ReduceOp, input: GPUBuffer | ReduceInput, shape: Shape, dtype: DType, axes: readonly number[]): GpuBuf {
     const t = storageType(dtype, op);
-    const st = stridesOf(shape);
+    const st = contiguousStrides(shape);
     const red = new Set(axes);
     const keptShape = shape.map((d, i) => (red.has(i) ? 1 : d));
-    const nout = sizeOfShape(keptShape);
+    const nout = sizeOf(keptShape);
     const out = this.alloc(nout, dtype, op);
     if (nout === 0) return out;
-    const r = sizeOfShape(shape) / nout || 0;
+    const r = sizeOf(shape) / nout || 0;
     if (r === 0) {
       // reducing an empty axis gives the identity (sum 0, prod 1, max -inf, min +inf)
       const id = op === 'sum' ? 0 : op === 'prod' ? 1 : op === 'max' ? (t === 'f32' ? -Infinity : -2147483648) : t === 'f32' ? Infinity : 2147483647;
@@ -258,9 +258,9 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
 
   argReduce(op: ArgReduceOp, x: View<GpuBuf>, axis: number): GpuBuf {
     const t = storageType(x.dtype, op);
-    const outer = sizeOfShape(x.shape.slice(0, axis));
+    const outer = sizeOf(x.shape.slice(0, axis));
     const a = x.shape[axis] ?? 1;
-    const inner = sizeOfShape(x.shape.slice(axis + 1));
+    const inner = sizeOf(x.shape.slice(axis + 1));
     const out = this.alloc(outer * inner, 'int32', op);
     if (a > 0) this.ctx.run(argReduceSpec(op, t, x.buf.buffer, out.buffer, outer, a, inner));
     return out;
@@ -270,7 +270,7 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
 
   strided(x: View<GpuBuf>, outShape: Shape, strides: readonly number[], offset: number): GpuBuf {
     const t = storageType(x.dtype, 'strided');
-    const n = sizeOfShape(outShape);
+    const n = sizeOf(outShape);
     const out = this.alloc(n, x.dtype, 'strided');
     if (n === 0) return out;
     const c = coalesce(outShape, [strides]);
@@ -288,7 +288,7 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
     const t = storageType(x.dtype, 'pad');
     const ishape = [...x.shape];
     const oshape = ishape.map((d, i) => d + pads[i]![0] + pads[i]![1]);
-    const n = sizeOfShape(oshape);
+    const n = sizeOf(oshape);
     const out = this.alloc(n, x.dtype, 'pad');
     if (n === 0) return out;
     // merge runs of unpadded dims into their left neighbour when it is unpadded too
@@ -309,17 +309,17 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
     }
     if (o.length === 0) o.push(1), is.push(1), before.push(0);
     checkRank('pad', o.length);
-    this.ctx.run(padSpec(t, x.buf.buffer, out.buffer, n, value, o, is, before, stridesOf(is)));
+    this.ctx.run(padSpec(t, x.buf.buffer, out.buffer, n, value, o, is, before, contiguousStrides(is)));
     return out;
   }
 
   concat(xs: readonly View<GpuBuf>[], axis: number, outShape: Shape): GpuBuf {
     const first = xs[0]!;
     const t = storageType(first.dtype, 'concat');
-    const n = sizeOfShape(outShape);
+    const n = sizeOf(outShape);
     const out = this.alloc(n, first.dtype, 'concat');
-    const outer = sizeOfShape(outShape.slice(0, axis));
-    const inner = sizeOfShape(outShape.slice(axis + 1));
+    const outer = sizeOf(outShape.slice(0, axis));
+    const inner = sizeOf(outShape.slice(axis + 1));
     const ostride = outShape[axis]! * inner;
     let off = 0;
     for (const x of xs) {
@@ -336,12 +336,12 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
 
   gather(x: View<GpuBuf>, axis: number, index: View<GpuBuf>): GpuBuf {
     const t = storageType(x.dtype, 'gather');
-    const n = sizeOfShape(index.shape);
+    const n = sizeOf(index.shape);
     const out = this.alloc(n, x.dtype, 'gather');
     if (n === 0) return out;
     const ishape = index.shape.length ? [...index.shape] : [1];
     checkRank('gather', ishape.length);
-    const xs = x.shape.length ? stridesOf(x.shape) : [1];
+    const xs = x.shape.length ? contiguousStrides(x.shape) : [1];
     this.ctx.run(gatherSpec(t, x.buf.buffer, index.buf.buffer, out.buffer, this.ctx.badIndexFlags, n, axis, x.shape[axis] ?? 1, ishape, xs));
     this.indexOps.add('gather');
     return out;
@@ -349,13 +349,13 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
 
   scatterAdd(outShape: Shape, axis: number, index: View<GpuBuf>, src: View<GpuBuf>): GpuBuf {
     const t = storageType(src.dtype, 'scatterAdd');
-    const out = this.fill(sizeOfShape(outShape), 0, src.dtype);
-    const n = sizeOfShape(index.shape);
+    const out = this.fill(sizeOf(outShape), 0, src.dtype);
+    const n = sizeOf(index.shape);
     if (n === 0) return out;
     const ishape = index.shape.length ? [...index.shape] : [1];
     checkRank('scatterAdd', ishape.length);
-    const os = outShape.length ? stridesOf(outShape) : [1];
-    const ss = src.shape.length ? stridesOf(src.shape) : [1];
+    const os = outShape.length ? contiguousStrides(outShape) : [1];
+    const ss = src.shape.length ? contiguousStrides(src.shape) : [1];
     this.ctx.run(scatterAddSpec(t, index.buf.buffer, src.buf.buffer, out.buffer, this.ctx.badIndexFlags, n, axis, outShape[axis] ?? 1, ishape, os, ss));
     this.indexOps.add('scatterAdd');
     return out;
@@ -365,7 +365,7 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
 
   matmul(a: View<GpuBuf>, b: View<GpuBuf>, transA: boolean, transB: boolean, outShape: Shape): GpuBuf {
     this.float32Only('matmul', a, b);
-    const n = sizeOfShape(outShape);
+    const n = sizeOf(outShape);
     const out = this.alloc(n, 'float32', 'matmul');
     if (n === 0) return out;
     const spec = matmulSpec(a.buf.buffer, b.buf.buffer, out.buffer, a.shape, b.shape, transA, transB, outShape, this.ctx.subgroupSize);
@@ -423,13 +423,13 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
     const o = dy.shape[1]!;
     const wShape = [o, x.shape[1]! / p.groups, kernelHW[0], kernelHW[1]];
     const g = convGeometry(x.shape, wShape, p, 'conv2dWeightGrad', [dy.shape[2]!, dy.shape[3]!]);
-    const out = this.alloc(sizeOfShape(wShape), 'float32', 'conv2dWeightGrad');
+    const out = this.alloc(sizeOf(wShape), 'float32', 'conv2dWeightGrad');
     const plan = conv2dWeightGradSpec(x.buf.buffer, dy.buf.buffer, out.buffer, g, (len) => this.alloc(len, 'float32', 'conv2dWeightGrad').buffer, this.ctx.subgroupSize);
     for (const s of plan.specs) this.ctx.run(s);
     if (plan.partial) {
       // split-K partial sums [S, outputs]: sum over S with the reduce kernel
       const parts = plan.partial.parts;
-      const count = sizeOfShape(wShape);
+      const count = sizeOf(wShape);
       const gg: ReduceGeometry = { nout: count, r: parts, kshape: [count], kstrides: [1], rshape: [parts], rstrides: [count] };
       this.ctx.run(reduceSpec('sum', 'f32', plan.partial.buffer, out.buffer, gg, reducePlan(gg)));
       this.ctx.free(plan.partial.buffer);

@@ -1,4 +1,4 @@
-import { BackendError, DTypeError, type DType } from '@pixgrad/core';
+import { BackendError, DTypeError, type DType, contiguousStrides } from '@pixgrad/core';
 
 /** Largest rank a kernel's uniforms can describe (shapes travel as two vec4<u32>). */
 export const MAX_RANK = 8;
@@ -20,26 +20,10 @@ export function storageType(dtype: DType, op: string): StorageType {
   }
 }
 
-/** Row-major strides in elements. */
-export function stridesOf(shape: readonly number[]): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
-
-export function sizeOfShape(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
 
 /** Strides that read a dense array of `shape` as `outShape` under numpy broadcasting (0 on broadcast dims). */
 export function broadcastStridesOf(shape: readonly number[], outShape: readonly number[]): number[] {
-  const st = stridesOf(shape);
+  const st = contiguousStrides(shape);
   const out = new Array<number>(outShape.length).fill(0);
   const off = outShape.length - shape.length;
   for (let i = 0; i < shape.length; i++) out[off + i] = shape[i] === 1 ? 0 : st[i]!;

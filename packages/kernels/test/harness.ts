@@ -5,7 +5,7 @@
  * Adapter policy: when no WebGPU adapter can be opened the suites FAIL if `process.env.CI` is set
  * (CI must run them on lavapipe), and otherwise skip with a one-line reason.
  */
-import { CpuBackend, type DataArray, type DType, type UnaryOp, type View } from '@pixgrad/core';
+import { CpuBackend, Generator, type DataArray, type DType, type UnaryOp, type View } from '@pixgrad/core';
 import { expect } from 'vitest';
 import { init, webgpuBackend, type WebGPUBackend, type GpuBuf } from '../src/index.js';
 
@@ -31,15 +31,8 @@ export const cpu = new CpuBackend();
 
 /** Deterministic data from a seed (fast-check picks seeds and shapes; values come from here). */
 export function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
+  const g = new Generator(seed);
+  return () => g.uniform();
 }
 
 /** Values for a dtype: floats in [lo, hi) with optional special values mixed in. */

@@ -5,17 +5,10 @@
  */
 import { describe, it } from 'vitest';
 import fc from 'fast-check';
-import type { DType } from '@pixgrad/core';
+import { type DType, contiguousStrides, sizeOf as size } from '@pixgrad/core';
 import { EXACT, both, check, cpu, data, openGpu } from './harness.js';
 
 const gpu = await openGpu();
-const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-const stridesOf = (s: readonly number[]) => {
-  const r = new Array<number>(s.length);
-  let acc = 1;
-  for (let i = s.length - 1; i >= 0; i--) (r[i] = acc), (acc *= s[i]!);
-  return r;
-};
 const shapeArb = fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 4 });
 const dtypeArb = fc.constantFrom<DType>('float32', 'int32', 'bool');
 
@@ -35,7 +28,7 @@ describe.skipIf(!gpu)('webgpu movement vs cpu', () => {
   it('strided: permute, slice with steps, flip (negative strides), expand (stride 0)', async () => {
     await fc.assert(
       fc.asyncProperty(viewArb, dtypeArb, async ([shape, dims, perm, seed], dtype) => {
-        const st = stridesOf(shape);
+        const st = contiguousStrides(shape);
         let offset = 0;
         const oshape: number[] = [];
         const ostr: number[] = [];

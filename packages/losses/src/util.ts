@@ -4,7 +4,7 @@
  * depthwise filtering through conv2d with groups. Everything is composed from core ops, so the
  * gradients (and gradients of gradients) come from the engine.
  */
-import { type DType, type Tensor, ShapeError, ValueError, constant, conv2d, fmtShape, scalar, tensor, where } from '@pixgrad/core';
+import { type DType, type Tensor, ShapeError, ValueError, constant, conv2d, fmtShape, pad, scalar, tidy, where } from '@pixgrad/core';
 
 /** PyTorch's reduction argument. */
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -111,42 +111,25 @@ export function xlogy(x: Tensor, y: Tensor): Tensor {
   return out;
 }
 
-/** Index of a padded position under each border mode (`i` may be < 0 or >= n). */
-export function borderIndex(i: number, n: number, mode: BorderMode): number {
-  if (i >= 0 && i < n) return i;
-  switch (mode) {
-    case 'replicate':
-      return i < 0 ? 0 : n - 1;
-    case 'reflect': // PyTorch / numpy 'reflect' / ndimage 'mirror': d c b | a b c d | c b a
-      if (n === 1) return 0;
-      return i < 0 ? -i : 2 * (n - 1) - i;
-    case 'symmetric': // MATLAB 'symmetric' / numpy 'symmetric' / ndimage 'reflect': c b a | a b c | c b a
-      return i < 0 ? -i - 1 : 2 * n - 1 - i;
-  }
-}
-
+/** The border modes of the losses: core `pad`'s modes other than constant. */
 export type BorderMode = 'reflect' | 'replicate' | 'symmetric';
 
-/** int32 index tensor on x's device. */
-function indexTensor(x: Tensor, idx: readonly number[]): Tensor {
-  return tensor(Int32Array.from(idx), { shape: [idx.length], dtype: 'int32', device: x.device });
-}
-
-/** Pads one axis by gathering border indices (differentiable: the gradient scatters back). */
+/**
+ * Pads one axis under a border mode with core's `pad` (an index selection, so the gradient
+ * scatters back onto the cells it came from); a negative count crops that side (after padding the
+ * other, so a shift of a size-1 axis still reads its one cell).
+ */
 export function padAxis(x: Tensor, axis: number, before: number, after: number, mode: BorderMode): Tensor {
-  const n = x.shape[axis]!;
-  const maxPad = mode === 'reflect' ? n - 1 : n;
-  if (before > maxPad || after > maxPad) {
-    throw new ValueError(`pad: ${mode} padding of (${before}, ${after}) is too large for size ${n} on axis ${axis} of ${fmtShape(x.shape)}`);
-  }
   // nothing to add (msssim.m's downsampling of even sizes): an alias, not a gathered copy
   if (before === 0 && after === 0) return x.reshape(x.shape);
-  const idx: number[] = [];
-  for (let i = -before; i < n + after; i++) idx.push(borderIndex(i, n, mode));
-  const it = indexTensor(x, idx);
-  const out = x.indexSelect(axis, it);
-  it.dispose();
-  return out;
+  return tidy(() => {
+    const pads = new Array<number>(2 * (x.rank - axis)).fill(0);
+    pads[2 * (x.rank - 1 - axis)] = Math.max(0, before);
+    pads[2 * (x.rank - 1 - axis) + 1] = Math.max(0, after);
+    const padded = pad(x, pads, { mode });
+    if (before >= 0 && after >= 0) return padded;
+    return sliceAxis(padded, axis, Math.max(0, -before), padded.shape[axis]! - Math.max(0, -after));
+  });
 }
 
 /** Pads H and W of [N, C, H, W] by p on every side. */

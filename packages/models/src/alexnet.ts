@@ -8,6 +8,7 @@ import {
   type DType,
   type Device,
   Generator,
+  sizeOf,
   ShapeError,
   type Tensor,
   ValueError,
@@ -223,7 +224,7 @@ export function randomNetParams(layers: readonly NetLayer[], seed: number, dtype
   const g = new Generator(seed);
   const out = new Map<string, Tensor>();
   for (const [name, shape] of netStateDictShapes(layers)) {
-    const n = shape.reduce((a, b) => a * b, 1);
+    const n = sizeOf(shape);
     const a = shape.length === 4 ? Math.sqrt(3) * Math.sqrt(2 / (shape[2]! * shape[3]! * shape[0]!)) : Math.sqrt(3) * 0.05;
     out.set(name, keep(tensor(uniformArray(g, n, a, dtype), { shape, dtype, ...(device !== undefined ? { device } : {}) })));
   }

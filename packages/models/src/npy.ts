@@ -9,6 +9,7 @@
  * they would need an unpickler for arbitrary code, and FID statistics never hold them.
  * Written: version 1.0 little-endian C-order float32/float64/int32/int64/uint8, as `np.save` does.
  */
+import { sizeOf } from '@pixgrad/core';
 import { fail } from './errors.js';
 
 export type NpyDtype = 'float32' | 'float64' | 'int32' | 'int64' | 'uint8' | 'bool';
@@ -102,7 +103,7 @@ export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
   }
   const bigEndian = m[1] === '>';
   const pyShape = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
-  const count = shape.reduce((a, b) => a * b, 1);
+  const count = sizeOf(shape);
   const dataStart = start + headerLen;
   const need = count * item.size;
   if (bytes.length - dataStart !== need) {

@@ -12,14 +12,22 @@ export interface PadOptions {
   /**
    * 'constant' (default): fill with `value`; 'reflect': mirror without repeating the edge
    * ([1, 2, 3] padded by 2 on the left gives [3, 2, 1, 2, 3]); 'replicate': repeat the edge
-   * ([1, 1, 1, 2, 3]). As torch.nn.functional.pad.
+   * ([1, 1, 1, 2, 3]). As torch.nn.functional.pad. 'symmetric': mirror repeating the edge
+   * ([2, 1, 1, 2, 3]; numpy's and MATLAB's 'symmetric', scipy.ndimage's 'reflect').
    */
-  mode?: 'constant' | 'reflect' | 'replicate';
+  mode?: 'constant' | 'reflect' | 'replicate' | 'symmetric';
   /** the fill value of constant padding (default 0) */
   value?: number;
 }
 
-const MODES = ['constant', 'reflect', 'replicate'];
+const MODES = ['constant', 'reflect', 'replicate', 'symmetric'];
+
+/** The source position of padded position i (< 0 or >= n) of a dimension of size n, per mode. */
+const SOURCE: Record<'reflect' | 'replicate' | 'symmetric', (i: number, n: number) => number> = {
+  reflect: (i, n) => (i < 0 ? -i : 2 * (n - 1) - i),
+  replicate: (i, n) => (i < 0 ? 0 : n - 1),
+  symmetric: (i, n) => (i < 0 ? -i - 1 : 2 * n - 1 - i),
+};
 
 /**
  * Pads x as torch.nn.functional.pad: `pads` lists [before, after] counts for the last dimension
@@ -27,18 +35,18 @@ const MODES = ['constant', 'reflect', 'replicate'];
  * `[left, right, top, bottom]` the last two, up to every dimension.
  *
  * - constant: the primitive pad (its VJP slices the gradient out); negative counts crop, as PyTorch.
- * - reflect / replicate: each padded dimension is an index selection (indexSelect) of mirrored or
- *   clamped positions, so the gradient scatter-adds back onto the edge cells it came from, and
+ * - reflect / replicate / symmetric: each padded dimension is an index selection (indexSelect) of
+ *   mirrored or clamped positions, so the gradient scatter-adds back onto the edge cells it came from, and
  *   gradients of gradients work. Unlike PyTorch (which limits them to the last 1-3 dimensions),
- *   any dimension may be padded. Reflect needs every count < the dimension's size (as PyTorch);
- *   replicate needs a non-empty dimension; counts must be >= 0.
+ *   any dimension may be padded. Reflect needs every count < the dimension's size (as PyTorch),
+ *   symmetric every count <= it; replicate needs a non-empty dimension; counts must be >= 0.
  * @example pad(tensor([[1, 2, 3]]), [2, 1], { mode: 'reflect' }) // [[3, 2, 1, 2, 3, 2]]
  */
 export function pad(x: Tensor, pads: readonly number[], opts: PadOptions = {}): Tensor {
   assertUsable(x, 'pad');
   const mode = opts.mode ?? 'constant';
   const value = opts.value ?? 0;
-  if (!MODES.includes(mode)) throw new ValueError(`pad: unknown mode ${JSON.stringify(mode)} (use 'constant', 'reflect' or 'replicate')`);
+  if (!MODES.includes(mode)) throw new ValueError(`pad: unknown mode ${JSON.stringify(mode)} (use 'constant', 'reflect', 'replicate' or 'symmetric')`);
   if (!Array.isArray(pads) || pads.length % 2 !== 0 || pads.length > 2 * x.rank || !pads.every(Number.isInteger)) {
     throw new ValueError(`pad: pads must be an even-length list of integers, at most 2 per dimension (last dimension first), got [${pads}] for shape ${fmtShape(x.shape)}`);
   }
@@ -64,6 +72,9 @@ export function pad(x: Tensor, pads: readonly number[], opts: PadOptions = {}): 
     if (mode === 'reflect' && (b >= n || a >= n) && (b > 0 || a > 0)) {
       throw new ValueError(`pad: reflect padding (${b}, ${a}) of dimension ${d} must be smaller than its size ${n} (shape ${fmtShape(x.shape)}, pads [${pads}])`);
     }
+    if (mode === 'symmetric' && (b > n || a > n)) {
+      throw new ValueError(`pad: symmetric padding (${b}, ${a}) of dimension ${d} must be at most its size ${n} (shape ${fmtShape(x.shape)}, pads [${pads}])`);
+    }
     if (mode === 'replicate' && n === 0 && (b > 0 || a > 0)) {
       throw new ValueError(`pad: cannot replicate-pad dimension ${d} of size 0 (shape ${fmtShape(x.shape)}, pads [${pads}])`);
     }
@@ -75,7 +86,7 @@ export function pad(x: Tensor, pads: readonly number[], opts: PadOptions = {}): 
       const n = x.shape[d]!;
       const idx = new Int32Array(b + n + a);
       for (let i = -b; i < n + a; i++) {
-        idx[i + b] = mode === 'reflect' ? (i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i) : Math.min(Math.max(i, 0), n - 1);
+        idx[i + b] = i >= 0 && i < n ? i : SOURCE[mode](i, n);
       }
       t = indexSelect(t, d, tensor(idx, { dtype: 'int32', device: x.device }));
     });

@@ -1,6 +1,6 @@
-import { type DType, type ExprNode, type FusedProgram, emitNodes, rangeDims, resultDType } from '@pixgrad/core';
+import { type DType, type ExprNode, type FusedProgram, contiguousStrides, emitNodes, rangeDims, resultDType } from '@pixgrad/core';
 import type { DispatchSpec, KernelDescriptor } from '../descriptor.js';
-import { coalesce, storageType, stridesOf, type StorageType } from '../layout.js';
+import { coalesce, storageType, type StorageType } from '../layout.js';
 import { WGSL } from '../wgsl.generated.js';
 import { BINARY_INT_OPS } from './binary.js';
 import { EW_WG, ewGrid } from './elementwise.js';
@@ -207,7 +207,7 @@ export function fusedWgsl(p: FusedProgram<{ buffer: GPUBuffer }>, exclude: Reado
   const keep = p.shape.map((_, d) => (own.has(d) ? 1 : 0));
   const c = coalesce(p.shape, [...p.leaves.map((l) => l.strides), keep]);
   const coalescedDim = c.dimOf;
-  const dense = stridesOf(c.shape);
+  const dense = contiguousStrides(c.shape);
   const lines: string[] = [];
   const general = p.leaves.map((l, k) => {
     const s = c.strides[k]!;

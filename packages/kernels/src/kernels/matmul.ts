@@ -1,7 +1,7 @@
-import { BackendError, type Shape } from '@pixgrad/core';
+import { BackendError, type Shape, sizeOf } from '@pixgrad/core';
 import type { DispatchSpec, KernelDescriptor } from '../descriptor.js';
 import { MAX_WORKGROUPS_PER_DIM } from '../descriptor.js';
-import { broadcastStridesOf, checkRank, coalesce, sizeOfShape } from '../layout.js';
+import { broadcastStridesOf, checkRank, coalesce } from '../layout.js';
 
 /** shaders/matmul.wgsl: batched matmul, 4x4 register tile per invocation. */
 export const MATMUL: KernelDescriptor = {
@@ -56,7 +56,7 @@ export function matmulSpec(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, aShape: S
   const sb = broadcastStridesOf(bBatch, batchShape).map((s) => s * k * n);
   const c = coalesce(batchShape, [sa, sb]);
   checkRank('matmul', c.shape.length);
-  const batch = sizeOfShape(batchShape);
+  const batch = sizeOf(batchShape);
   if (batch > MAX_WORKGROUPS_PER_DIM) throw new BackendError(`webgpu matmul: ${batch} batch matrices exceed the ${MAX_WORKGROUPS_PER_DIM} a dispatch can address; split the batch`);
   const ta = transA ? 't' : 'n';
   const tb = transB ? 't' : 'n';
