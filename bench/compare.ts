@@ -33,7 +33,8 @@ const opt = (name: string) => {
 };
 const devices = (opt('devices') ?? 'cpu,webgpu').split(',');
 const perMetric = !argv.includes('--no-per-metric');
-const W = 1920, H = 1080;
+const W = 1920,
+  H = 1080;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** the reference scene: smooth colour ramps, concentric rings and a few hard edges */
@@ -41,7 +42,8 @@ function scene(): Uint8Array {
   const out = new Uint8Array(W * H * 3);
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
-      const u = x / W, v = y / H;
+      const u = x / W,
+        v = y / H;
       const r = Math.hypot(x - W * 0.6, y - H * 0.45) / 40;
       const ring = 0.5 + 0.5 * Math.cos(r * r * 0.15);
       const block = (Math.floor(x / 240) + Math.floor(y / 180)) % 2;
@@ -78,11 +80,15 @@ interface Run {
 /** one `pixgrad` process: wall clock, peak RSS (reported by the child at exit) */
 function pixgrad(args: string[]): Run {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', join(root, 'bench', 'report-rss.mjs'), '--conditions=pixgrad-source', join(root, 'packages/cli/src/main.ts'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, CI: '' },
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--import', join(root, 'bench', 'report-rss.mjs'), '--conditions=pixgrad-source', join(root, 'packages/cli/src/main.ts'), ...args],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, CI: '' },
+    },
+  );
   const ms = performance.now() - t0;
   const rss = /PIXGRAD_MAXRSS_KB=(\d+)/.exec(r.stderr ?? '');
   return { ms, rssMiB: rss ? Number(rss[1]) / 1024 : NaN, ok: r.status === 0, out: `${r.stdout}${r.stderr}` };
@@ -97,7 +103,9 @@ try {
   console.log(`pixgrad compare on a ${W}x${H} RGB pair (synthetic scene + Gaussian noise sigma 8/255), one process per row`);
   console.log('row                                   device   wall ms   peak RSS MiB');
   const row = (label: string, device: string, r: Run) =>
-    console.log(`${label.padEnd(38)}${device.padEnd(9)}${r.ok ? r.ms.toFixed(0).padStart(7) : ' FAILED'}   ${Number.isNaN(r.rssMiB) ? '?' : r.rssMiB.toFixed(0).padStart(6)}`);
+    console.log(
+      `${label.padEnd(38)}${device.padEnd(9)}${r.ok ? r.ms.toFixed(0).padStart(7) : ' FAILED'}   ${Number.isNaN(r.rssMiB) ? '?' : r.rssMiB.toFixed(0).padStart(6)}`,
+    );
   row('start-up only (--version)', '-', pixgrad(['--version']));
   for (const device of devices) {
     const whole = pixgrad(['compare', ...pair, '--device', device, '--json']);

@@ -69,7 +69,10 @@ export interface VggLayerSpec {
 
 export function vgg16Layers(): VggLayerSpec[] {
   const out: VggLayerSpec[] = [];
-  let block = 1, conv = 1, cin = 3, index = 0;
+  let block = 1,
+    conv = 1,
+    cin = 3,
+    index = 0;
   for (const v of VGG16_CFG) {
     if (v === 'M') {
       out.push({ kind: 'pool', index: index++, name: `pool${block}` });

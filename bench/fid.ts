@@ -37,12 +37,19 @@ try {
     const u = uniform(n, seed++);
     const data = k.endsWith('conv.weight')
       ? u.map((v) => v * Math.sqrt(6 / (shape[1]! * shape[2]! * shape[3]!)))
-      : k.endsWith('running_var') ? u.map((v) => 1.25 + 0.25 * v) : k.endsWith('bn.weight') ? u.map((v) => 1 + 0.2 * v) : u.map((v) => 0.05 * v);
+      : k.endsWith('running_var')
+        ? u.map((v) => 1.25 + 0.25 * v)
+        : k.endsWith('bn.weight')
+          ? u.map((v) => 1 + 0.2 * v)
+          : u.map((v) => 0.05 * v);
     sd[k] = { dtype: 'float32', sourceDtype: 'float32', shape, data };
   }
   const weights = join(dir, 'inception.safetensors');
   await saveSafetensors(weights, sd);
-  for (const [f, s] of [['a', 1], ['b', 2]] as const) {
+  for (const [f, s] of [
+    ['a', 1],
+    ['b', 2],
+  ] as const) {
     await mkdir(join(dir, f));
     for (let i = 0; i < N; i++) {
       await writeFile(join(dir, f, `${i}.png`), encodePng({ width: 256, height: 256, channels: 3, data: uniform01(256 * 256 * 3, s * 1000 + i) }));

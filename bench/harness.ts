@@ -31,7 +31,8 @@ export async function measure(run: () => void | Promise<void>, o: MeasureOptions
   // effects already; more untimed runs would only add minutes
   const warmup = firstMs > o.budgetMs ? 0 : o.warmup;
   for (let i = 0; i < warmup; i++) await run();
-  const wall: number[] = [], cpu: number[] = [];
+  const wall: number[] = [],
+    cpu: number[] = [];
   const start = performance.now();
   while (wall.length < o.maxReps && (wall.length < o.minReps || performance.now() - start < o.budgetMs)) {
     const c = process.cpuUsage();
@@ -61,7 +62,8 @@ export function relativeDifference(a: readonly Float32Array[], b: readonly Float
       worst = Infinity;
       return;
     }
-    let diff = 0, scale = 0;
+    let diff = 0,
+      scale = 0;
     for (let i = 0; i < y.length; i++) {
       diff += (x[i]! - y[i]!) ** 2;
       scale += y[i]! ** 2;
@@ -83,6 +85,9 @@ export function table(header: readonly string[], rows: readonly (readonly string
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => /^[\d.,x-]+$/.test(r[i]!) || r[i] === ''));
   const line = (cells: readonly string[]) =>
-    cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    cells
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }

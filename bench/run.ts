@@ -30,7 +30,11 @@ for (let i = 0; i < argv.length; i++) {
   else args.push(a);
 }
 const flag = (name: string) => args.includes(`--${name}`);
-const list = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3).split(',');
+const list = (name: string) =>
+  args
+    .find((a) => a.startsWith(`--${name}=`))
+    ?.slice(name.length + 3)
+    .split(',');
 const known = ['--json', '--quick', '--slow', '--only=', '--libs='];
 const unknown = args.filter((a) => !known.some((k) => (k.endsWith('=') ? a.startsWith(k) : a === k)));
 if (unknown.length) {
@@ -40,8 +44,11 @@ if (unknown.length) {
   );
   process.exit(2);
 }
-const json = flag('json'), quick = flag('quick'), slow = flag('slow');
-const only = list('only'), libs = list('libs');
+const json = flag('json'),
+  quick = flag('quick'),
+  slow = flag('slow');
+const only = list('only'),
+  libs = list('libs');
 const log = (msg: string) => console.error(msg);
 
 const DEFAULT_TOLERANCE = 1e-4;
@@ -114,7 +121,9 @@ for (const wl of workloads.filter((w) => !only || only.some((o) => w.id.includes
           row.peakBytes = p.peakBytes;
           row.baseBytes = p.baseBytes;
           peaks.set(row, p);
-          log(`  peak ${(p.peakBytes / 2 ** 20).toFixed(1)} MiB (inputs+weights ${(p.baseBytes / 2 ** 20).toFixed(1)} MiB)${p.allocatedBytes !== undefined ? `, allocated after ${(p.allocatedBytes / 2 ** 20).toFixed(1)} MiB` : ''} (${p.source})`);
+          log(
+            `  peak ${(p.peakBytes / 2 ** 20).toFixed(1)} MiB (inputs+weights ${(p.baseBytes / 2 ** 20).toFixed(1)} MiB)${p.allocatedBytes !== undefined ? `, allocated after ${(p.allocatedBytes / 2 ** 20).toFixed(1)} MiB` : ''} (${p.source})`,
+          );
         }
       }
       rows.push(row);
@@ -142,10 +151,23 @@ if (json) {
   const ratio = (b: number | undefined, x: number) => (b ? `${(b / x).toFixed(2)}x` : '');
   print(`machine: ${machine()}`);
   notes.forEach((n) => print(n));
-  print(`packages: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  print(`load average at start: ${load0.map((l) => l.toFixed(1)).join(', ')}; at end: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')} (1, 5, 15 min)`);
-  print(`mode: ${quick ? 'quick' : 'full'}${slow ? ' --slow' : ''}; median wall-clock ms per repetition (results read back) and median CPU ms of this process (all threads);`);
-  print(`"best peer / row" and "same-backend peer / row" = peer ms / ${subject} ms (above 1: ${subject} faster); same-backend peer: tfjs cpu for cpu, tfjs webgpu for webgpu\n`);
+  print(
+    `packages: ${Object.entries(versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  print(
+    `load average at start: ${load0.map((l) => l.toFixed(1)).join(', ')}; at end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(', ')} (1, 5, 15 min)`,
+  );
+  print(
+    `mode: ${quick ? 'quick' : 'full'}${slow ? ' --slow' : ''}; median wall-clock ms per repetition (results read back) and median CPU ms of this process (all threads);`,
+  );
+  print(
+    `"best peer / row" and "same-backend peer / row" = peer ms / ${subject} ms (above 1: ${subject} faster); same-backend peer: tfjs cpu for cpu, tfjs webgpu for webgpu\n`,
+  );
   print(
     table(
       ['workload', 'library', 'backend', 'median ms', 'CPU ms', 'best peer / row', 'same-backend peer / row', 'GFLOP/s', 'peak MiB (of which inputs+weights)'],
@@ -155,7 +177,11 @@ if (json) {
         const best = ps.length ? ps.reduce((a, b) => (b.ms < a.ms ? b : a)) : undefined;
         const same = ps.find((p) => p.backend === r.backend);
         return [
-          r.workload, r.library, r.backend, r.ms.toFixed(1), cpuMs.get(r)!.toFixed(1),
+          r.workload,
+          r.library,
+          r.backend,
+          r.ms.toFixed(1),
+          cpuMs.get(r)!.toFixed(1),
           mine && best ? `${ratio(best.ms, r.ms)} (${best.backend})` : '',
           mine ? ratio(same?.ms, r.ms) : '',
           r.gflops !== undefined ? r.gflops.toFixed(2) : '',

@@ -13,7 +13,10 @@ const size = 5;
 const sigma = 1.2;
 const g1 = Array.from({ length: size }, (_, i) => Math.exp(-((i - 2) ** 2) / (2 * sigma * sigma)));
 const norm = g1.reduce((a, b) => a + b, 0) ** 2;
-const hidden = tensor(g1.flatMap((a) => g1.map((b) => (a * b) / norm)), { shape: [1, 1, size, size] });
+const hidden = tensor(
+  g1.flatMap((a) => g1.map((b) => (a * b) / norm)),
+  { shape: [1, 1, size, size] },
+);
 
 const image = randn([4, 1, 48, 48]);
 const target = conv2d(image, hidden, { padding: 2 });

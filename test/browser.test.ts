@@ -102,7 +102,9 @@ describeWithChromium('real browser: the conv net on navigator.gpu in headless Ch
     timings['page'] = performance.now() - t;
     console.log(
       `browser test: ${page.userAgent.match(/Chrome\/[\d.]+/)?.[0] ?? page.userAgent}; ` +
-        `timings (ms): ${Object.entries(timings).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}` +
+        `timings (ms): ${Object.entries(timings)
+          .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+          .join(', ')}` +
         (page.webgpu ? `; net on page webgpu ${page.webgpu.ms.toFixed(0)} ms` : ''),
     );
   }, 90_000);
@@ -117,7 +119,9 @@ describeWithChromium('real browser: the conv net on navigator.gpu in headless Ch
   it('the page gets a WebGPU adapter (SwiftShader in headless Chromium without a GPU)', (ctx) => {
     if (!page.adapter) {
       // first sentence only: the rest of the error explains how to get an adapter
-      const why = page.hasNavigatorGpu ? `navigator.gpu gave no adapter (${page.webgpuError?.split(/\.\s|\n/)[0]})` : 'navigator.gpu is missing (start Chromium with --enable-unsafe-webgpu)';
+      const why = page.hasNavigatorGpu
+        ? `navigator.gpu gave no adapter (${page.webgpuError?.split(/\.\s|\n/)[0]})`
+        : 'navigator.gpu is missing (start Chromium with --enable-unsafe-webgpu)';
       if (CI) expect.fail(`CI must run the browser test on WebGPU: ${why}`);
       console.warn(`skipping the browser WebGPU comparison: ${why}`);
       ctx.skip();
@@ -140,7 +144,9 @@ describeWithChromium('real browser: the conv net on navigator.gpu in headless Ch
     // the same seeded inputs went in
     expect(page.webgpu!.inputs).toEqual(nodeCpu.inputs);
     const max = expectClose('page webgpu vs node cpu', page.webgpu!, nodeCpu);
-    console.log(`browser webgpu vs node cpu: loss ${page.webgpu!.loss[0]} vs ${nodeCpu.loss[0]}, max |diff| over loss and gradients ${max.toExponential(2)} (tolerance ${ATOL} + ${RTOL}*|ref|)`);
+    console.log(
+      `browser webgpu vs node cpu: loss ${page.webgpu!.loss[0]} vs ${nodeCpu.loss[0]}, max |diff| over loss and gradients ${max.toExponential(2)} (tolerance ${ATOL} + ${RTOL}*|ref|)`,
+    );
     // a different run must not pass: the gradients are not all tiny
     expect(Math.max(...Object.values(nodeCpu.grads).flat().map(Math.abs))).toBeGreaterThan(1e-2);
   });

@@ -50,7 +50,10 @@ const fid = (...args: string[]) => inProcess('fid', ...args, '--inception-weight
 
 describe('pixgrad fid against pytorch-fid v0.3.0', () => {
   it('--dims 64 and --dims 192: the FID of pytorch-fid on the same folders to 1e-4 relative (float32 features)', async () => {
-    for (const [dims, want] of [['64', ref.fid_64], ['192', ref.fid_192]] as const) {
+    for (const [dims, want] of [
+      ['64', ref.fid_64],
+      ['192', ref.fid_192],
+    ] as const) {
       const r = await fid(p('a'), p('b'), '--dims', dims, '--json');
       expect(r.code, r.stderr).toBe(0);
       const j = JSON.parse(r.stdout);
@@ -221,7 +224,21 @@ describe('every metric through the full network', () => {
     expect(a.get('mu_s')!.shape).toEqual([2023]);
     expect(a.get('feats')!.shape).toEqual([4, 2048]);
     expect(a.get('logits')!.shape).toEqual([4, 1008]);
-    const r = await inProcess('fid', p('a-full.npz'), p('b-full.npz'), '--kid', '--kid-subset-size', '3', '--kid-subsets', '4', '--isc', '--isc-splits', '2', '--sfid', '--json');
+    const r = await inProcess(
+      'fid',
+      p('a-full.npz'),
+      p('b-full.npz'),
+      '--kid',
+      '--kid-subset-size',
+      '3',
+      '--kid-subsets',
+      '4',
+      '--isc',
+      '--isc-splits',
+      '2',
+      '--sfid',
+      '--json',
+    );
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j).toMatchObject({ images: [4, 5], dims: 2048, errors: [], kid: { subsets: 4, subsetSize: 3 }, isc: { splits: 2 } });

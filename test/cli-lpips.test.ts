@@ -18,7 +18,13 @@ import { inProcess, pixgradWithEnv as pixgrad } from './helpers/cli.js';
 /** An environment where discovery finds nothing (no torch hub cache, no lpips package). */
 async function withoutWeights<T>(base: string, fn: () => Promise<T>): Promise<T> {
   const saved = { ...process.env };
-  Object.assign(process.env, { TORCH_HOME: join(base, 'no-torch'), HOME: join(base, 'no-home'), XDG_CACHE_HOME: join(base, 'no-xdg'), VIRTUAL_ENV: join(base, 'no-venv'), PYTHONPATH: '' });
+  Object.assign(process.env, {
+    TORCH_HOME: join(base, 'no-torch'),
+    HOME: join(base, 'no-home'),
+    XDG_CACHE_HOME: join(base, 'no-xdg'),
+    VIRTUAL_ENV: join(base, 'no-venv'),
+    PYTHONPATH: '',
+  });
   delete process.env['CONDA_PREFIX'];
   try {
     return await fn();
@@ -34,10 +40,12 @@ const p = (name: string) => join(dir, name);
 function image(seed: number, amp: number, channels: 1 | 3 = 3) {
   const w = 32;
   const data = new Float32Array(w * w * channels);
-  for (let y = 0; y < w; y++) for (let x = 0; x < w; x++) for (let c = 0; c < channels; c++) {
-    const v = 0.5 + 0.3 * Math.sin((x + 2 * c) / 5) * Math.cos(y / 7) + amp * Math.sin(seed * (x * 31 + y * 17 + c * 7));
-    data[(y * w + x) * channels + c] = Math.min(1, Math.max(0, v));
-  }
+  for (let y = 0; y < w; y++)
+    for (let x = 0; x < w; x++)
+      for (let c = 0; c < channels; c++) {
+        const v = 0.5 + 0.3 * Math.sin((x + 2 * c) / 5) * Math.cos(y / 7) + amp * Math.sin(seed * (x * 31 + y * 17 + c * 7));
+        data[(y * w + x) * channels + c] = Math.min(1, Math.max(0, v));
+      }
   return { width: w, height: w, channels, data };
 }
 
@@ -115,7 +123,18 @@ describeFixtures('pixgrad compare with weights', () => {
 
   it('--lpips --perceptual with paths: the library values on the same networks; no tensors left behind', async () => {
     const start = memory().tensors;
-    const r = await inProcess('compare', p('ref.png'), p('test.png'), '--lpips', '--perceptual', '--json', '--vgg-weights', p('vgg16.safetensors'), '--lpips-weights', headsPath());
+    const r = await inProcess(
+      'compare',
+      p('ref.png'),
+      p('test.png'),
+      '--lpips',
+      '--perceptual',
+      '--json',
+      '--vgg-weights',
+      p('vgg16.safetensors'),
+      '--lpips-weights',
+      headsPath(),
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     expect(memory().tensors).toBe(start);
@@ -135,14 +154,34 @@ describeFixtures('pixgrad compare with weights', () => {
     for (const t of [x, y, d!, q!, same!]) t.dispose();
 
     // the table: identical images give 0 for both rows
-    const t = await inProcess('compare', p('ref.png'), p('ref.png'), '--lpips', '--perceptual', '--vgg-weights', p('vgg16.safetensors'), '--lpips-weights', headsPath());
+    const t = await inProcess(
+      'compare',
+      p('ref.png'),
+      p('ref.png'),
+      '--lpips',
+      '--perceptual',
+      '--vgg-weights',
+      p('vgg16.safetensors'),
+      '--lpips-weights',
+      headsPath(),
+    );
     expect(t.code, t.stderr).toBe(0);
     expect(t.stdout).toMatch(/^LPIPS\s+0\.0000\s+lower\s+Zhang et al\. 2018, VGG16 backbone, v0\.1 heads/m);
     expect(t.stdout).toMatch(/^perceptual\s+0\.00000\s+lower/m);
   });
 
-  it('grey images are repeated to RGB; images under the taps\' minimum size are n/a', async () => {
-    const r = await inProcess('compare', p('grey-ref.png'), p('grey-test.png'), '--lpips', '--json', '--vgg-weights', p('vgg16.safetensors'), '--lpips-weights', headsPath());
+  it("grey images are repeated to RGB; images under the taps' minimum size are n/a", async () => {
+    const r = await inProcess(
+      'compare',
+      p('grey-ref.png'),
+      p('grey-test.png'),
+      '--lpips',
+      '--json',
+      '--vgg-weights',
+      p('vgg16.safetensors'),
+      '--lpips-weights',
+      headsPath(),
+    );
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.metrics.lpips).toBeGreaterThan(0);
@@ -152,7 +191,18 @@ describeFixtures('pixgrad compare with weights', () => {
     expect(j.metrics.lpips).toBeCloseTo(d.itemSync(), 6);
     for (const t of [x, y, d]) t.dispose();
 
-    const s = await inProcess('compare', p('tiny.png'), p('tiny2.png'), '--lpips', '--perceptual', '--json', '--vgg-weights', p('vgg16.safetensors'), '--lpips-weights', headsPath());
+    const s = await inProcess(
+      'compare',
+      p('tiny.png'),
+      p('tiny2.png'),
+      '--lpips',
+      '--perceptual',
+      '--json',
+      '--vgg-weights',
+      p('vgg16.safetensors'),
+      '--lpips-weights',
+      headsPath(),
+    );
     expect(s.code, s.stderr).toBe(0);
     const k = JSON.parse(s.stdout);
     expect(k.metrics.lpips).toBeNull();

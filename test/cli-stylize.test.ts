@@ -19,9 +19,11 @@ const p = (name: string) => join(dir, name);
 
 function picture(w: number, h: number, seed: number, channels: 1 | 3 = 3) {
   const data = new Float32Array(w * h * channels);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < channels; c++) {
-    data[(y * w + x) * channels + c] = 0.5 + 0.45 * Math.sin(seed * (x / 3 + c) + Math.cos((y * seed) / 4));
-  }
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let c = 0; c < channels; c++) {
+        data[(y * w + x) * channels + c] = 0.5 + 0.45 * Math.sin(seed * (x / 3 + c) + Math.cos((y * seed) / 4));
+      }
   return { width: w, height: h, channels, data };
 }
 
@@ -44,7 +46,19 @@ afterAll(async () => {
 describe('pixgrad stylize', () => {
   it('runs on a narrow VGG19-layout checkpoint: the loss decreases, the PNG has the content size; nothing left behind', async () => {
     const start = memory().tensors;
-    const r = await run(['stylize', p('content.png'), p('style.png'), '-o', p('out.png'), '--vgg-weights', p('vgg19-narrow.safetensors'), '--steps', '5', '--size', '32']);
+    const r = await run([
+      'stylize',
+      p('content.png'),
+      p('style.png'),
+      '-o',
+      p('out.png'),
+      '--vgg-weights',
+      p('vgg19-narrow.safetensors'),
+      '--steps',
+      '5',
+      '--size',
+      '32',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(memory().tensors).toBe(start);
     expect(r.stdout).toMatch(/style .*style\.png \(48x40\) -> 32x27/);
@@ -63,7 +77,26 @@ describe('pixgrad stylize', () => {
   });
 
   it('a grey content image is scaled to --size and made RGB; the progress bar goes to the terminal stream', async () => {
-    const r = await run(['stylize', p('grey.png'), p('style.png'), '-o', p('grey-out.png'), '--vgg-weights', p('vgg19-narrow.safetensors'), '--steps', '3', '--size', '24', '--style-weight', '1e4', '--lr', '0.05'], true);
+    const r = await run(
+      [
+        'stylize',
+        p('grey.png'),
+        p('style.png'),
+        '-o',
+        p('grey-out.png'),
+        '--vgg-weights',
+        p('vgg19-narrow.safetensors'),
+        '--steps',
+        '3',
+        '--size',
+        '24',
+        '--style-weight',
+        '1e4',
+        '--lr',
+        '0.05',
+      ],
+      true,
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.progress).toMatch(/\[#+-*\] 3\/3 \d+s loss \S+/);
     expect(r.progress.endsWith('\r\x1b[K')).toBe(true);
@@ -101,7 +134,19 @@ describe('pixgrad stylize', () => {
     await saveSafetensors(p('vgg16.safetensors'), net.stateDict());
     net.dispose();
     expect(await vggConfigOf(p('vgg16.safetensors'))).toEqual(VGG_CONFIGS.vgg16);
-    const r = await run(['stylize', p('content.png'), p('style.png'), '-o', p('out16.png'), '--vgg-weights', p('vgg16.safetensors'), '--steps', '2', '--size', '20']);
+    const r = await run([
+      'stylize',
+      p('content.png'),
+      p('style.png'),
+      '-o',
+      p('out16.png'),
+      '--vgg-weights',
+      p('vgg16.safetensors'),
+      '--steps',
+      '2',
+      '--size',
+      '20',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/network: VGG16, /);
     const png = decodeImage(new Uint8Array(await readFile(p('out16.png'))));
@@ -116,7 +161,11 @@ describe('pixgrad stylize', () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/stylize needs torchvision's VGG19 \(vgg19-dcbb9e9d\.pth.*\) or VGG16 \(vgg16-397923af\.pth/);
       for (const f of ['vgg19-dcbb9e9d.pth', 'vgg16-397923af.pth']) {
-        for (const d of [join(p('no-torch'), 'hub', 'checkpoints'), join(p('no-xdg'), 'torch', 'hub', 'checkpoints'), join(p('no-home'), '.cache', 'torch', 'hub', 'checkpoints')]) {
+        for (const d of [
+          join(p('no-torch'), 'hub', 'checkpoints'),
+          join(p('no-xdg'), 'torch', 'hub', 'checkpoints'),
+          join(p('no-home'), '.cache', 'torch', 'hub', 'checkpoints'),
+        ]) {
           expect(r.stderr).toContain(join(d, f));
         }
       }

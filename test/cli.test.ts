@@ -23,13 +23,14 @@ function makeRef(w = 48, h = 48, seed = 3): RgbImage {
   const rnd = seededRandom(seed);
   const data = new Float32Array(w * h * 3);
   const blocks = Array.from({ length: 16 }, () => [rnd(), rnd(), rnd()]);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-    const b = blocks[Math.floor(y / 12) * 4 + Math.floor(x / 12)] ?? [0.5, 0.5, 0.5];
-    const i = (y * w + x) * 3;
-    data[i] = 0.6 * b[0]! + 0.4 * (x / (w - 1));
-    data[i + 1] = 0.6 * b[1]! + 0.4 * (y / (h - 1));
-    data[i + 2] = 0.6 * b[2]! + 0.2 * ((x + y) % 2);
-  }
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const b = blocks[Math.floor(y / 12) * 4 + Math.floor(x / 12)] ?? [0.5, 0.5, 0.5];
+      const i = (y * w + x) * 3;
+      data[i] = 0.6 * b[0]! + 0.4 * (x / (w - 1));
+      data[i + 1] = 0.6 * b[1]! + 0.4 * (y / (h - 1));
+      data[i + 2] = 0.6 * b[2]! + 0.2 * ((x + y) % 2);
+    }
   return { width: w, height: h, channels: 3, data };
 }
 
@@ -309,7 +310,13 @@ describe('pixgrad compare: folders', () => {
     ]);
     // ref vs every image in tests/: b.jpg has another picture but the same size; all three compare
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.trim().split('\n').slice(1).map((l) => l.split(',')[0])).toEqual(['a.png', 'b.jpg', 'only-test.png']);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[0]),
+    ).toEqual(['a.png', 'b.jpg', 'only-test.png']);
     expect(b.code).toBe(1);
     const j = JSON.parse(b.stdout);
     expect(j.pairs[0].metrics.psnr).toBeGreaterThan(20);
@@ -378,6 +385,7 @@ describe('progress bar', () => {
     (s as { columns?: number }).columns = 80;
     const bar = new Progress(s, 4);
     bar.update(2, 'b.png');
+    // eslint-disable-next-line no-control-regex -- the bar's terminal escape (ESC [ K) is what is tested
     expect(text).toMatch(/\r\x1b\[K\[#+-+\] 2\/4 \d+s b\.png$/);
     bar.done();
     expect(text.endsWith('\r\x1b[K')).toBe(true);

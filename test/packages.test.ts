@@ -61,7 +61,10 @@ describe('packed packages installed into a fresh project', () => {
     for (const p of packed) {
       const files = p.files.map((f) => f.path);
       for (const must of ['dist/index.js', 'dist/index.d.ts', 'README.md', 'LICENSE', 'package.json']) expect(files, `${p.name} ships ${must}`).toContain(must);
-      expect(files.filter((f) => /tsbuildinfo|^test\//.test(f)), p.name).toEqual([]);
+      expect(
+        files.filter((f) => /tsbuildinfo|^test\//.test(f)),
+        p.name,
+      ).toEqual([]);
     }
   });
 
@@ -112,8 +115,16 @@ describe('packed packages installed into a fresh project', () => {
       join(app, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: {
-          target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', lib: ['ES2022', 'DOM'], types: [],
-          strict: true, skipLibCheck: false, noEmit: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true,
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          lib: ['ES2022', 'DOM'],
+          types: [],
+          strict: true,
+          skipLibCheck: false,
+          noEmit: true,
+          exactOptionalPropertyTypes: true,
+          noUncheckedIndexedAccess: true,
         },
         files: ['consumer.ts'],
       }),
@@ -125,18 +136,31 @@ describe('packed packages installed into a fresh project', () => {
 
   it('esbuild bundles all five packages for the browser with no Node built-in', async () => {
     const r = await build({
-      entryPoints: [join(app, 'browser-entry.ts')], absWorkingDir: app, bundle: true, platform: 'browser', format: 'esm',
-      outfile: join(app, 'out', 'app.js'), metafile: true, logLevel: 'silent', write: true,
+      entryPoints: [join(app, 'browser-entry.ts')],
+      absWorkingDir: app,
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      outfile: join(app, 'out', 'app.js'),
+      metafile: true,
+      logLevel: 'silent',
+      write: true,
     });
     const inputs = Object.keys(r.metafile.inputs);
-    for (const name of PACKAGES) expect(inputs.some((f) => f.startsWith(`node_modules/@pixgrad/${name}/dist/`)), name).toBe(true);
+    for (const name of PACKAGES)
+      expect(
+        inputs.some((f) => f.startsWith(`node_modules/@pixgrad/${name}/dist/`)),
+        name,
+      ).toBe(true);
     expect(inputs.filter((f) => f.startsWith('node:') || /\/host\/node\.js$/.test(f))).toEqual([]);
     expect(readFileSync(join(app, 'out', 'app.js'), 'utf8')).not.toMatch(/from\s*["']node:|require\(["']node:/);
   });
 
   it('a second copy of @pixgrad/core is reported, not silently split', () => {
     // what a user gets who updates one package whose range no longer matches the others
-    cpSync(join(app, 'node_modules', '@pixgrad', 'core'), join(app, 'node_modules', '@pixgrad', 'kernels', 'node_modules', '@pixgrad', 'core'), { recursive: true });
+    cpSync(join(app, 'node_modules', '@pixgrad', 'core'), join(app, 'node_modules', '@pixgrad', 'kernels', 'node_modules', '@pixgrad', 'core'), {
+      recursive: true,
+    });
     try {
       writeFileSync(join(app, 'two-cores.mjs'), "import '@pixgrad/core'; import '@pixgrad/kernels';\n");
       const r = spawnSync(process.execPath, ['two-cores.mjs'], { cwd: app, encoding: 'utf8' });

@@ -26,7 +26,18 @@ import type { Page } from 'playwright-core';
 import { init } from '@pixgrad/kernels';
 import { LpipsModel } from '@pixgrad/losses';
 import { crc32, decodeImage, encodePng, loadLpipsHeads, randomVgg, saveSafetensors } from '@pixgrad/models';
-import { type DeepModels, METRICS, type LoadedImage, type MetricKey, computeDeepMetrics, computeMetrics, imageFromBytes, loadImage, makeDistortions, makeTestCard } from '@pixgrad/cli';
+import {
+  type DeepModels,
+  METRICS,
+  type LoadedImage,
+  type MetricKey,
+  computeDeepMetrics,
+  computeMetrics,
+  imageFromBytes,
+  loadImage,
+  makeDistortions,
+  makeTestCard,
+} from '@pixgrad/cli';
 import { buildPage, serveFolder, type Served } from '../web/build.js';
 import { concat } from '../packages/models/test/builders.js';
 import { describeWithChromium, launchChromium, type Browser } from './helpers/chromium.js';
@@ -118,8 +129,14 @@ async function waitForTable(page: Page, files: string[], ref?: string): Promise<
   await page.waitForFunction(
     ([want, r]) => {
       const table = document.getElementById('metrics')!;
-      const got = Array.from(document.querySelectorAll<HTMLTableRowElement>('#metrics tbody tr')).map((tr) => tr.dataset['file']).filter((f) => f !== 'mean');
-      return table.dataset['state'] === 'ready' && JSON.stringify(got.sort()) === JSON.stringify([...want].sort()) && (!r || document.getElementById('ref-name')!.textContent!.startsWith(r));
+      const got = Array.from(document.querySelectorAll<HTMLTableRowElement>('#metrics tbody tr'))
+        .map((tr) => tr.dataset['file'])
+        .filter((f) => f !== 'mean');
+      return (
+        table.dataset['state'] === 'ready' &&
+        JSON.stringify(got.sort()) === JSON.stringify([...want].sort()) &&
+        (!r || document.getElementById('ref-name')!.textContent!.startsWith(r))
+      );
     },
     [files, ref] as const,
     { timeout: 240_000 },
@@ -180,27 +197,34 @@ describeWithChromium('the web page in headless Chromium', () => {
     const card = makeTestCard(256);
     const ref = imageFromBytes(encodePng(card), 'card.png');
     const tests = makeDistortions(card).map((d) => imageFromBytes(d.bytes ?? encodePng(d.image!), d.file));
-    await waitForTable(page, tests.map((t) => t.path));
+    await waitForTable(
+      page,
+      tests.map((t) => t.path),
+    );
     expect(await page.getAttribute('body', 'data-device')).toBe('webgpu');
     expect(await page.textContent('#device')).toMatch(/WebGPU/);
     expectTablesClose(await readTable(page), await nodeTable(ref, tests), TOL_GPU);
     expect(await page.isHidden('#message')).toBe(true);
   }, 300_000);
 
-  itFixtures('two images picked through the file inputs give Node numbers for the same files; the compare view is not blank', async () => {
-    const refPath = fixture('lpips', 'imgs', 'ex_ref.png');
-    const testPaths = [fixture('lpips', 'imgs', 'ex_p0.png'), fixture('lpips', 'imgs', 'ex_p1.png')];
-    await page.setInputFiles('#ref-input', refPath);
-    await page.setInputFiles('#test-input', testPaths);
-    await waitForTable(page, ['ex_p0.png', 'ex_p1.png'], 'ex_ref.png');
-    const ref = await loadImage(refPath);
-    const tests = await Promise.all(testPaths.map(loadImage));
-    expectTablesClose(await readTable(page), await nodeTable(ref, tests), TOL_GPU);
-    expect(await page.isHidden('#message')).toBe(true);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    const shot = await page.screenshot({ path: join(ARTIFACTS, 'web-compare.png'), fullPage: true });
-    expectNotBlank(new Uint8Array(shot), 'compare view');
-  }, 300_000);
+  itFixtures(
+    'two images picked through the file inputs give Node numbers for the same files; the compare view is not blank',
+    async () => {
+      const refPath = fixture('lpips', 'imgs', 'ex_ref.png');
+      const testPaths = [fixture('lpips', 'imgs', 'ex_p0.png'), fixture('lpips', 'imgs', 'ex_p1.png')];
+      await page.setInputFiles('#ref-input', refPath);
+      await page.setInputFiles('#test-input', testPaths);
+      await waitForTable(page, ['ex_p0.png', 'ex_p1.png'], 'ex_ref.png');
+      const ref = await loadImage(refPath);
+      const tests = await Promise.all(testPaths.map(loadImage));
+      expectTablesClose(await readTable(page), await nodeTable(ref, tests), TOL_GPU);
+      expect(await page.isHidden('#message')).toBe(true);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      const shot = await page.screenshot({ path: join(ARTIFACTS, 'web-compare.png'), fullPage: true });
+      expectNotBlank(new Uint8Array(shot), 'compare view');
+    },
+    300_000,
+  );
 
   it('the train view descends (towards the reference picked above): the loss falls by 5% or more over 20 steps; the train view is not blank', async () => {
     await page.click('#tab-train');
@@ -225,57 +249,65 @@ describeWithChromium('the web page in headless Chromium', () => {
     expect(await message(page)).toMatch(/huge\.png.*5000x4000, over the 8294400-pixel limit/);
   }, 120_000);
 
-  itFixtures('bad input gets a message on the page: different sizes, a weight file of the wrong network', async () => {
-    await page.setInputFiles('#test-input', fixture('ssim', 'skimage-camera', 'camera.png'));
-    expect(await message(page)).toMatch(/camera\.png: size 512x512 differs from the reference/);
-    await page.setInputFiles('#vgg-input', fixture('lpips', 'weights', 'v0.1', 'vgg.pth'));
-    expect(await message(page)).toMatch(/vgg\.pth is not torchvision's VGG16 weights/);
-  }, 120_000);
+  itFixtures(
+    'bad input gets a message on the page: different sizes, a weight file of the wrong network',
+    async () => {
+      await page.setInputFiles('#test-input', fixture('ssim', 'skimage-camera', 'camera.png'));
+      expect(await message(page)).toMatch(/camera\.png: size 512x512 differs from the reference/);
+      await page.setInputFiles('#vgg-input', fixture('lpips', 'weights', 'v0.1', 'vgg.pth'));
+      expect(await message(page)).toMatch(/vgg\.pth is not torchvision's VGG16 weights/);
+    },
+    120_000,
+  );
 
-  itFixtures('LPIPS and the perceptual distance from weight files picked on the page equal the values of the same networks in Node', async () => {
-    // a random full-size VGG16 (torchvision's layout, 59 MB) and the real LPIPS v0.1 heads
-    const net = randomVgg('vgg16', { seed: 17 });
-    const heads = await loadLpipsHeads(fixture('lpips', 'weights', 'v0.1', 'vgg.pth'));
-    try {
-      await saveSafetensors(join(dir, 'vgg16.safetensors'), net.stateDict());
-      const testPaths = [fixture('lpips', 'imgs', 'ex_p0.png'), fixture('lpips', 'imgs', 'ex_p1.png')];
-      await page.setInputFiles('#ref-input', fixture('lpips', 'imgs', 'ex_ref.png'));
-      await page.setInputFiles('#test-input', testPaths);
-      await page.setInputFiles('#heads-input', fixture('lpips', 'weights', 'v0.1', 'vgg.pth'));
-      await page.setInputFiles('#vgg-input', join(dir, 'vgg16.safetensors'));
-      await page.waitForFunction(
-        () =>
-          document.getElementById('metrics')!.dataset['state'] === 'ready' &&
-          document.getElementById('weights-state')!.textContent!.startsWith('loaded') &&
-          document.querySelectorAll('#metrics td[data-key=lpips][data-value]:not([data-value=""])').length === 2 &&
-          document.querySelectorAll('#metrics td[data-key=perceptual][data-value]:not([data-value=""])').length === 2,
-        undefined,
-        { timeout: 240_000 },
-      );
-      expect(await page.textContent('#weights-state')).toMatch(/loaded: LPIPS and perceptual/);
-      const table = await readTable(page);
-      const ref = await loadImage(fixture('lpips', 'imgs', 'ex_ref.png'));
-      const deep: DeepModels = { keys: ['lpips', 'perceptual'], vgg: net, lpips: new LpipsModel(net, heads, '0.1'), missing: {}, problems: [] };
-      let worst = 0;
-      for (const path of testPaths) {
-        const test = await loadImage(path);
-        const want = await computeDeepMetrics(deep, ref.tensor, test.tensor);
-        for (const k of ['lpips', 'perceptual'] as const) {
-          const got = table[path.split('/').pop()!]![k]!;
-          const w = want[k]!.value!;
-          expect(w).toBeGreaterThan(0);
-          worst = Math.max(worst, Math.abs(got - w) / (TOL_DEEP.rtol * Math.abs(w) + TOL_DEEP.atol));
+  itFixtures(
+    'LPIPS and the perceptual distance from weight files picked on the page equal the values of the same networks in Node',
+    async () => {
+      // a random full-size VGG16 (torchvision's layout, 59 MB) and the real LPIPS v0.1 heads
+      const net = randomVgg('vgg16', { seed: 17 });
+      const heads = await loadLpipsHeads(fixture('lpips', 'weights', 'v0.1', 'vgg.pth'));
+      try {
+        await saveSafetensors(join(dir, 'vgg16.safetensors'), net.stateDict());
+        const testPaths = [fixture('lpips', 'imgs', 'ex_p0.png'), fixture('lpips', 'imgs', 'ex_p1.png')];
+        await page.setInputFiles('#ref-input', fixture('lpips', 'imgs', 'ex_ref.png'));
+        await page.setInputFiles('#test-input', testPaths);
+        await page.setInputFiles('#heads-input', fixture('lpips', 'weights', 'v0.1', 'vgg.pth'));
+        await page.setInputFiles('#vgg-input', join(dir, 'vgg16.safetensors'));
+        await page.waitForFunction(
+          () =>
+            document.getElementById('metrics')!.dataset['state'] === 'ready' &&
+            document.getElementById('weights-state')!.textContent!.startsWith('loaded') &&
+            document.querySelectorAll('#metrics td[data-key=lpips][data-value]:not([data-value=""])').length === 2 &&
+            document.querySelectorAll('#metrics td[data-key=perceptual][data-value]:not([data-value=""])').length === 2,
+          undefined,
+          { timeout: 240_000 },
+        );
+        expect(await page.textContent('#weights-state')).toMatch(/loaded: LPIPS and perceptual/);
+        const table = await readTable(page);
+        const ref = await loadImage(fixture('lpips', 'imgs', 'ex_ref.png'));
+        const deep: DeepModels = { keys: ['lpips', 'perceptual'], vgg: net, lpips: new LpipsModel(net, heads, '0.1'), missing: {}, problems: [] };
+        let worst = 0;
+        for (const path of testPaths) {
+          const test = await loadImage(path);
+          const want = await computeDeepMetrics(deep, ref.tensor, test.tensor);
+          for (const k of ['lpips', 'perceptual'] as const) {
+            const got = table[path.split('/').pop()!]![k]!;
+            const w = want[k]!.value!;
+            expect(w).toBeGreaterThan(0);
+            worst = Math.max(worst, Math.abs(got - w) / (TOL_DEEP.rtol * Math.abs(w) + TOL_DEEP.atol));
+          }
+          test.tensor.dispose();
         }
-        test.tensor.dispose();
+        ref.tensor.dispose();
+        console.log(`web page LPIPS/perceptual vs node cpu: worst ${worst.toFixed(3)} of the tolerance`);
+        expect(worst).toBeLessThanOrEqual(1);
+      } finally {
+        net.dispose();
+        heads.dispose();
       }
-      ref.tensor.dispose();
-      console.log(`web page LPIPS/perceptual vs node cpu: worst ${worst.toFixed(3)} of the tolerance`);
-      expect(worst).toBeLessThanOrEqual(1);
-    } finally {
-      net.dispose();
-      heads.dispose();
-    }
-  }, 300_000);
+    },
+    300_000,
+  );
 
   it("without navigator.gpu the page says so and gives Node's CPU numbers bit for bit", async () => {
     const tab = await browser.context.newPage();
@@ -293,4 +325,3 @@ describeWithChromium('the web page in headless Chromium', () => {
     await tab.close();
   }, 300_000);
 });
-

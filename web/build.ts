@@ -58,13 +58,15 @@ export async function serveFolder(dir: string, port = 0): Promise<Served> {
       if (!file.startsWith(root + sep)) return void res.writeHead(403).end();
       try {
         const body = await readFile(file);
-        res.writeHead(200, {
-          'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-          'cache-control': 'no-store',
-          // cross-origin isolation: SharedArrayBuffer (WebAssembly threads) needs it
-          'cross-origin-opener-policy': 'same-origin',
-          'cross-origin-embedder-policy': 'require-corp',
-        }).end(body);
+        res
+          .writeHead(200, {
+            'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+            'cache-control': 'no-store',
+            // cross-origin isolation: SharedArrayBuffer (WebAssembly threads) needs it
+            'cross-origin-opener-policy': 'same-origin',
+            'cross-origin-embedder-policy': 'require-corp',
+          })
+          .end(body);
       } catch {
         res.writeHead(404).end('not found');
       }
@@ -79,7 +81,9 @@ export async function serveFolder(dir: string, port = 0): Promise<Served> {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { port: { type: 'string', default: '8080' }, out: { type: 'string' }, 'build-only': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { port: { type: 'string', default: '8080' }, out: { type: 'string' }, 'build-only': { type: 'boolean', default: false } },
+  });
   const out = resolve(values.out ?? join(here, 'dist'));
   const t = performance.now();
   await buildPage(out);

@@ -85,7 +85,9 @@ export const jaxWasm: Library = {
     jax.defaultDevice('wasm');
     return undefined;
   },
-  notes: () => [`jax-js wasm: ${WORKERS > 0 ? `${WORKERS} worker threads (worker_threads behind a Web Worker shim, bench/libraries/jax.ts)` : 'single-threaded'}`],
+  notes: () => [
+    `jax-js wasm: ${WORKERS > 0 ? `${WORKERS} worker threads (worker_threads behind a Web Worker shim, bench/libraries/jax.ts)` : 'single-threaded'}`,
+  ],
   versions: () => ({
     '@jax-js/jax': (JSON.parse(readFileSync(new URL('../../node_modules/@jax-js/jax/package.json', import.meta.url), 'utf8')) as { version: string }).version,
   }),

@@ -74,7 +74,8 @@ export const pixgradWebgpu: PixgradLibrary = {
     const p: PeakMemory = {
       peakBytes: peak,
       baseBytes: base,
-      source: "pixgrad: the WebGPU backend's live buffer bytes (memory().devices[].backend.bytes), highest value after any allocation, inputs and weights included",
+      source:
+        "pixgrad: the WebGPU backend's live buffer bytes (memory().devices[].backend.bytes), highest value after any allocation, inputs and weights included",
     };
     if (ctx.pool) p.allocatedBytes = ctx.liveBytes + ctx.pool.pooledBytes;
     return p;

@@ -13,7 +13,8 @@ import { pixgradCase, pixgradTensor, tfjsCase } from './common.js';
  * pixgrad: conv2d, then gradients(y, [x, w], { gradOutputs: [dy] }). tfjs: NHWC (its native
  * layout; the same values transposed), tf.conv2d and tf.grads with the same dy.
  */
-const C = 64, K = 3;
+const C = 64,
+  K = 3;
 const size = (quick: boolean) => (quick ? 32 : 128);
 
 function inputs(S: number) {
@@ -26,7 +27,9 @@ function conv2dWorkload(backward: boolean): Workload {
     name: (quick) => `conv2d ${K}x${K} ${C}->${C} on 1x${C}x${size(quick)}x${size(quick)} ${backward ? 'fwd+bwd' : 'fwd'}`,
     // tfjs cpu's Conv2DBackpropFilter is a per-element TensorBuffer.get loop: ~26 s at 64x64, so minutes at 128x128
     skip: (lib, quick, slow) =>
-      backward && !quick && !slow && lib.family === 'tfjs' && lib.backend === 'cpu' ? 'tfjs cpu conv2d backward at 128x128 takes minutes (its filter gradient alone ~26 s at 64x64); --slow runs it' : undefined,
+      backward && !quick && !slow && lib.family === 'tfjs' && lib.backend === 'cpu'
+        ? 'tfjs cpu conv2d backward at 128x128 takes minutes (its filter gradient alone ~26 s at 64x64); --slow runs it'
+        : undefined,
     impls: {
       pixgrad: (lib, quick) => {
         const { device } = lib as PixgradLibrary;
@@ -49,7 +52,12 @@ function conv2dWorkload(backward: boolean): Workload {
         const w = tf.tensor4d(toHwio(d.w, [C, C, K, K]), [K, K, C, C]);
         const dy = tf.tensor4d(toNhwc(d.dy, [1, C, S, S]), [1, S, S, C]);
         const nchw = (a: Float32Array) => toNchw(a, [1, S, S, C]);
-        if (!backward) return tfjsCase(() => [tf.conv2d(x, w, 1, 'same')], [x, w, dy], ([y]) => [nchw(y!)]);
+        if (!backward)
+          return tfjsCase(
+            () => [tf.conv2d(x, w, 1, 'same')],
+            [x, w, dy],
+            ([y]) => [nchw(y!)],
+          );
         const f = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same');
         return tfjsCase(
           () => {

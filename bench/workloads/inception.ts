@@ -63,7 +63,15 @@ function tfParams(sd: Map<string, { data: Float32Array; shape: number[] }>) {
 }
 
 /** The stride-2 / unpadded convs (padding 0 in the PyTorch network, 'valid' here); every other conv is 'same'. */
-const VALID = new Set(['Conv2d_1a_3x3', 'Conv2d_2a_3x3', 'Conv2d_4a_3x3', 'Mixed_6a.branch3x3', 'Mixed_6a.branch3x3dbl_3', 'Mixed_7a.branch3x3_2', 'Mixed_7a.branch7x7x3_4']);
+const VALID = new Set([
+  'Conv2d_1a_3x3',
+  'Conv2d_2a_3x3',
+  'Conv2d_4a_3x3',
+  'Mixed_6a.branch3x3',
+  'Mixed_6a.branch3x3dbl_3',
+  'Mixed_7a.branch3x3_2',
+  'Mixed_7a.branch7x7x3_4',
+]);
 const STRIDE2 = new Set(['Conv2d_1a_3x3', 'Mixed_6a.branch3x3', 'Mixed_6a.branch3x3dbl_3', 'Mixed_7a.branch3x3_2', 'Mixed_7a.branch7x7x3_4']);
 
 function tfInception(p: ReturnType<typeof tfParams>, x: tf.Tensor4D): tf.Tensor2D {
@@ -78,9 +86,18 @@ function tfInception(p: ReturnType<typeof tfParams>, x: tf.Tensor4D): tf.Tensor2
   h = tf.maxPool(h, 3, 2, 'valid');
   h = tf.maxPool(chain(h, 'Conv2d_3b_1x1', 'Conv2d_4a_3x3'), 3, 2, 'valid');
   for (const m of ['Mixed_5b', 'Mixed_5c', 'Mixed_5d']) {
-    h = cat([c(`${m}.branch1x1`, h), chain(h, `${m}.branch5x5_1`, `${m}.branch5x5_2`), chain(h, `${m}.branch3x3dbl_1`, `${m}.branch3x3dbl_2`, `${m}.branch3x3dbl_3`), c(`${m}.branch_pool`, avg(h))]);
+    h = cat([
+      c(`${m}.branch1x1`, h),
+      chain(h, `${m}.branch5x5_1`, `${m}.branch5x5_2`),
+      chain(h, `${m}.branch3x3dbl_1`, `${m}.branch3x3dbl_2`, `${m}.branch3x3dbl_3`),
+      c(`${m}.branch_pool`, avg(h)),
+    ]);
   }
-  h = cat([c('Mixed_6a.branch3x3', h), chain(h, 'Mixed_6a.branch3x3dbl_1', 'Mixed_6a.branch3x3dbl_2', 'Mixed_6a.branch3x3dbl_3'), tf.maxPool(h, 3, 2, 'valid')]);
+  h = cat([
+    c('Mixed_6a.branch3x3', h),
+    chain(h, 'Mixed_6a.branch3x3dbl_1', 'Mixed_6a.branch3x3dbl_2', 'Mixed_6a.branch3x3dbl_3'),
+    tf.maxPool(h, 3, 2, 'valid'),
+  ]);
   for (const m of ['Mixed_6b', 'Mixed_6c', 'Mixed_6d', 'Mixed_6e']) {
     h = cat([
       c(`${m}.branch1x1`, h),
@@ -89,12 +106,23 @@ function tfInception(p: ReturnType<typeof tfParams>, x: tf.Tensor4D): tf.Tensor2
       c(`${m}.branch_pool`, avg(h)),
     ]);
   }
-  h = cat([chain(h, 'Mixed_7a.branch3x3_1', 'Mixed_7a.branch3x3_2'), chain(h, 'Mixed_7a.branch7x7x3_1', 'Mixed_7a.branch7x7x3_2', 'Mixed_7a.branch7x7x3_3', 'Mixed_7a.branch7x7x3_4'), tf.maxPool(h, 3, 2, 'valid')]);
+  h = cat([
+    chain(h, 'Mixed_7a.branch3x3_1', 'Mixed_7a.branch3x3_2'),
+    chain(h, 'Mixed_7a.branch7x7x3_1', 'Mixed_7a.branch7x7x3_2', 'Mixed_7a.branch7x7x3_3', 'Mixed_7a.branch7x7x3_4'),
+    tf.maxPool(h, 3, 2, 'valid'),
+  ]);
   for (const m of ['Mixed_7b', 'Mixed_7c']) {
     const b3 = c(`${m}.branch3x3_1`, h);
     const bd = chain(h, `${m}.branch3x3dbl_1`, `${m}.branch3x3dbl_2`);
     const pool = m === 'Mixed_7c' ? tf.maxPool(h, 3, 1, 'same') : avg(h);
-    h = cat([c(`${m}.branch1x1`, h), c(`${m}.branch3x3_2a`, b3), c(`${m}.branch3x3_2b`, b3), c(`${m}.branch3x3dbl_3a`, bd), c(`${m}.branch3x3dbl_3b`, bd), c(`${m}.branch_pool`, pool)]);
+    h = cat([
+      c(`${m}.branch1x1`, h),
+      c(`${m}.branch3x3_2a`, b3),
+      c(`${m}.branch3x3_2b`, b3),
+      c(`${m}.branch3x3dbl_3a`, bd),
+      c(`${m}.branch3x3dbl_3b`, bd),
+      c(`${m}.branch_pool`, pool),
+    ]);
   }
   return tf.mean(h, [1, 2]) as tf.Tensor2D;
 }
@@ -104,7 +132,9 @@ export const inceptionWorkload: Workload = {
   name: (quick) => `inception-v3 (FID) to pool_3 on ${batch(quick)}x3x${size(quick)}x${size(quick)} fwd`,
   tolerance: 1e-3,
   skip: (lib, quick, slow) =>
-    !quick && !slow && lib.family === 'tfjs' && lib.backend === 'cpu' ? "tfjs cpu's direct-loop convolutions need minutes for 23 GFLOP; --slow runs it" : undefined,
+    !quick && !slow && lib.family === 'tfjs' && lib.backend === 'cpu'
+      ? "tfjs cpu's direct-loop convolutions need minutes for 23 GFLOP; --slow runs it"
+      : undefined,
   impls: {
     pixgrad: async (lib, quick) => {
       const { device } = lib as PixgradLibrary;
@@ -113,7 +143,11 @@ export const inceptionWorkload: Workload = {
       const sd = new Map<string, Tensor>([...stateDict()].map(([k, { data, shape }]) => [k, tensor(data, { shape, device })]));
       const net = await inceptionFromStateDict(sd, { device });
       for (const t of sd.values()) t.dispose();
-      const x = pixgradTensor(uniform01(n * 3 * S * S, 77).map((v) => 2 * v - 1), [n, 3, S, S], device);
+      const x = pixgradTensor(
+        uniform01(n * 3 * S * S, 77).map((v) => 2 * v - 1),
+        [n, 3, S, S],
+        device,
+      );
       const c = pixgradCase(() => [net.features(x, ['2048']).get('2048')!], [x]);
       return { ...c, dispose: () => (c.dispose(), net.dispose()) };
     },
@@ -121,7 +155,13 @@ export const inceptionWorkload: Workload = {
       const n = batch(quick);
       const S = size(quick);
       const p = tfParams(stateDict());
-      const x = tf.tensor4d(toNhwc(uniform01(n * 3 * S * S, 77).map((v) => 2 * v - 1), [n, 3, S, S]), [n, S, S, 3]);
+      const x = tf.tensor4d(
+        toNhwc(
+          uniform01(n * 3 * S * S, 77).map((v) => 2 * v - 1),
+          [n, 3, S, S],
+        ),
+        [n, S, S, 3],
+      );
       return tfjsCase(() => [tfInception(p, x)], [x, ...[...p.values()].flatMap(({ w, b }) => [w, b])]);
     },
   },

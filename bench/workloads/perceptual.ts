@@ -22,8 +22,10 @@ import { pixgradCase, pixgradTensor, pixgradVgg16StateDict, tfjsCase, tfVgg16, t
  * tfjs runs the same networks in NHWC with conv2d + add + relu and tf.valueAndGrad.
  */
 const size = (quick: boolean) => (quick ? 32 : 256);
-const MEAN = [0.485, 0.456, 0.406], STD = [0.229, 0.224, 0.225];
-const SHIFT = [-0.03, -0.088, -0.188], SCALE = [0.458, 0.448, 0.45];
+const MEAN = [0.485, 0.456, 0.406],
+  STD = [0.229, 0.224, 0.225];
+const SHIFT = [-0.03, -0.088, -0.188],
+  SCALE = [0.458, 0.448, 0.45];
 const LPIPS_TAPS = ['relu1_2', 'relu2_2', 'relu3_3', 'relu4_3', 'relu5_3'];
 const LPIPS_CH = [64, 128, 256, 512, 512];
 
@@ -37,7 +39,9 @@ function images(S: number, lpips: boolean) {
 const heads = () => LPIPS_CH.map((c, k) => uniform01(c, 300 + k).map((v) => v * 0.1));
 
 const slowSkip = (lib: { family: string; backend: string }, quick: boolean, slow: boolean) =>
-  !quick && !slow && lib.family === 'tfjs' && lib.backend === 'cpu' ? 'tfjs cpu would take minutes (two VGG16 passes and a conv backward); --slow runs it' : undefined;
+  !quick && !slow && lib.family === 'tfjs' && lib.backend === 'cpu'
+    ? 'tfjs cpu would take minutes (two VGG16 passes and a conv backward); --slow runs it'
+    : undefined;
 
 export const perceptualWorkload: Workload = {
   id: 'perceptual',
@@ -66,7 +70,8 @@ export const perceptualWorkload: Workload = {
       const d = images(S, false);
       const x = tf.tensor4d(toNhwc(d.x, [1, 3, S, S]), [1, S, S, 3]);
       const y = tf.tensor4d(toNhwc(d.y, [1, 3, S, S]), [1, S, S, 3]);
-      const mean = tf.tensor1d(MEAN), std = tf.tensor1d(STD);
+      const mean = tf.tensor1d(MEAN),
+        std = tf.tensor1d(STD);
       const taps = ['relu2_2', 'relu4_3'];
       const loss = (a: tf.Tensor): tf.Scalar => {
         const fa = tfVggFeatures(net, tf.div(tf.sub(a, mean), std) as tf.Tensor4D, taps, false);
@@ -116,7 +121,8 @@ export const lpipsWorkload: Workload = {
       const d = images(S, true);
       const x = tf.tensor4d(toNhwc(d.x, [1, 3, S, S]), [1, S, S, 3]);
       const y = tf.tensor4d(toNhwc(d.y, [1, 3, S, S]), [1, S, S, 3]);
-      const shift = tf.tensor1d(SHIFT), scale = tf.tensor1d(SCALE);
+      const shift = tf.tensor1d(SHIFT),
+        scale = tf.tensor1d(SCALE);
       const lins = heads().map((h) => tf.tensor4d(h, [1, 1, h.length, 1]));
       const unit = (f: tf.Tensor4D) => tf.div(f, tf.add(tf.sqrt(tf.sum(tf.square(f), 3, true)), 1e-10));
       const lpips = (a: tf.Tensor): tf.Scalar => {

@@ -19,7 +19,8 @@ import { pixgradCase, pixgradTensor, tfjsCase } from './common.js';
  * valueAndGrad for the gradient), as a jax user would write it.
  */
 const size = (quick: boolean) => (quick ? 64 : 512);
-const C1 = 0.01 ** 2, C2 = 0.03 ** 2;
+const C1 = 0.01 ** 2,
+  C2 = 0.03 ** 2;
 
 function images(S: number) {
   const x = uniform01(3 * S * S, 21);
@@ -31,8 +32,11 @@ function images(S: number) {
 /** the SSIM of NHWC images, as @pixgrad/losses computes it */
 function tfSsim(x: tf.Tensor4D, y: tf.Tensor4D, gh: tf.Tensor4D, gw: tf.Tensor4D): tf.Scalar {
   const f = (t: tf.Tensor4D) => tf.depthwiseConv2d(tf.depthwiseConv2d(t, gh, 1, 'valid'), gw, 1, 'valid');
-  const mu1 = f(x), mu2 = f(y);
-  const mu11 = tf.square(mu1), mu22 = tf.square(mu2), mu12 = tf.mul(mu1, mu2);
+  const mu1 = f(x),
+    mu2 = f(y);
+  const mu11 = tf.square(mu1),
+    mu22 = tf.square(mu2),
+    mu12 = tf.mul(mu1, mu2);
   const s11 = tf.sub(f(tf.square(x)), mu11);
   const s22 = tf.sub(f(tf.square(y)), mu22);
   const s12 = tf.sub(f(tf.mul(x, y)), mu12);
@@ -47,8 +51,11 @@ async function jaxSsimFn(): Promise<(x: JaxArray, y: JaxArray, gh: JaxArray, gw:
   return (x, y, gh, gw) => {
     const f = (t: JaxArray) =>
       lax.convGeneralDilated(lax.convGeneralDilated(t, gh.ref, [1, 1], 'VALID', { featureGroupCount: 3 }), gw.ref, [1, 1], 'VALID', { featureGroupCount: 3 });
-    const mu1 = f(x.ref), mu2 = f(y.ref);
-    const mu11 = mu1.ref.mul(mu1.ref), mu22 = mu2.ref.mul(mu2.ref), mu12 = mu1.mul(mu2);
+    const mu1 = f(x.ref),
+      mu2 = f(y.ref);
+    const mu11 = mu1.ref.mul(mu1.ref),
+      mu22 = mu2.ref.mul(mu2.ref),
+      mu12 = mu1.mul(mu2);
     const s11 = f(x.ref.mul(x.ref)).sub(mu11.ref);
     const s22 = f(y.ref.mul(y.ref)).sub(mu22.ref);
     const s12 = f(x.mul(y)).sub(mu12.ref);
@@ -107,8 +114,14 @@ function ssimWorkload(backward: boolean): Workload {
         const g = gaussian1d(11, 1.5);
         const x = np.array(d.x, { shape: [1, 3, S, S] });
         const y = np.array(d.y, { shape: [1, 3, S, S] });
-        const gh = np.array(Float32Array.from(g.flatMap((v) => [v, v, v])), { shape: [11, 3] }).transpose([1, 0]).reshape([3, 1, 11, 1]);
-        const gw = np.array(Float32Array.from(g.flatMap((v) => [v, v, v])), { shape: [11, 3] }).transpose([1, 0]).reshape([3, 1, 1, 11]);
+        const gh = np
+          .array(Float32Array.from(g.flatMap((v) => [v, v, v])), { shape: [11, 3] })
+          .transpose([1, 0])
+          .reshape([3, 1, 11, 1]);
+        const gw = np
+          .array(Float32Array.from(g.flatMap((v) => [v, v, v])), { shape: [11, 3] })
+          .transpose([1, 0])
+          .reshape([3, 1, 1, 11]);
         const ssimFn = await jaxSsimFn();
         const f = backward ? jax.jit(jax.valueAndGrad(ssimFn)) : jax.jit(ssimFn);
         const once = async (): Promise<Float32Array[]> => {

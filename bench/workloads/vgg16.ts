@@ -25,7 +25,9 @@ function vggWorkload(backward: boolean): Workload {
     name: (quick) => `vgg16 to ${TAP} on 1x3x${size(quick)}x${size(quick)} ${backward ? 'fwd+bwd to input' : 'fwd'}`,
     tolerance: 1e-3,
     skip: (lib, quick, slow) =>
-      !quick && !slow && lib.family === 'tfjs' && lib.backend === 'cpu' ? "tfjs cpu's direct-loop convolutions need minutes for 14 GMAC; --slow runs it" : undefined,
+      !quick && !slow && lib.family === 'tfjs' && lib.backend === 'cpu'
+        ? "tfjs cpu's direct-loop convolutions need minutes for 14 GMAC; --slow runs it"
+        : undefined,
     impls: {
       pixgrad: (lib, quick) => {
         const { device } = lib as PixgradLibrary;
@@ -35,10 +37,7 @@ function vggWorkload(backward: boolean): Workload {
         const x = pixgradTensor(uniform01(3 * S * S, 99), [1, 3, S, S], device, backward);
         const held: Tensor[] = [x, ...sd.values()];
         const c = pixgradCase(
-          () =>
-            backward
-              ? [tidy(() => gradients(net.features(x, [TAP]).get(TAP)!.sum(), [x])[0]!)]
-              : [net.features(x, [TAP]).get(TAP)!],
+          () => (backward ? [tidy(() => gradients(net.features(x, [TAP]).get(TAP)!.sum(), [x])[0]!)] : [net.features(x, [TAP]).get(TAP)!]),
           held,
         );
         return { ...c, dispose: () => (c.dispose(), net.dispose()) };
@@ -49,10 +48,18 @@ function vggWorkload(backward: boolean): Workload {
         const x = tf.tensor4d(toNhwc(uniform01(3 * S * S, 99), [1, 3, S, S]), [1, S, S, 3]);
         const feats = (a: tf.Tensor4D, fused: boolean) => tfVggFeatures(net, a, [TAP], fused).get(TAP)!;
         if (!backward) {
-          return tfjsCase(() => [feats(x, true)], [x, ...net.held], ([f]) => [toNchw(f!, [1, S / 8, S / 8, 512])]);
+          return tfjsCase(
+            () => [feats(x, true)],
+            [x, ...net.held],
+            ([f]) => [toNchw(f!, [1, S / 8, S / 8, 512])],
+          );
         }
         const g = tf.grad((a: tf.Tensor) => feats(a as tf.Tensor4D, false).sum());
-        return tfjsCase(() => [g(x)], [x, ...net.held], ([dx]) => [toNchw(dx!, [1, S, S, 3])]);
+        return tfjsCase(
+          () => [g(x)],
+          [x, ...net.held],
+          ([dx]) => [toNchw(dx!, [1, S, S, 3])],
+        );
       },
     },
   };

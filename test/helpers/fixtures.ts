@@ -50,6 +50,5 @@ export function itFixtures(name: string, fn: TestFunction, timeout?: number): vo
     it(name, () => {
       throw new Error(`fixtures not found at ${candidate} (set PIXGRAD_FIXTURES); CI must run fixture tests`);
     });
-  }
-  else it.skip(`${name} (skipped: no fixtures at ${candidate})`, fn);
+  } else it.skip(`${name} (skipped: no fixtures at ${candidate})`, fn);
 }

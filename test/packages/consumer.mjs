@@ -34,7 +34,18 @@ writeFileSync(join(dir, 'card.png'), png);
 const img = await readImage(join(dir, 'card.png'));
 out.imageShape = img.shape;
 out.decoded = decodeImage(png).width;
-await saveSafetensors(join(dir, 'w.safetensors'), new Map([['w', tensor([[1, 2], [3, 4]])]]));
+await saveSafetensors(
+  join(dir, 'w.safetensors'),
+  new Map([
+    [
+      'w',
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    ],
+  ]),
+);
 const raw = await readCheckpointRaw(join(dir, 'w.safetensors'));
 out.checkpoint = Array.from(raw.tensors.get('w').data);
 

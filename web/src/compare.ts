@@ -7,8 +7,23 @@
 import { LpipsModel } from '@pixgrad/losses';
 import { encodePng, loadLpipsHeads, vgg16 } from '@pixgrad/models';
 import {
-  type DeepModels, type LoadedImage, MAP_DEFAULT_MAX, METRICS, type MapKind, type MetricKey, type MetricResult, WEIGHTED_METRICS,
-  checkComparable, computeDeepMetrics, computeMetrics, errorMap, formatNumber, imageFromBytes, makeDistortions, makeTestCard, metricDef,
+  type DeepModels,
+  type LoadedImage,
+  MAP_DEFAULT_MAX,
+  METRICS,
+  type MapKind,
+  type MetricKey,
+  type MetricResult,
+  WEIGHTED_METRICS,
+  checkComparable,
+  computeDeepMetrics,
+  computeMetrics,
+  errorMap,
+  formatNumber,
+  imageFromBytes,
+  makeDistortions,
+  makeTestCard,
+  metricDef,
   summarize,
 } from '@pixgrad/cli';
 import { drawMap, drawTensor } from './canvas.js';
@@ -95,7 +110,11 @@ async function computeAll(): Promise<void> {
   for (const r of rows) {
     try {
       checkComparable(reference!, r.image);
-      r.metrics = await computeMetrics(reference!.tensor, r.image.tensor, METRICS.map((m) => m.key));
+      r.metrics = await computeMetrics(
+        reference!.tensor,
+        r.image.tensor,
+        METRICS.map((m) => m.key),
+      );
       if (deep.keys.length) Object.assign(r.metrics, await computeDeepMetrics(deep, reference!.tensor, r.image.tensor));
     } catch (e) {
       r.error = errorText(e);
@@ -133,11 +152,15 @@ function renderTable(): void {
     const tr = body.insertRow();
     tr.dataset['file'] = r.image.path;
     if (i === selected) tr.classList.add('selected');
-    tr.addEventListener('click', () => void enqueue('show', async () => {
-      selected = i;
-      renderTable();
-      await showPair();
-    }));
+    tr.addEventListener(
+      'click',
+      () =>
+        void enqueue('show', async () => {
+          selected = i;
+          renderTable();
+          await showPair();
+        }),
+    );
     tr.insertCell().textContent = r.image.path;
     if (r.error) {
       const c = tr.insertCell();
@@ -240,42 +263,55 @@ async function loadWeights(): Promise<boolean> {
 export function setupCompare(): Promise<void> {
   const refInput = $<HTMLInputElement>('ref-input');
   const testInput = $<HTMLInputElement>('test-input');
-  const pickRef = (files: File[]) => void enqueue('reference image', async () => {
-    await replaceImages(await readImageFile(files[0]!), undefined);
-  });
-  const pickTests = (files: File[]) => void enqueue('test images', async () => {
-    const tests: LoadedImage[] = [];
-    try {
-      for (const f of files) tests.push(await readImageFile(f));
-    } catch (e) {
-      disposeImages(tests);
-      throw e;
-    }
-    await replaceImages(undefined, tests);
-  });
+  const pickRef = (files: File[]) =>
+    void enqueue('reference image', async () => {
+      await replaceImages(await readImageFile(files[0]!), undefined);
+    });
+  const pickTests = (files: File[]) =>
+    void enqueue('test images', async () => {
+      const tests: LoadedImage[] = [];
+      try {
+        for (const f of files) tests.push(await readImageFile(f));
+      } catch (e) {
+        disposeImages(tests);
+        throw e;
+      }
+      await replaceImages(undefined, tests);
+    });
   refInput.addEventListener('change', () => refInput.files?.length && pickRef(Array.from(refInput.files)));
   testInput.addEventListener('change', () => testInput.files?.length && pickTests(Array.from(testInput.files)));
   dropZone($('ref-drop'), pickRef);
   dropZone($('test-drop'), pickTests);
-  $('use-card').addEventListener('click', () => void enqueue('test card', () => {
-    const { ref, tests } = testCard();
-    return replaceImages(ref, tests);
-  }));
+  $('use-card').addEventListener(
+    'click',
+    () =>
+      void enqueue('test card', () => {
+        const { ref, tests } = testCard();
+        return replaceImages(ref, tests);
+      }),
+  );
   for (const id of ['vgg-input', 'heads-input']) {
-    $(id).addEventListener('change', () => void enqueue('network weights', async () => {
-      if (await loadWeights()) await computeAll();
-    }));
+    $(id).addEventListener(
+      'change',
+      () =>
+        void enqueue('network weights', async () => {
+          if (await loadWeights()) await computeAll();
+        }),
+    );
   }
   $('slider-input').addEventListener('input', updateSlider);
-  $<HTMLSelectElement>('pair-select').addEventListener('change', (e) => void enqueue('show', async () => {
-    selected = Number((e.target as HTMLSelectElement).value);
-    renderTable();
-    await showPair();
-  }));
+  $<HTMLSelectElement>('pair-select').addEventListener(
+    'change',
+    (e) =>
+      void enqueue('show', async () => {
+        selected = Number((e.target as HTMLSelectElement).value);
+        renderTable();
+        await showPair();
+      }),
+  );
   $('max-pixels').textContent = `${(MAX_PIXELS / 1e6).toFixed(1)} million pixels (3840x2160)`;
   return enqueue('test card', () => {
     const { ref, tests } = testCard();
     return replaceImages(ref, tests);
   });
 }
-

@@ -61,9 +61,10 @@ async function train(): Promise<void> {
   try {
     const loss = lossFn(name, target);
     const start = tidy(() => {
-      const s = $<HTMLSelectElement>('train-start').value === 'blur'
-        ? resize(fitImage(target, Math.max(8, Math.round(Math.max(H, W) / 8))), [H, W], { mode: 'bilinear' })
-        : rand([1, 3, H, W]);
+      const s =
+        $<HTMLSelectElement>('train-start').value === 'blur'
+          ? resize(fitImage(target, Math.max(8, Math.round(Math.max(H, W) / 8))), [H, W], { mode: 'bilinear' })
+          : rand([1, 3, H, W]);
       const c = s.clamp(0.02, 0.98);
       return c.div(c.neg().add(1)).log(); // logit: sigmoid(p) = start
     });

@@ -14,6 +14,14 @@ export { imageFromBytes, fitImage, checkComparable, describeChannels, InputError
 export { formatNumber, renderTable, toCsv, summarize, type PairResult } from './format.js';
 export { computeDeepMetrics, PERCEPTUAL_LAYERS, type DeepModels } from './deep.js';
 export {
-  makeTestCard, makeDistortions, gaussianBlur, addNoise, colourShift, encodeJpeg, seededRandom, seededNormal,
-  type RgbImage, type Distortion,
+  makeTestCard,
+  makeDistortions,
+  gaussianBlur,
+  addNoise,
+  colourShift,
+  encodeJpeg,
+  seededRandom,
+  seededNormal,
+  type RgbImage,
+  type Distortion,
 } from './testcard.js';

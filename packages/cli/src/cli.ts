@@ -322,14 +322,18 @@ function commonOptions(v: Common, mapOut: string | undefined): CompareOptions {
   }
   if (v['lpips-weights'] !== undefined && !v.lpips) throw new UsageError('--lpips-weights applies to --lpips');
   if (v['vgg-weights'] !== undefined && !v.lpips && !v.perceptual) throw new UsageError('--vgg-weights applies to --lpips and --perceptual');
-  const deep: DeepRequest | undefined = v.lpips || v.perceptual
-    ? { lpips: v.lpips ?? false, perceptual: v.perceptual ?? false, lpipsWeights: v['lpips-weights'], vggWeights: v['vgg-weights'] }
-    : undefined;
+  const deep: DeepRequest | undefined =
+    v.lpips || v.perceptual
+      ? { lpips: v.lpips ?? false, perceptual: v.perceptual ?? false, lpipsWeights: v['lpips-weights'], vggWeights: v['vgg-weights'] }
+      : undefined;
   return { metrics, format: v.json ? 'json' : v.csv ? 'csv' : 'table', map, device, deep };
 }
 
 /** The positional right after `--map KIND` (the map's output), removed from the positionals. */
-function takeMapOut(tokens: readonly { kind: string; index: number; name?: string; value?: string | undefined; inlineValue?: boolean | undefined }[], positionals: string[]): [string | undefined, string[]] {
+function takeMapOut(
+  tokens: readonly { kind: string; index: number; name?: string; value?: string | undefined; inlineValue?: boolean | undefined }[],
+  positionals: string[],
+): [string | undefined, string[]] {
   const mapTok = tokens.find((t) => t.kind === 'option' && t.name === 'map');
   if (!mapTok) return [undefined, positionals];
   const nextIndex = mapTok.index + (mapTok.inlineValue ? 1 : 2);
@@ -348,7 +352,7 @@ async function useDevice(device: string, io: Io): Promise<boolean> {
   try {
     kernels = await import('@pixgrad/kernels');
   } catch {
-    io.err("pixgrad: --device webgpu needs the WebGPU backend, which is not installed: run `npm install @pixgrad/kernels webgpu` (or use --device cpu)\n");
+    io.err('pixgrad: --device webgpu needs the WebGPU backend, which is not installed: run `npm install @pixgrad/kernels webgpu` (or use --device cpu)\n');
     return false;
   }
   try {
@@ -386,7 +390,9 @@ export async function runCli(args: string[], io: Io): Promise<number> {
       const [mapOut, pos] = takeMapOut(tokens, positionals);
       const opts = commonOptions(values, mapOut);
       if (pos.length !== 2) {
-        throw new UsageError(`compare takes REF and TEST (files or folders)${opts.map ? ' and the --map output' : ''}; got ${pos.length} path${pos.length === 1 ? '' : 's'}${pos.length ? `: ${pos.join(' ')}` : ''}`);
+        throw new UsageError(
+          `compare takes REF and TEST (files or folders)${opts.map ? ' and the --map output' : ''}; got ${pos.length} path${pos.length === 1 ? '' : 's'}${pos.length ? `: ${pos.join(' ')}` : ''}`,
+        );
       }
       if (!(await useDevice(opts.device, io))) return 1;
       return await runCompare(pos[0]!, pos[1]!, opts, io);
@@ -415,7 +421,8 @@ export async function runCli(args: string[], io: Io): Promise<number> {
         io.out(STYLIZE_HELP);
         return 0;
       }
-      if (positionals.length !== 2) throw new UsageError(`stylize takes CONTENT and STYLE images; got ${positionals.length}${positionals.length ? `: ${positionals.join(' ')}` : ''}`);
+      if (positionals.length !== 2)
+        throw new UsageError(`stylize takes CONTENT and STYLE images; got ${positionals.length}${positionals.length ? `: ${positionals.join(' ')}` : ''}`);
       if (values.out === undefined) throw new UsageError('stylize needs -o OUT.png');
       if (!/\.png$/i.test(values.out)) throw new UsageError(`-o must name a .png file, got '${values.out}'`);
       const device = values.device ?? 'cpu';
@@ -439,7 +446,9 @@ export async function runCli(args: string[], io: Io): Promise<number> {
     throw new UsageError(`unknown command '${cmd}'`);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.err(`pixgrad: ${e.message}\nRun 'pixgrad --help' or 'pixgrad ${args[0] === 'stylize' || args[0] === 'demo' || args[0] === 'fid' ? args[0] : 'compare'} --help'.\n`);
+      io.err(
+        `pixgrad: ${e.message}\nRun 'pixgrad --help' or 'pixgrad ${args[0] === 'stylize' || args[0] === 'demo' || args[0] === 'fid' ? args[0] : 'compare'} --help'.\n`,
+      );
       return 2;
     }
     throw e;
@@ -465,7 +474,8 @@ async function fidCommand(rest: string[], io: Io): Promise<number> {
   if (!INCEPTION_PREPROCESS.includes(preprocess)) throw new UsageError(`--preprocess must be ${INCEPTION_PREPROCESS.join(', ')}, got '${values.preprocess}'`);
   const device = values.device ?? 'cpu';
   if (device !== 'cpu' && device !== 'webgpu') throw new UsageError(`--device must be cpu or webgpu, got '${device}'`);
-  const int = (name: string, v: string | undefined, dflt: number, min: number) => numberOption(name, v, dflt, (n) => Number.isInteger(n) && n >= min, `an integer >= ${min}`);
+  const int = (name: string, v: string | undefined, dflt: number, min: number) =>
+    numberOption(name, v, dflt, (n) => Number.isInteger(n) && n >= min, `an integer >= ${min}`);
   let shard: { index: number; count: number; out: string } | undefined;
   if (values.shard !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(values.shard);
@@ -484,7 +494,9 @@ async function fidCommand(rest: string[], io: Io): Promise<number> {
   } else if (shard) {
     if (positionals.length !== 1) throw new UsageError(`--shard takes one folder; got ${positionals.length} path(s)`);
   } else if (!(positionals.length === 2 || (positionals.length === 1 && values.isc && !values.kid && !values.sfid))) {
-    throw new UsageError(`fid takes PATH_A and PATH_B (or one folder with --isc alone); got ${positionals.length} path(s)${positionals.length ? `: ${positionals.join(' ')}` : ''}`);
+    throw new UsageError(
+      `fid takes PATH_A and PATH_B (or one folder with --isc alone); got ${positionals.length} path(s)${positionals.length ? `: ${positionals.join(' ')}` : ''}`,
+    );
   }
   if (!(await useDevice(device, io))) return 1;
   return runFid(

@@ -54,7 +54,10 @@ async function kindOf(path: string): Promise<'file' | 'dir' | 'missing'> {
 
 async function listImages(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => !e.isDirectory() && isImageName(e.name)).map((e) => e.name).sort();
+  return entries
+    .filter((e) => !e.isDirectory() && isImageName(e.name))
+    .map((e) => e.name)
+    .sort();
 }
 
 const stem = (name: string) => name.slice(0, name.length - extname(name).length);
@@ -124,7 +127,11 @@ async function comparePair(
     result.height = ref.height;
     result.channels = ref.channels;
     result.alphaDropped = ref.alphaDropped || test.alphaDropped;
-    result.metrics = await computeMetrics(ref.tensor, test.tensor, opts.metrics.filter((k) => !isWeightedMetric(k)));
+    result.metrics = await computeMetrics(
+      ref.tensor,
+      test.tensor,
+      opts.metrics.filter((k) => !isWeightedMetric(k)),
+    );
     if (deep && deep.keys.length) Object.assign(result.metrics, await computeDeepMetrics(deep, ref.tensor, test.tensor));
     if (opts.map && mapOut) {
       const values = await errorMap(opts.map.kind, ref.tensor, test.tensor, plan.test);
@@ -164,7 +171,9 @@ export async function runCompare(refPath: string, testPath: string, opts: Compar
     const all = deep?.keys.length ? { ...opts, metrics: [...opts.metrics.filter((k) => !isWeightedMetric(k)), ...deep.keys] } : opts;
     const code = await compareWith(refPath, testPath, all, io, deep);
     if (deep?.problems.length) {
-      io.err(`\npixgrad compare: ${deep.problems.length} weights problem${deep.problems.length === 1 ? '' : 's'}:\n${deep.problems.map((p) => `  ${p}\n`).join('')}`);
+      io.err(
+        `\npixgrad compare: ${deep.problems.length} weights problem${deep.problems.length === 1 ? '' : 's'}:\n${deep.problems.map((p) => `  ${p}\n`).join('')}`,
+      );
       return Math.max(code, 1);
     }
     return code;
@@ -199,7 +208,9 @@ async function compareWith(refPath: string, testPath: string, opts: CompareOptio
     else if (opts.format === 'csv') io.out(toCsv([r], opts.metrics));
     else {
       io.out(`ref   ${r.ref}\ntest  ${r.test}\n`);
-      io.out(`size  ${r.width}x${r.height} ${r.channels === 1 ? 'grey' : 'RGB'}${r.alphaDropped ? ' (alpha dropped: colour compared only)' : ''}, device ${opts.device}\n\n`);
+      io.out(
+        `size  ${r.width}x${r.height} ${r.channels === 1 ? 'grey' : 'RGB'}${r.alphaDropped ? ' (alpha dropped: colour compared only)' : ''}, device ${opts.device}\n\n`,
+      );
       io.out(`${singleTable(r, opts.metrics)}\n`);
     }
     if (r.map && opts.map) say(`\nwrote ${r.map} (${mapLegend(opts.map)})\n`);
@@ -263,7 +274,15 @@ async function compareWith(refPath: string, testPath: string, opts: CompareOptio
     };
     io.out(
       `${JSON.stringify(
-        { ref: refPath, test: testPath, device: opts.device, metrics: opts.metrics, pairs: results.map((r) => pairJson(r, opts.metrics)), summary, errors: problems },
+        {
+          ref: refPath,
+          test: testPath,
+          device: opts.device,
+          metrics: opts.metrics,
+          pairs: results.map((r) => pairJson(r, opts.metrics)),
+          summary,
+          errors: problems,
+        },
         null,
         2,
       )}\n`,
@@ -271,14 +290,18 @@ async function compareWith(refPath: string, testPath: string, opts: CompareOptio
   } else if (opts.format === 'csv') {
     io.out(toCsv(results, opts.metrics));
   } else {
-    const what = rk === 'dir' ? `${refPath} vs ${testPath}, paired by file name` : `reference ${refPath} (${refImage!.width}x${refImage!.height} ${describeChannels(refImage!)}) vs each image in ${testPath}`;
+    const what =
+      rk === 'dir'
+        ? `${refPath} vs ${testPath}, paired by file name`
+        : `reference ${refPath} (${refImage!.width}x${refImage!.height} ${describeChannels(refImage!)}) vs each image in ${testPath}`;
     io.out(`${what}: ${good.length} pair${good.length === 1 ? '' : 's'} compared, device ${opts.device}\n\n`);
     if (good.length > 0) io.out(`${multiTable(results, opts.metrics)}\n`);
     const notes = new Map<string, number>();
-    for (const r of good) for (const k of opts.metrics) {
-      const n = r.metrics?.[k];
-      if (n && n.value === null) notes.set(`${metricDef(k).label} ${n.note}`, (notes.get(`${metricDef(k).label} ${n.note}`) ?? 0) + 1);
-    }
+    for (const r of good)
+      for (const k of opts.metrics) {
+        const n = r.metrics?.[k];
+        if (n && n.value === null) notes.set(`${metricDef(k).label} ${n.note}`, (notes.get(`${metricDef(k).label} ${n.note}`) ?? 0) + 1);
+      }
     if (notes.size) io.out(`\n${[...notes].map(([n, c]) => `note: ${n}${c > 1 ? ` (${c} pairs)` : ''}`).join('\n')}\n`);
     if (good.some((r) => r.alphaDropped)) io.out('note: alpha channels were dropped; only colour is compared\n');
   }

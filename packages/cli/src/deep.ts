@@ -8,16 +8,7 @@
  */
 import { ShapeError, type Tensor, tidy } from '@pixgrad/core';
 import { LpipsModel, perceptualLoss } from '@pixgrad/losses';
-import {
-  type Vgg,
-  VGG_WEIGHT_FILES,
-  VGG_WEIGHT_URLS,
-  WeightsNotFoundError,
-  findLpipsWeights,
-  findVggWeights,
-  loadLpipsHeads,
-  vgg16,
-} from '@pixgrad/models';
+import { type Vgg, VGG_WEIGHT_FILES, VGG_WEIGHT_URLS, WeightsNotFoundError, findLpipsWeights, findVggWeights, loadLpipsHeads, vgg16 } from '@pixgrad/models';
 import type { Io } from './compare.js';
 import type { MetricResult, WeightedMetricKey } from './metrics.js';
 
@@ -104,7 +95,9 @@ export async function loadDeepModels(req: DeepRequest, io: Io): Promise<DeepMode
     }
   }
   if (help.length) {
-    io.err(`pixgrad compare: ${what} need${keys.length === 1 ? 's' : ''} network weights that were not found; ${keys.length === 1 ? 'that row is' : 'those rows are'} n/a.\n${help.join('\n')}\n`);
+    io.err(
+      `pixgrad compare: ${what} need${keys.length === 1 ? 's' : ''} network weights that were not found; ${keys.length === 1 ? 'that row is' : 'those rows are'} n/a.\n${help.join('\n')}\n`,
+    );
   }
 
   if (vggPath !== undefined) {

@@ -15,7 +15,11 @@ export interface DemoOptions extends CompareOptions {
 }
 
 /** Writes `<out>/card.png` and `<out>/distorted/*`; returns the two paths. */
-export async function writeDemoImages(out: string, size: number, seed: number): Promise<{ card: string; distorted: string; made: { file: string; describe: string }[] }> {
+export async function writeDemoImages(
+  out: string,
+  size: number,
+  seed: number,
+): Promise<{ card: string; distorted: string; made: { file: string; describe: string }[] }> {
   const card = makeTestCard(size, seed);
   const distortedDir = join(out, 'distorted');
   await mkdir(distortedDir, { recursive: true });

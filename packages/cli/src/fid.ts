@@ -142,7 +142,16 @@ function fmtRate(done: number, total: number, started: number): string {
  * Runs the network over the images at `indices` of `files` in batches and collects what `needs`
  * asks for. Unreadable images are listed in `problems` (or end the run with --strict).
  */
-async function collectFolder(net: InceptionV3, dir: string, files: string[], indices: number[], req: FidRequest, needs: Needs, problems: string[], io: Io): Promise<Collected> {
+async function collectFolder(
+  net: InceptionV3,
+  dir: string,
+  files: string[],
+  indices: number[],
+  req: FidRequest,
+  needs: Needs,
+  problems: string[],
+  io: Io,
+): Promise<Collected> {
   const taps: InceptionTap[] = [String(req.dims) as InceptionTap];
   if (needs.isc) taps.push('logits_unbiased');
   if (needs.sfid) taps.push('spatial');
@@ -173,7 +182,15 @@ async function collectFolder(net: InceptionV3, dir: string, files: string[], ind
         }
       }
       if (images.length > 0) {
-        const out = tidy(() => net.features(concat(images.map((t) => inceptionPreprocess(t, req.preprocess)), 0), taps));
+        const out = tidy(() =>
+          net.features(
+            concat(
+              images.map((t) => inceptionPreprocess(t, req.preprocess)),
+              0,
+            ),
+            taps,
+          ),
+        );
         for (const t of images) t.dispose();
         try {
           const f = (await out.get(taps[0]!)!.data()) as Float32Array;
@@ -208,7 +225,8 @@ async function collectNpz(path: string, req: FidRequest, needs: Needs, warnings:
   } catch (e) {
     throw new FidInputError(`${path}: cannot read statistics: ${(e as Error).message}`);
   }
-  if (a.has('m2') || a.has('sum')) throw new FidInputError(`${path} is a shard (partial statistics): combine the shards first with 'pixgrad fid merge PART... -o OUT.npz'`);
+  if (a.has('m2') || a.has('sum'))
+    throw new FidInputError(`${path} is a shard (partial statistics): combine the shards first with 'pixgrad fid merge PART... -o OUT.npz'`);
   const need = (k: string, why: string) => {
     const v = a.get(k);
     if (!v) throw new FidInputError(`${path} has no '${k}' array (${why}); it holds ${[...a.keys()].join(', ') || 'no arrays'}`);
@@ -219,7 +237,9 @@ async function collectNpz(path: string, req: FidRequest, needs: Needs, warnings:
     const mu = need(muKey, what);
     const sigma = need(sigmaKey, what);
     if (mu.shape.length !== 1 || mu.shape[0] !== d || sigma.shape.length !== 2 || sigma.shape[0] !== d || sigma.shape[1] !== d) {
-      throw new FidInputError(`${path}: '${muKey}' ${JSON.stringify(mu.shape)} and '${sigmaKey}' ${JSON.stringify(sigma.shape)} are not ${d}-d statistics (${what})`);
+      throw new FidInputError(
+        `${path}: '${muKey}' ${JSON.stringify(mu.shape)} and '${sigmaKey}' ${JSON.stringify(sigma.shape)} are not ${d}-d statistics (${what})`,
+      );
     }
     return FeatureStats.fromMeanCovariance(mu.data, sigma.data);
   };
@@ -248,7 +268,9 @@ async function collectNpz(path: string, req: FidRequest, needs: Needs, warnings:
     warnings.push(`${path}: its pixgrad.json metadata is not JSON; ignored`);
   }
   if (meta.preprocess !== undefined && meta.preprocess !== req.preprocess) {
-    warnings.push(`${path} was made with --preprocess ${meta.preprocess} but this run uses ${req.preprocess}; FID values from different pipelines are not comparable`);
+    warnings.push(
+      `${path} was made with --preprocess ${meta.preprocess} but this run uses ${req.preprocess}; FID values from different pipelines are not comparable`,
+    );
   }
   return c;
 }
@@ -279,7 +301,18 @@ async function folderFiles(path: string): Promise<string[]> {
 
 function metaOf(req: FidRequest, weights: string | undefined, extra: Record<string, unknown> = {}): Uint8Array {
   return new TextEncoder().encode(
-    JSON.stringify({ writer: 'pixgrad fid', dims: req.dims, preprocess: req.preprocess, weights: weights ? basename(weights) : null, network: 'inception-v3-fid (pt_inception-2015-12-05)', ...extra }, null, 1),
+    JSON.stringify(
+      {
+        writer: 'pixgrad fid',
+        dims: req.dims,
+        preprocess: req.preprocess,
+        weights: weights ? basename(weights) : null,
+        network: 'inception-v3-fid (pt_inception-2015-12-05)',
+        ...extra,
+      },
+      null,
+      1,
+    ),
   );
 }
 
@@ -339,13 +372,23 @@ export async function runFid(req: FidRequest, io: Io): Promise<number> {
         }
         if (c.feats) arrays['feats'] = arr(c.feats, [c.feats.length / req.dims, req.dims]);
         if (c.logits) arrays['logits'] = arr(c.logits, [c.logits.length / 1008, 1008]);
-        const meta = metaOf(req, weights, { format: 'pixgrad-fid-shard', version: SHARD_FORMAT_VERSION, shard: index, shards: count, folderImages: files.length, images: c.stats.count, unreadable: problems });
+        const meta = metaOf(req, weights, {
+          format: 'pixgrad-fid-shard',
+          version: SHARD_FORMAT_VERSION,
+          shard: index,
+          shards: count,
+          folderImages: files.length,
+          images: c.stats.count,
+          unreadable: problems,
+        });
         await writeNpz(out, arrays, { files: { 'pixgrad-fid-shard.json': meta } });
         io.out(`shard ${index}/${count}: ${c.stats.count} image(s) of ${files.length} -> ${out}\n`);
       } else {
         checkEnough(c, 'a covariance');
         await writeNpz(req.saveStats!, statsArrays(c, req.dims), { files: { 'pixgrad.json': metaOf(req, weights, { images: c.stats.count }) } });
-        io.out(`${c.stats.count} image(s): ${req.dims}-d statistics${c.spatial ? ' + sFID spatial' : ''}${c.feats ? ' + features' : ''}${c.logits ? ' + logits' : ''} -> ${req.saveStats}\n`);
+        io.out(
+          `${c.stats.count} image(s): ${req.dims}-d statistics${c.spatial ? ' + sFID spatial' : ''}${c.feats ? ' + features' : ''}${c.logits ? ' + logits' : ''} -> ${req.saveStats}\n`,
+        );
       }
     } else {
       const onlyIsc = req.paths.length === 1;
@@ -366,7 +409,11 @@ export async function runFid(req: FidRequest, io: Io): Promise<number> {
         results['fid'] = frechetDistance(a.stats.mean(), a.stats.covariance(), b.stats.mean(), b.stats.covariance());
         if (req.sfid) results['sfid'] = frechetDistance(a.spatial!.mean(), a.spatial!.covariance(), b.spatial!.mean(), b.spatial!.covariance());
         if (req.kid) {
-          const r = await kid({ data: a.feats!, rows: a.feats!.length / req.dims, dims: req.dims }, { data: b.feats!, rows: b.feats!.length / req.dims, dims: req.dims }, { subsets: req.kidSubsets, subsetSize: req.kidSubsetSize }).catch((e) => {
+          const r = await kid(
+            { data: a.feats!, rows: a.feats!.length / req.dims, dims: req.dims },
+            { data: b.feats!, rows: b.feats!.length / req.dims, dims: req.dims },
+            { subsets: req.kidSubsets, subsetSize: req.kidSubsetSize },
+          ).catch((e) => {
             throw new FidInputError(`KID: ${(e as Error).message.replace(/^kid: /, '')}`);
           });
           results['kid'] = r;
@@ -385,7 +432,9 @@ export async function runFid(req: FidRequest, io: Io): Promise<number> {
       for (const w of warnings) io.err(`pixgrad fid: warning: ${w}\n`);
       const counts = collected.map((c) => (c.feats ? c.feats.length / req.dims : c.logits ? c.logits.length / 1008 : c.stats.count || c.count));
       if (req.json) {
-        io.out(`${JSON.stringify({ ...results, images: counts, paths: req.paths, dims: req.dims, preprocess: req.preprocess, weights: weights ?? req.weights ?? null, errors: problems }, null, 2)}\n`);
+        io.out(
+          `${JSON.stringify({ ...results, images: counts, paths: req.paths, dims: req.dims, preprocess: req.preprocess, weights: weights ?? req.weights ?? null, errors: problems }, null, 2)}\n`,
+        );
       } else {
         if (results['fid'] !== null) io.out(`FID: ${(results['fid'] as number).toFixed(6)}\n`);
         if (results['kid']) {
@@ -431,7 +480,8 @@ export async function runFidMerge(parts: string[], out: string, io: Io): Promise
         throw new FidInputError(`${p}: not a pixgrad fid shard (${(e as Error).message})`);
       }
       if (meta['format'] !== 'pixgrad-fid-shard') throw new FidInputError(`${p}: not a pixgrad fid shard (no pixgrad-fid-shard.json)`);
-      if (meta['version'] !== SHARD_FORMAT_VERSION) throw new FidInputError(`${p}: shard format version ${meta['version']}, this pixgrad reads version ${SHARD_FORMAT_VERSION}`);
+      if (meta['version'] !== SHARD_FORMAT_VERSION)
+        throw new FidInputError(`${p}: shard format version ${meta['version']}, this pixgrad reads version ${SHARD_FORMAT_VERSION}`);
       metas.push(meta);
       arrays.push(a);
     }
@@ -439,10 +489,16 @@ export async function runFidMerge(parts: string[], out: string, io: Io): Promise
     const shards = first['shards'] as number;
     for (const [i, m] of metas.entries()) {
       for (const k of ['shards', 'dims', 'preprocess', 'weights', 'folderImages']) {
-        if (JSON.stringify(m[k]) !== JSON.stringify(first[k])) throw new FidInputError(`${parts[i]}: ${k} ${JSON.stringify(m[k])} differs from ${parts[0]}'s ${JSON.stringify(first[k])}; shards of one run must agree`);
+        if (JSON.stringify(m[k]) !== JSON.stringify(first[k]))
+          throw new FidInputError(
+            `${parts[i]}: ${k} ${JSON.stringify(m[k])} differs from ${parts[0]}'s ${JSON.stringify(first[k])}; shards of one run must agree`,
+          );
       }
       for (const k of ['feats', 'logits', 'm2_s']) {
-        if (arrays[i]!.has(k) !== arrays[0]!.has(k)) throw new FidInputError(`${parts[i]}: ${arrays[i]!.has(k) ? 'has' : 'lacks'} '${k}' unlike ${parts[0]}; run every shard with the same --kid/--isc/--sfid`);
+        if (arrays[i]!.has(k) !== arrays[0]!.has(k))
+          throw new FidInputError(
+            `${parts[i]}: ${arrays[i]!.has(k) ? 'has' : 'lacks'} '${k}' unlike ${parts[0]}; run every shard with the same --kid/--isc/--sfid`,
+          );
       }
     }
     const seen = metas.map((m) => m['shard'] as number);
@@ -475,7 +531,9 @@ export async function runFidMerge(parts: string[], out: string, io: Io): Promise
     const c: Collected = { source: out, count: stats.count, stats, spatial, feats: ordered('feats', dims), logits: ordered('logits', 1008) };
     checkEnough(c, 'a covariance');
     const req = { dims, preprocess: first['preprocess'] } as FidRequest;
-    await writeNpz(out, statsArrays(c, dims), { files: { 'pixgrad.json': metaOf(req, first['weights'] as string | undefined, { images: stats.count, mergedShards: shards }) } });
+    await writeNpz(out, statsArrays(c, dims), {
+      files: { 'pixgrad.json': metaOf(req, first['weights'] as string | undefined, { images: stats.count, mergedShards: shards }) },
+    });
     io.out(`merged ${shards} shard(s), ${stats.count} image(s) -> ${out}\n`);
     return 0;
   } catch (e) {

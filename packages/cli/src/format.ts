@@ -53,7 +53,12 @@ export function renderTable(rows: readonly (readonly string[])[], rightAlign: re
   const widths: number[] = [];
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
   return rows
-    .map((r) => r.map((c, i) => pad(c, widths[i]!, rightAlign[i] ?? false)).join('  ').trimEnd())
+    .map((r) =>
+      r
+        .map((c, i) => pad(c, widths[i]!, rightAlign[i] ?? false))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 

@@ -87,7 +87,8 @@ export function checkComparable(ref: LoadedImage, test: LoadedImage): void {
 /** Scales [1, C, H, W] so its longer side is `size` (box prefilter by the integer factor when shrinking 2x or more, then bilinear); grey becomes RGB. */
 export function fitImage(x: Tensor, size: number): Tensor {
   return tidy(() => {
-    let [, c, h, w] = x.shape as [number, number, number, number];
+    const c = x.shape[1]!;
+    let [h, w] = [x.shape[2]!, x.shape[3]!];
     let y = c === 1 ? x.expand([1, 3, h, w]) : x;
     const scale = size / Math.max(h, w);
     const H = Math.max(1, Math.round(h * scale));

@@ -29,20 +29,68 @@ export interface MetricDef {
 /** Every metric, in table order. */
 export const METRICS: readonly MetricDef[] = [
   { key: 'psnr', label: 'PSNR', unit: 'dB', better: 'higher', colour: false, digits: 2, describe: '10 log10(1 / MSE); inf for identical images' },
-  { key: 'ssim', label: 'SSIM', unit: '', better: 'higher', colour: false, digits: 4, describe: 'Wang et al. 2004: 11x11 Gaussian (sigma 1.5), valid borders, per channel then mean; 1 = identical' },
+  {
+    key: 'ssim',
+    label: 'SSIM',
+    unit: '',
+    better: 'higher',
+    colour: false,
+    digits: 4,
+    describe: 'Wang et al. 2004: 11x11 Gaussian (sigma 1.5), valid borders, per channel then mean; 1 = identical',
+  },
   { key: 'msssim', label: 'MS-SSIM', unit: '', better: 'higher', colour: false, digits: 4, describe: 'Wang et al. 2003: 5 scales; needs min(H, W) >= 161' },
   { key: 'l1', label: 'L1', unit: '', better: 'lower', colour: false, digits: 5, describe: 'mean |ref - test| over pixels and channels (values in [0, 1])' },
   { key: 'mse', label: 'MSE', unit: '', better: 'lower', colour: false, digits: 6, describe: 'mean (ref - test)^2 over pixels and channels' },
-  { key: 'deltae', label: 'ΔE00 mean', unit: '', better: 'lower', colour: true, digits: 3, describe: 'CIEDE2000 per pixel (sRGB -> Lab, D65), mean; ~1 = just noticeable' },
+  {
+    key: 'deltae',
+    label: 'ΔE00 mean',
+    unit: '',
+    better: 'lower',
+    colour: true,
+    digits: 3,
+    describe: 'CIEDE2000 per pixel (sRGB -> Lab, D65), mean; ~1 = just noticeable',
+  },
   { key: 'deltaemax', label: 'ΔE00 max', unit: '', better: 'lower', colour: true, digits: 3, describe: 'CIEDE2000 per pixel, largest' },
-  { key: 'angle', label: 'colour angle', unit: '°', better: 'lower', colour: true, digits: 3, describe: 'mean angle between the RGB vectors of each pixel, degrees' },
-  { key: 'tv', label: 'TV diff', unit: '', better: 'closer to 0', colour: false, digits: 5, describe: 'TV(test) - TV(ref), TV = mean |Dx| + |Dy| per pixel and channel; < 0 smoother (blur), > 0 busier (noise)' },
+  {
+    key: 'angle',
+    label: 'colour angle',
+    unit: '°',
+    better: 'lower',
+    colour: true,
+    digits: 3,
+    describe: 'mean angle between the RGB vectors of each pixel, degrees',
+  },
+  {
+    key: 'tv',
+    label: 'TV diff',
+    unit: '',
+    better: 'closer to 0',
+    colour: false,
+    digits: 5,
+    describe: 'TV(test) - TV(ref), TV = mean |Dx| + |Dy| per pixel and channel; < 0 smoother (blur), > 0 busier (noise)',
+  },
 ];
 
 /** The weighted metrics, in table order after the weight-free ones. */
 export const WEIGHTED_METRICS: readonly (MetricDef & { key: WeightedMetricKey })[] = [
-  { key: 'lpips', label: 'LPIPS', unit: '', better: 'lower', colour: false, digits: 4, describe: 'Zhang et al. 2018, VGG16 backbone, v0.1 heads; 0 = identical' },
-  { key: 'perceptual', label: 'perceptual', unit: '', better: 'lower', colour: false, digits: 5, describe: 'VGG16 feature distance: mean squared difference at relu2_2 + at relu4_3 (Johnson et al. 2016)' },
+  {
+    key: 'lpips',
+    label: 'LPIPS',
+    unit: '',
+    better: 'lower',
+    colour: false,
+    digits: 4,
+    describe: 'Zhang et al. 2018, VGG16 backbone, v0.1 heads; 0 = identical',
+  },
+  {
+    key: 'perceptual',
+    label: 'perceptual',
+    unit: '',
+    better: 'lower',
+    colour: false,
+    digits: 5,
+    describe: 'VGG16 feature distance: mean squared difference at relu2_2 + at relu4_3 (Johnson et al. 2016)',
+  },
 ];
 
 export function isWeightedMetric(key: MetricKey): key is WeightedMetricKey {
@@ -76,7 +124,10 @@ const ALIASES: Record<string, MetricKey> = {
 /** Parses `--metrics a,b,c` (case-insensitive, aliases allowed) into keys in table order; throws on unknown names. */
 export function parseMetricList(spec: string): MetricKey[] {
   const wanted = new Set<MetricKey>();
-  for (const raw of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const key = ALIASES[raw.toLowerCase()];
     if (!key) throw new Error(`unknown metric '${raw}'; choose from ${METRICS.map((m) => m.key).join(', ')}`);
     wanted.add(key);

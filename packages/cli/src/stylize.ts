@@ -188,13 +188,18 @@ export async function runStylize(o: StylizeOptions, io: Io): Promise<number> {
     owned.push(content, style);
     const [H, W] = [content.shape[2]!, content.shape[3]!];
     if (Math.min(H, W) < 16 || Math.min(style.shape[2]!, style.shape[3]!) < 16) {
-      throw new InputError(Math.min(H, W) < 16 ? o.content : o.style, `too small after scaling to --size ${size}: relu5_1 needs at least 16x16 pixels (content ${W}x${H}, style ${style.shape[3]}x${style.shape[2]})`);
+      throw new InputError(
+        Math.min(H, W) < 16 ? o.content : o.style,
+        `too small after scaling to --size ${size}: relu5_1 needs at least 16x16 pixels (content ${W}x${H}, style ${style.shape[3]}x${style.shape[2]})`,
+      );
     }
     const alpha = o.contentWeight ?? STYLIZE_DEFAULTS.contentWeight;
     const beta = o.styleWeight ?? STYLIZE_DEFAULTS.styleWeight;
     const lr = o.lr ?? STYLIZE_DEFAULTS.lr;
     io.out(`content ${o.content} (${c.width}x${c.height}) -> ${W}x${H}; style ${o.style} (${s.width}x${s.height}) -> ${style.shape[3]}x${style.shape[2]}\n`);
-    io.out(`network: ${loaded.name}, ${loaded.path}; ${steps} Adam steps, lr ${lr}, content weight ${alpha}, style weight ${beta}, device ${o.device ?? 'cpu'}\n`);
+    io.out(
+      `network: ${loaded.name}, ${loaded.path}; ${steps} Adam steps, lr ${lr}, content weight ${alpha}, style weight ${beta}, device ${o.device ?? 'cpu'}\n`,
+    );
     const progress = io.progress ? new Progress(io.progress, steps) : undefined;
     const every = Math.max(1, Math.ceil(steps / 10));
     const started = Date.now();

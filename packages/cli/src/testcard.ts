@@ -37,8 +37,18 @@ function hsvToRgb(h: number, s: number, v: number): [number, number, number] {
 
 /** ColorChecker-like patches (approximate sRGB of the first twelve, 8-bit). */
 const PATCHES: readonly (readonly [number, number, number])[] = [
-  [115, 82, 68], [194, 150, 130], [98, 122, 157], [87, 108, 67], [133, 128, 177], [103, 189, 170],
-  [214, 126, 44], [80, 91, 166], [193, 90, 99], [94, 60, 108], [157, 188, 64], [224, 163, 46],
+  [115, 82, 68],
+  [194, 150, 130],
+  [98, 122, 157],
+  [87, 108, 67],
+  [133, 128, 177],
+  [103, 189, 170],
+  [214, 126, 44],
+  [80, 91, 166],
+  [193, 90, 99],
+  [94, 60, 108],
+  [157, 188, 64],
+  [224, 163, 46],
 ];
 
 /**
@@ -65,47 +75,60 @@ export function makeTestCard(size = 256, seed = 1): RgbImage {
     data[i + 2] = b;
   };
   // colour bars
-  const bars: [number, number, number][] = [[1, 1, 1], [1, 1, 0], [0, 1, 1], [0, 1, 0], [1, 0, 1], [1, 0, 0], [0, 0, 1], [0, 0, 0]];
-  for (let y = 0; y < u; y++) for (let x = 0; x < S; x++) {
-    const [r, g, b] = bars[Math.min(7, Math.floor((x * 8) / S))]!;
-    set(x, y, 0.75 * r, 0.75 * g, 0.75 * b);
-  }
+  const bars: [number, number, number][] = [
+    [1, 1, 1],
+    [1, 1, 0],
+    [0, 1, 1],
+    [0, 1, 0],
+    [1, 0, 1],
+    [1, 0, 0],
+    [0, 0, 1],
+    [0, 0, 0],
+  ];
+  for (let y = 0; y < u; y++)
+    for (let x = 0; x < S; x++) {
+      const [r, g, b] = bars[Math.min(7, Math.floor((x * 8) / S))]!;
+      set(x, y, 0.75 * r, 0.75 * g, 0.75 * b);
+    }
   // grey ramp and hue sweep
-  for (let y = u; y < 2 * u; y++) for (let x = 0; x < S; x++) {
-    const t = x / (S - 1);
-    if (y < 1.5 * u) set(x, y, t, t, t);
-    else set(x, y, ...hsvToRgb(360 * t * 0.999, 1, 1));
-  }
+  for (let y = u; y < 2 * u; y++)
+    for (let x = 0; x < S; x++) {
+      const t = x / (S - 1);
+      if (y < 1.5 * u) set(x, y, t, t, t);
+      else set(x, y, ...hsvToRgb(360 * t * 0.999, 1, 1));
+    }
   // zone plate (left half of the middle)
   const Z = S / 2;
-  for (let y = 2 * u; y < 6 * u; y++) for (let x = 0; x < Z; x++) {
-    const dx = x - Z / 2 + 0.5;
-    const dy = y - 2 * u - Z / 2 + 0.5;
-    const v = 0.5 + 0.5 * Math.cos((Math.PI * (dx * dx + dy * dy)) / Z);
-    set(x, y, v, v, v);
-  }
+  for (let y = 2 * u; y < 6 * u; y++)
+    for (let x = 0; x < Z; x++) {
+      const dx = x - Z / 2 + 0.5;
+      const dy = y - 2 * u - Z / 2 + 0.5;
+      const v = 0.5 + 0.5 * Math.cos((Math.PI * (dx * dx + dy * dy)) / Z);
+      set(x, y, v, v, v);
+    }
   // fine lines (right half of the middle, four quadrants)
   const q = S / 4;
-  for (let y = 2 * u; y < 6 * u; y++) for (let x = Z; x < S; x++) {
-    const lx = x - Z;
-    const ly = y - 2 * u;
-    const right = lx >= q;
-    const bottom = ly >= q;
-    if (!bottom && !right) {
-      const on = lx % 2 === 0;
-      set(x, y, on ? 0 : 1, on ? 0 : 1, on ? 0 : 1);
-    } else if (!bottom && right) {
-      const on = lx % 4 === 0;
-      set(x, y, on ? 0.1 : 0.9, on ? 0.1 : 0.9, on ? 0.1 : 0.9);
-    } else if (bottom && !right) {
-      const on = ly % 2 === 0;
-      set(x, y, on ? 0.05 : 0.95, on ? 0.05 : 0.95, on ? 0.05 : 0.95);
-    } else {
-      const on = ly % 3 === 0;
-      if (on) set(x, y, 0.9, 0.1, 0.1);
-      else set(x, y, 0.2, 0.8, 0.8);
+  for (let y = 2 * u; y < 6 * u; y++)
+    for (let x = Z; x < S; x++) {
+      const lx = x - Z;
+      const ly = y - 2 * u;
+      const right = lx >= q;
+      const bottom = ly >= q;
+      if (!bottom && !right) {
+        const on = lx % 2 === 0;
+        set(x, y, on ? 0 : 1, on ? 0 : 1, on ? 0 : 1);
+      } else if (!bottom && right) {
+        const on = lx % 4 === 0;
+        set(x, y, on ? 0.1 : 0.9, on ? 0.1 : 0.9, on ? 0.1 : 0.9);
+      } else if (bottom && !right) {
+        const on = ly % 2 === 0;
+        set(x, y, on ? 0.05 : 0.95, on ? 0.05 : 0.95, on ? 0.05 : 0.95);
+      } else {
+        const on = ly % 3 === 0;
+        if (on) set(x, y, 0.9, 0.1, 0.1);
+        else set(x, y, 0.2, 0.8, 0.8);
+      }
     }
-  }
   // text-like blocks and colour patches (bottom quarter)
   const rnd = seededRandom(seed);
   const glyphs = Array.from({ length: 40 }, () => Array.from({ length: 35 }, () => rnd() < 0.45));
@@ -121,10 +144,11 @@ export function makeTestCard(size = 256, seed = 1): RgbImage {
           continue;
         }
         const g = glyphs[Math.floor(rnd() * glyphs.length)]!;
-        for (let gy = 0; gy < 7; gy++) for (let gx = 0; gx < 5; gx++) {
-          if (!g[gy * 5 + gx]) continue;
-          for (let sy = 0; sy < scale; sy++) for (let sx = 0; sx < scale; sx++) set(tx + gx * scale + sx, ty + gy * scale + sy, ...ink);
-        }
+        for (let gy = 0; gy < 7; gy++)
+          for (let gx = 0; gx < 5; gx++) {
+            if (!g[gy * 5 + gx]) continue;
+            for (let sy = 0; sy < scale; sy++) for (let sx = 0; sx < scale; sx++) set(tx + gx * scale + sx, ty + gy * scale + sy, ...ink);
+          }
         tx += cw;
       }
     }
@@ -134,11 +158,12 @@ export function makeTestCard(size = 256, seed = 1): RgbImage {
   const px0 = 5.5 * u;
   const pw = (S - px0) / 4;
   const ph = (2 * u) / 3;
-  for (let y = 6 * u; y < S; y++) for (let x = px0; x < S; x++) {
-    const i = Math.min(2, Math.floor((y - 6 * u) / ph)) * 4 + Math.min(3, Math.floor((x - px0) / pw));
-    const [r, g, b] = PATCHES[i]!;
-    set(x, y, r / 255, g / 255, b / 255);
-  }
+  for (let y = 6 * u; y < S; y++)
+    for (let x = px0; x < S; x++) {
+      const i = Math.min(2, Math.floor((y - 6 * u) / ph)) * 4 + Math.min(3, Math.floor((x - px0) / pw));
+      const [r, g, b] = PATCHES[i]!;
+      set(x, y, r / 255, g / 255, b / 255);
+    }
   return { width: S, height: S, channels: 3, data };
 }
 
@@ -157,15 +182,17 @@ export function gaussianBlur(img: RgbImage, sigma: number): RgbImage {
   const { width: W, height: H } = img;
   const pass = (src: Float32Array, horizontal: boolean) => {
     const dst = new Float32Array(src.length);
-    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < 3; c++) {
-      let s = 0;
-      for (let t = -r; t <= r; t++) {
-        const xx = horizontal ? Math.min(W - 1, Math.max(0, x + t)) : x;
-        const yy = horizontal ? y : Math.min(H - 1, Math.max(0, y + t));
-        s += w[t + r]! * src[(yy * W + xx) * 3 + c]!;
-      }
-      dst[(y * W + x) * 3 + c] = s;
-    }
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++)
+        for (let c = 0; c < 3; c++) {
+          let s = 0;
+          for (let t = -r; t <= r; t++) {
+            const xx = horizontal ? Math.min(W - 1, Math.max(0, x + t)) : x;
+            const yy = horizontal ? y : Math.min(H - 1, Math.max(0, y + t));
+            s += w[t + r]! * src[(yy * W + xx) * 3 + c]!;
+          }
+          dst[(y * W + x) * 3 + c] = s;
+        }
     return dst;
   };
   return { ...img, data: pass(pass(img.data, true), false) };

@@ -42,7 +42,9 @@ function reverse(roots: readonly Tensor[], rootGrads: readonly Tensor[], targets
     const node = t._node;
     if (node) {
       if (node.released) {
-        throw new AutodiffError(`backward: the graph through ${node.prim.name} (tensor #${t.id}) was already released by an earlier backward; pass { retainGraph: true } to the first backward to run it twice`);
+        throw new AutodiffError(
+          `backward: the graph through ${node.prim.name} (tensor #${t.id}) was already released by an earlier backward; pass { retainGraph: true } to the first backward to run it twice`,
+        );
       }
       for (const inp of node.inputs) if (inp.requiresGrad && !visited.has(inp)) stack.push([inp, false]);
     }
@@ -88,7 +90,9 @@ function reverse(roots: readonly Tensor[], rootGrads: readonly Tensor[], targets
           let gi = gs[i];
           if (!gi || !needs[i]) return;
           if (!shapesEqual(gi.shape, inp.shape)) {
-            throw new ShapeError(`internal: the VJP of ${node.prim.name} returned a gradient of shape ${fmtShape(gi.shape)} for input ${i} of shape ${fmtShape(inp.shape)}`);
+            throw new ShapeError(
+              `internal: the VJP of ${node.prim.name} returned a gradient of shape ${fmtShape(gi.shape)} for input ${i} of shape ${fmtShape(inp.shape)}`,
+            );
           }
           if (handedOut.has(gi)) gi = reshape(gi, gi.shape);
           handedOut.add(gi);
@@ -131,7 +135,9 @@ function rootGradient(op: string, out: Tensor, given: Tensor | null | undefined)
     return given.dtype === out.dtype ? given.detach() : cast(given, out.dtype);
   }
   if (out.size !== 1) {
-    throw new AutodiffError(`${op}: the output has shape ${fmtShape(out.shape)}; a gradient can be created implicitly only for one-element outputs, so pass the cotangent (same shape) explicitly`);
+    throw new AutodiffError(
+      `${op}: the output has shape ${fmtShape(out.shape)}; a gradient can be created implicitly only for one-element outputs, so pass the cotangent (same shape) explicitly`,
+    );
   }
   return onesLike(out);
 }
@@ -168,7 +174,9 @@ export function gradients(outputs: Tensor | readonly Tensor[], inputs: readonly 
   inputs.forEach((t, i) => {
     assertUsable(t, 'gradients');
     if (!t.requiresGrad) {
-      throw new AutodiffError(`gradients: input ${i} (tensor #${t.id} ${fmtShape(t.shape)}) does not require grad, so no gradient can be taken with respect to it; set requiresGrad on it before computing the outputs`);
+      throw new AutodiffError(
+        `gradients: input ${i} (tensor #${t.id} ${fmtShape(t.shape)}) does not require grad, so no gradient can be taken with respect to it; set requiresGrad on it before computing the outputs`,
+      );
     }
   });
   const live = outs.map((o, i) => [o, opts.gradOutputs?.[i]] as const).filter(([o]) => (assertUsable(o, 'gradients'), o.requiresGrad));
@@ -194,7 +202,10 @@ export interface GradOptions {
  * @example const [loss, gw] = valueAndGrad((w) => mseLoss(x.matmul(w), y))(w);
  */
 export function valueAndGrad<A extends Tensor[]>(f: (...args: A) => Tensor, opts?: GradOptions & { argnums?: number }): (...args: A) => [Tensor, Tensor];
-export function valueAndGrad<A extends Tensor[]>(f: (...args: A) => Tensor, opts: GradOptions & { argnums: readonly number[] }): (...args: A) => [Tensor, Tensor[]];
+export function valueAndGrad<A extends Tensor[]>(
+  f: (...args: A) => Tensor,
+  opts: GradOptions & { argnums: readonly number[] },
+): (...args: A) => [Tensor, Tensor[]];
 export function valueAndGrad<A extends Tensor[]>(f: (...args: A) => Tensor, opts: GradOptions = {}): (...args: A) => [Tensor, Tensor | Tensor[]] {
   const single = opts.argnums === undefined || typeof opts.argnums === 'number';
   const argnums = opts.argnums === undefined ? [0] : typeof opts.argnums === 'number' ? [opts.argnums] : [...opts.argnums];
@@ -214,7 +225,11 @@ export function valueAndGrad<A extends Tensor[]>(f: (...args: A) => Tensor, opts
       throw new AutodiffError(`grad: the function must return a one-element tensor, got ${value instanceof Tensor ? fmtShape(value.shape) : typeof value}`);
     }
     const createGraph = opts.createGraph ?? isGradEnabled();
-    const gs = gradients(value, argnums.map((i) => wrt[i]!), { createGraph });
+    const gs = gradients(
+      value,
+      argnums.map((i) => wrt[i]!),
+      { createGraph },
+    );
     fresh.forEach((t) => t.dispose());
     return [value, single ? gs[0]! : gs];
   };

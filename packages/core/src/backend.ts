@@ -21,8 +21,27 @@ export interface View<B = unknown> {
 }
 
 export const UNARY_OPS = [
-  'neg', 'abs', 'sign', 'exp', 'log', 'log1p', 'expm1', 'sqrt', 'rsqrt', 'reciprocal',
-  'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'leakyRelu', 'softplus', 'floor', 'ceil', 'round', 'clamp',
+  'neg',
+  'abs',
+  'sign',
+  'exp',
+  'log',
+  'log1p',
+  'expm1',
+  'sqrt',
+  'rsqrt',
+  'reciprocal',
+  'sin',
+  'cos',
+  'tanh',
+  'sigmoid',
+  'relu',
+  'leakyRelu',
+  'softplus',
+  'floor',
+  'ceil',
+  'round',
+  'clamp',
 ] as const;
 export type UnaryOp = (typeof UNARY_OPS)[number];
 

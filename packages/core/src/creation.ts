@@ -91,12 +91,15 @@ function flattenNested(data: NestedArray): { shape: number[]; flat: number[] } {
   const walk = (x: NestedArray, dim: number, path: number[]) => {
     if (dim === shape.length) {
       if (Array.isArray(x)) throw new ShapeError(`tensor: ragged nested array at [${path.join(', ')}]: expected a number, found an array`);
-      if (typeof x !== 'number' && typeof x !== 'boolean') throw new ValueError(`tensor: element at [${path.join(', ')}] is ${typeof x}, not a number or boolean`);
+      if (typeof x !== 'number' && typeof x !== 'boolean')
+        throw new ValueError(`tensor: element at [${path.join(', ')}] is ${typeof x}, not a number or boolean`);
       flat.push(typeof x === 'boolean' ? Number(x) : x);
       return;
     }
     if (!Array.isArray(x) || x.length !== shape[dim]) {
-      throw new ShapeError(`tensor: ragged nested array at [${path.join(', ')}]: expected ${shape[dim]} elements, found ${Array.isArray(x) ? x.length : 'a scalar'}`);
+      throw new ShapeError(
+        `tensor: ragged nested array at [${path.join(', ')}]: expected ${shape[dim]} elements, found ${Array.isArray(x) ? x.length : 'a scalar'}`,
+      );
     }
     x.forEach((v, i) => walk(v, dim + 1, [...path, i]));
   };

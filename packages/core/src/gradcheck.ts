@@ -106,19 +106,27 @@ function checkedIndices(op: string, inputs: readonly unknown[]): number[] {
   let checked = ts.flatMap((t, i) => (t.requiresGrad ? [i] : []));
   if (checked.length === 0) checked = ts.flatMap((t, i) => (t.dtype === 'float64' ? [i] : []));
   if (checked.length === 0) {
-    throw new ValueError(`${op}: no input to check: mark inputs with requiresGrad, or pass float64 inputs (got ${ts.map((t) => `${fmtShape(t.shape)} ${t.dtype}`).join(', ') || 'no inputs'})`);
+    throw new ValueError(
+      `${op}: no input to check: mark inputs with requiresGrad, or pass float64 inputs (got ${ts.map((t) => `${fmtShape(t.shape)} ${t.dtype}`).join(', ') || 'no inputs'})`,
+    );
   }
   for (const i of checked) {
     const t = ts[i]!;
     if (t.dtype !== 'float64') {
-      throw new DTypeError(`${op}: input ${i} ${fmtShape(t.shape)} is ${t.dtype}; checked inputs must be float64 so that finite differences are meaningful (cast it with .cast('float64'))`);
+      throw new DTypeError(
+        `${op}: input ${i} ${fmtShape(t.shape)} is ${t.dtype}; checked inputs must be float64 so that finite differences are meaningful (cast it with .cast('float64'))`,
+      );
     }
     if (t.device !== 'cpu') {
-      throw new DTypeError(`${op}: input ${i} ${fmtShape(t.shape)} is on ${t.device}; checked inputs must be float64 tensors on the cpu (move it with .to('cpu'))`);
+      throw new DTypeError(
+        `${op}: input ${i} ${fmtShape(t.shape)} is on ${t.device}; checked inputs must be float64 tensors on the cpu (move it with .to('cpu'))`,
+      );
     }
     const bad = firstNonFinite(t.dataSync());
     if (bad >= 0) {
-      throw new GradcheckError(`${op}: input ${i} ${fmtShape(t.shape)} is not finite at element ${fmtIndex(bad, t.shape)} (${t.dataSync()[bad]}); finite differences need finite inputs`);
+      throw new GradcheckError(
+        `${op}: input ${i} ${fmtShape(t.shape)} is not finite at element ${fmtIndex(bad, t.shape)} (${t.dataSync()[bad]}); finite differences need finite inputs`,
+      );
     }
   }
   return checked;
@@ -182,7 +190,9 @@ function check(op: string, f: GradcheckFn, inputs: readonly Tensor[], checked: r
         if (!isFloat(t.dtype)) return;
         const bad = firstNonFinite(t.dataSync());
         if (bad >= 0) {
-          throw new GradcheckError(`${op}: ${labels.output(k)} of f ${fmtShape(t.shape)} is not finite at element ${fmtIndex(bad, t.shape)} (${t.dataSync()[bad]}) for the given inputs`);
+          throw new GradcheckError(
+            `${op}: ${labels.output(k)} of f ${fmtShape(t.shape)} is not finite at element ${fmtIndex(bad, t.shape)} (${t.dataSync()[bad]}) for the given inputs`,
+          );
         }
       });
       // random cotangents for non-scalar outputs; 1 for one-element outputs, so their report shows the plain gradient
@@ -200,7 +210,9 @@ function check(op: string, f: GradcheckFn, inputs: readonly Tensor[], checked: r
         const bad = firstNonFinite(data);
         if (bad >= 0) {
           const i = checked[c]!;
-          throw new GradcheckError(`${op}: the analytic gradient of ${labels.input(i)} ${fmtShape(g.shape)} is not finite at element ${fmtIndex(bad, g.shape)} (${data[bad]})`);
+          throw new GradcheckError(
+            `${op}: the analytic gradient of ${labels.input(i)} ${fmtShape(g.shape)} is not finite at element ${fmtIndex(bad, g.shape)} (${data[bad]})`,
+          );
         }
         return data;
       });
@@ -213,8 +225,13 @@ function check(op: string, f: GradcheckFn, inputs: readonly Tensor[], checked: r
         const perturbed = tensor(host[c]!, { shape: inputs[i]!.shape, dtype: 'float64' });
         const args = inputs.map((t, q) => (q === i ? perturbed : checked.includes(q) ? consts[checked.indexOf(q)]! : t));
         const outs = outputsOf(op, f(...args));
-        if (outs.length !== outShapes.length || outs.some((t, k) => t.shape.length !== outShapes[k]!.length || t.shape.some((d, a) => d !== outShapes[k]![a]))) {
-          throw new GradcheckError(`${op}: f returned outputs of shapes ${outs.map((t) => fmtShape(t.shape)).join(', ')} when ${labels.input(i)} was perturbed, but ${outShapes.map(fmtShape).join(', ')} at the given inputs`);
+        if (
+          outs.length !== outShapes.length ||
+          outs.some((t, k) => t.shape.length !== outShapes[k]!.length || t.shape.some((d, a) => d !== outShapes[k]![a]))
+        ) {
+          throw new GradcheckError(
+            `${op}: f returned outputs of shapes ${outs.map((t) => fmtShape(t.shape)).join(', ')} when ${labels.input(i)} was perturbed, but ${outShapes.map(fmtShape).join(', ')} at the given inputs`,
+          );
         }
         let s = 0;
         outs.forEach((t, k) => {
@@ -266,7 +283,9 @@ function check(op: string, f: GradcheckFn, inputs: readonly Tensor[], checked: r
     if (!ok) {
       lines.push(`${mismatches.length} element(s) differ (|analytic - numeric| > atol + rtol * |numeric|):`);
       for (const m of mismatches.slice(0, o.maxReported)) {
-        lines.push(`  ${labels.input(m.input)} element ${fmtShape(m.index)}: analytic ${m.analytic}, numeric ${m.numeric} (abs error ${m.absError.toExponential(3)}, rel error ${m.relError.toExponential(3)})`);
+        lines.push(
+          `  ${labels.input(m.input)} element ${fmtShape(m.index)}: analytic ${m.analytic}, numeric ${m.numeric} (abs error ${m.absError.toExponential(3)}, rel error ${m.relError.toExponential(3)})`,
+        );
       }
       if (mismatches.length > o.maxReported) lines.push(`  ... and ${mismatches.length - o.maxReported} more`);
     }
@@ -344,7 +363,11 @@ export function gradgradcheck(f: GradcheckFn, inputs: readonly Tensor[], opts: G
         s = s === null ? term : add(s, term);
       });
       if (s === null) return checked.map((i) => xs[i]!.mul(0));
-      return gradients(s, checked.map((i) => xs[i]!), { createGraph: true });
+      return gradients(
+        s,
+        checked.map((i) => xs[i]!),
+        { createGraph: true },
+      );
     };
     const labels: Labels = {
       input: (i) => (i < n ? `input ${i}` : `cotangent of output ${floatOuts[i - n]}`),

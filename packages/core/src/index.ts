@@ -14,7 +14,17 @@ export { broadcastShapes, contiguousStrides, sizeOf } from './shape.js';
 export * from './errors.js';
 export type * from './backend.js';
 export { UNARY_OPS, BINARY_OPS, COMPARE_OPS, REDUCE_OPS } from './backend.js';
-export { registerBackend, unregisterBackend, getBackend, hasBackend, setDefaultDevice, getDefaultDevice, isGradEnabled, noGrad, withGradMode } from './engine.js';
+export {
+  registerBackend,
+  unregisterBackend,
+  getBackend,
+  hasBackend,
+  setDefaultDevice,
+  getDefaultDevice,
+  isGradEnabled,
+  noGrad,
+  withGradMode,
+} from './engine.js';
 export { Tensor, type TensorLike, type NestedArray } from './tensor.js';
 export type { Prim, PrimName, Vjp, VjpContext, ForwardResult } from './prim.js';
 export { PRIM_NAMES } from './prim.js';

@@ -6,9 +6,7 @@ import type { Shape } from './shape.js';
 import { Storage, Tensor, assertUsable } from './tensor.js';
 
 /** What a primitive's forward produces: a new buffer, or an alias of one input's buffer (reshape). */
-export type ForwardResult =
-  | { buf: unknown; shape: Shape; dtype: DType; extra?: View[] }
-  | { alias: number; shape: Shape };
+export type ForwardResult = { buf: unknown; shape: Shape; dtype: DType; extra?: View[] } | { alias: number; shape: Shape };
 
 /** What a VJP sees: the primitive's inputs, its output, its params and any extra tensors forward saved. */
 export interface VjpContext<P> {
@@ -31,8 +29,26 @@ export const PRIM_NAMES = [
   ...BINARY_OPS,
   ...COMPARE_OPS,
   ...ARG_REDUCE_OPS,
-  'cast', 'clone', 'concat', 'conv2d', 'conv2dInputGrad', 'conv2dWeightGrad', 'expand', 'gather', 'matmul', 'max', 'min', 'maxPool2d',
-  'pad', 'permute', 'prod', 'reshape', 'scatterAdd', 'slice', 'sum', 'where',
+  'cast',
+  'clone',
+  'concat',
+  'conv2d',
+  'conv2dInputGrad',
+  'conv2dWeightGrad',
+  'expand',
+  'gather',
+  'matmul',
+  'max',
+  'min',
+  'maxPool2d',
+  'pad',
+  'permute',
+  'prod',
+  'reshape',
+  'scatterAdd',
+  'slice',
+  'sum',
+  'where',
 ] as const;
 export type PrimName = (typeof PRIM_NAMES)[number];
 
@@ -78,7 +94,11 @@ export function apply<P>(prim: Prim<P>, inputs: readonly Tensor[], params: P): T
     }
   }
   const backend = getBackend(device);
-  const res = prim.forward(backend, inputs.map((t) => t._view()), params);
+  const res = prim.forward(
+    backend,
+    inputs.map((t) => t._view()),
+    params,
+  );
   // only float results carry gradients (a cast to int or bool, a comparison, cut the graph)
   const outDType = 'alias' in res ? inputs[res.alias]!.dtype : res.dtype;
   const record = prim.vjp !== undefined && isFloat(outDType) && isGradEnabled() && inputs.some((t) => t.requiresGrad);

@@ -125,7 +125,9 @@ export class Tensor {
   }
   set requiresGrad(v: boolean) {
     if (!this.isLeaf) {
-      throw new AutodiffError(`requiresGrad can only be changed on leaf tensors; tensor #${this.id} was computed by ${this._node!.prim.name} (use .detach() to get a leaf)`);
+      throw new AutodiffError(
+        `requiresGrad can only be changed on leaf tensors; tensor #${this.id} was computed by ${this._node!.prim.name} (use .detach() to get a leaf)`,
+      );
     }
     if (v && !isFloat(this.dtype)) throw new DTypeError(`only float tensors can require gradients; tensor #${this.id} is ${this.dtype}`);
     this._requiresGrad = v;
@@ -269,8 +271,15 @@ export class Tensor {
     assertUsable(this, '_assign');
     assertUsable(other, '_assign');
     if (!this.isLeaf) throw new AutodiffError(`_assign: tensor #${this.id} was computed by ${this._node!.prim.name}; only leaves can be assigned`);
-    if (other.dtype !== this.dtype || other.device !== this.device || other.shape.length !== this.shape.length || other.shape.some((d, i) => d !== this.shape[i])) {
-      throw new ValueError(`_assign: cannot assign ${fmtShape(other.shape)} ${other.dtype} (${other.device}) to tensor #${this.id} ${fmtShape(this.shape)} ${this.dtype} (${this.device})`);
+    if (
+      other.dtype !== this.dtype ||
+      other.device !== this.device ||
+      other.shape.length !== this.shape.length ||
+      other.shape.some((d, i) => d !== this.shape[i])
+    ) {
+      throw new ValueError(
+        `_assign: cannot assign ${fmtShape(other.shape)} ${other.dtype} (${other.device}) to tensor #${this.id} ${fmtShape(this.shape)} ${this.dtype} (${this.device})`,
+      );
     }
     other._storage.refs++;
     this._storage.release();
@@ -292,72 +301,196 @@ export class Tensor {
   }
 
   // ---------------------------------------------------------------- elementwise
-  add(b: TensorLike): Tensor { return ops.add(this, b); }
-  sub(b: TensorLike): Tensor { return ops.sub(this, b); }
-  mul(b: TensorLike): Tensor { return ops.mul(this, b); }
-  div(b: TensorLike): Tensor { return ops.div(this, b); }
-  pow(b: TensorLike): Tensor { return ops.pow(this, b); }
-  maximum(b: TensorLike): Tensor { return ops.maximum(this, b); }
-  minimum(b: TensorLike): Tensor { return ops.minimum(this, b); }
-  atan2(b: TensorLike): Tensor { return ops.atan2(this, b); }
-  eq(b: TensorLike): Tensor { return ops.eq(this, b); }
-  ne(b: TensorLike): Tensor { return ops.ne(this, b); }
-  lt(b: TensorLike): Tensor { return ops.lt(this, b); }
-  le(b: TensorLike): Tensor { return ops.le(this, b); }
-  gt(b: TensorLike): Tensor { return ops.gt(this, b); }
-  ge(b: TensorLike): Tensor { return ops.ge(this, b); }
-  neg(): Tensor { return ops.neg(this); }
-  abs(): Tensor { return ops.abs(this); }
-  sign(): Tensor { return ops.sign(this); }
-  exp(): Tensor { return ops.exp(this); }
-  log(): Tensor { return ops.log(this); }
-  log1p(): Tensor { return ops.log1p(this); }
-  expm1(): Tensor { return ops.expm1(this); }
-  sqrt(): Tensor { return ops.sqrt(this); }
-  rsqrt(): Tensor { return ops.rsqrt(this); }
-  square(): Tensor { return ops.square(this); }
-  reciprocal(): Tensor { return ops.reciprocal(this); }
-  sin(): Tensor { return ops.sin(this); }
-  cos(): Tensor { return ops.cos(this); }
-  tanh(): Tensor { return ops.tanh(this); }
-  sigmoid(): Tensor { return ops.sigmoid(this); }
-  relu(): Tensor { return ops.relu(this); }
-  leakyRelu(slope?: number): Tensor { return ops.leakyRelu(this, slope); }
-  softplus(opts?: { beta?: number; threshold?: number }): Tensor { return ops.softplus(this, opts); }
-  floor(): Tensor { return ops.floor(this); }
-  ceil(): Tensor { return ops.ceil(this); }
-  round(): Tensor { return ops.round(this); }
-  clamp(min?: number | null, max?: number | null): Tensor { return ops.clamp(this, min, max); }
-  cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
+  add(b: TensorLike): Tensor {
+    return ops.add(this, b);
+  }
+  sub(b: TensorLike): Tensor {
+    return ops.sub(this, b);
+  }
+  mul(b: TensorLike): Tensor {
+    return ops.mul(this, b);
+  }
+  div(b: TensorLike): Tensor {
+    return ops.div(this, b);
+  }
+  pow(b: TensorLike): Tensor {
+    return ops.pow(this, b);
+  }
+  maximum(b: TensorLike): Tensor {
+    return ops.maximum(this, b);
+  }
+  minimum(b: TensorLike): Tensor {
+    return ops.minimum(this, b);
+  }
+  atan2(b: TensorLike): Tensor {
+    return ops.atan2(this, b);
+  }
+  eq(b: TensorLike): Tensor {
+    return ops.eq(this, b);
+  }
+  ne(b: TensorLike): Tensor {
+    return ops.ne(this, b);
+  }
+  lt(b: TensorLike): Tensor {
+    return ops.lt(this, b);
+  }
+  le(b: TensorLike): Tensor {
+    return ops.le(this, b);
+  }
+  gt(b: TensorLike): Tensor {
+    return ops.gt(this, b);
+  }
+  ge(b: TensorLike): Tensor {
+    return ops.ge(this, b);
+  }
+  neg(): Tensor {
+    return ops.neg(this);
+  }
+  abs(): Tensor {
+    return ops.abs(this);
+  }
+  sign(): Tensor {
+    return ops.sign(this);
+  }
+  exp(): Tensor {
+    return ops.exp(this);
+  }
+  log(): Tensor {
+    return ops.log(this);
+  }
+  log1p(): Tensor {
+    return ops.log1p(this);
+  }
+  expm1(): Tensor {
+    return ops.expm1(this);
+  }
+  sqrt(): Tensor {
+    return ops.sqrt(this);
+  }
+  rsqrt(): Tensor {
+    return ops.rsqrt(this);
+  }
+  square(): Tensor {
+    return ops.square(this);
+  }
+  reciprocal(): Tensor {
+    return ops.reciprocal(this);
+  }
+  sin(): Tensor {
+    return ops.sin(this);
+  }
+  cos(): Tensor {
+    return ops.cos(this);
+  }
+  tanh(): Tensor {
+    return ops.tanh(this);
+  }
+  sigmoid(): Tensor {
+    return ops.sigmoid(this);
+  }
+  relu(): Tensor {
+    return ops.relu(this);
+  }
+  leakyRelu(slope?: number): Tensor {
+    return ops.leakyRelu(this, slope);
+  }
+  softplus(opts?: { beta?: number; threshold?: number }): Tensor {
+    return ops.softplus(this, opts);
+  }
+  floor(): Tensor {
+    return ops.floor(this);
+  }
+  ceil(): Tensor {
+    return ops.ceil(this);
+  }
+  round(): Tensor {
+    return ops.round(this);
+  }
+  clamp(min?: number | null, max?: number | null): Tensor {
+    return ops.clamp(this, min, max);
+  }
+  cast(dtype: DType): Tensor {
+    return ops.cast(this, dtype);
+  }
 
   // ---------------------------------------------------------------- reductions
-  sum(axis?: number | readonly number[], keepdim?: boolean): Tensor { return ops.sum(this, axis, keepdim); }
-  mean(axis?: number | readonly number[], keepdim?: boolean): Tensor { return ops.mean(this, axis, keepdim); }
-  max(axis?: number | readonly number[], keepdim?: boolean): Tensor { return ops.max(this, axis, keepdim); }
-  min(axis?: number | readonly number[], keepdim?: boolean): Tensor { return ops.min(this, axis, keepdim); }
-  prod(axis?: number | readonly number[], keepdim?: boolean): Tensor { return ops.prod(this, axis, keepdim); }
-  argmax(axis?: number, keepdim?: boolean): Tensor { return ops.argmax(this, axis, keepdim); }
-  argmin(axis?: number, keepdim?: boolean): Tensor { return ops.argmin(this, axis, keepdim); }
-  var(axis?: number | readonly number[], opts?: ops.VarianceOptions): Tensor { return ops.variance(this, axis, opts); }
-  std(axis?: number | readonly number[], opts?: ops.VarianceOptions): Tensor { return ops.std(this, axis, opts); }
-  logsumexp(axis?: number | readonly number[], keepdim?: boolean): Tensor { return ops.logsumexp(this, axis, keepdim); }
-  softmax(axis?: number): Tensor { return ops.softmax(this, axis); }
-  logSoftmax(axis?: number): Tensor { return ops.logSoftmax(this, axis); }
+  sum(axis?: number | readonly number[], keepdim?: boolean): Tensor {
+    return ops.sum(this, axis, keepdim);
+  }
+  mean(axis?: number | readonly number[], keepdim?: boolean): Tensor {
+    return ops.mean(this, axis, keepdim);
+  }
+  max(axis?: number | readonly number[], keepdim?: boolean): Tensor {
+    return ops.max(this, axis, keepdim);
+  }
+  min(axis?: number | readonly number[], keepdim?: boolean): Tensor {
+    return ops.min(this, axis, keepdim);
+  }
+  prod(axis?: number | readonly number[], keepdim?: boolean): Tensor {
+    return ops.prod(this, axis, keepdim);
+  }
+  argmax(axis?: number, keepdim?: boolean): Tensor {
+    return ops.argmax(this, axis, keepdim);
+  }
+  argmin(axis?: number, keepdim?: boolean): Tensor {
+    return ops.argmin(this, axis, keepdim);
+  }
+  var(axis?: number | readonly number[], opts?: ops.VarianceOptions): Tensor {
+    return ops.variance(this, axis, opts);
+  }
+  std(axis?: number | readonly number[], opts?: ops.VarianceOptions): Tensor {
+    return ops.std(this, axis, opts);
+  }
+  logsumexp(axis?: number | readonly number[], keepdim?: boolean): Tensor {
+    return ops.logsumexp(this, axis, keepdim);
+  }
+  softmax(axis?: number): Tensor {
+    return ops.softmax(this, axis);
+  }
+  logSoftmax(axis?: number): Tensor {
+    return ops.logSoftmax(this, axis);
+  }
 
   // ---------------------------------------------------------------- movement
-  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
-  flatten(startDim?: number, endDim?: number): Tensor { return ops.flatten(this, startDim, endDim); }
-  permute(axes: readonly number[]): Tensor { return ops.permute(this, axes); }
-  transpose(dim0?: number, dim1?: number): Tensor { return ops.transpose(this, dim0, dim1); }
-  expand(shape: readonly number[]): Tensor { return ops.expand(this, shape); }
-  squeeze(axis?: number | readonly number[]): Tensor { return ops.squeeze(this, axis); }
-  unsqueeze(axis: number): Tensor { return ops.unsqueeze(this, axis); }
-  slice(spec: ops.SliceSpec): Tensor { return ops.slice(this, spec); }
-  pad(pads: readonly number[], opts?: ops.PadOptions): Tensor { return ops.pad(this, pads, opts); }
-  flip(axes: number | readonly number[]): Tensor { return ops.flip(this, axes); }
-  gather(axis: number, index: Tensor): Tensor { return ops.gather(this, axis, index); }
-  indexSelect(axis: number, index: Tensor): Tensor { return ops.indexSelect(this, axis, index); }
-  matmul(b: Tensor): Tensor { return ops.matmul(this, b); }
+  reshape(shape: readonly number[]): Tensor {
+    return ops.reshape(this, shape);
+  }
+  flatten(startDim?: number, endDim?: number): Tensor {
+    return ops.flatten(this, startDim, endDim);
+  }
+  permute(axes: readonly number[]): Tensor {
+    return ops.permute(this, axes);
+  }
+  transpose(dim0?: number, dim1?: number): Tensor {
+    return ops.transpose(this, dim0, dim1);
+  }
+  expand(shape: readonly number[]): Tensor {
+    return ops.expand(this, shape);
+  }
+  squeeze(axis?: number | readonly number[]): Tensor {
+    return ops.squeeze(this, axis);
+  }
+  unsqueeze(axis: number): Tensor {
+    return ops.unsqueeze(this, axis);
+  }
+  slice(spec: ops.SliceSpec): Tensor {
+    return ops.slice(this, spec);
+  }
+  pad(pads: readonly number[], opts?: ops.PadOptions): Tensor {
+    return ops.pad(this, pads, opts);
+  }
+  flip(axes: number | readonly number[]): Tensor {
+    return ops.flip(this, axes);
+  }
+  gather(axis: number, index: Tensor): Tensor {
+    return ops.gather(this, axis, index);
+  }
+  indexSelect(axis: number, index: Tensor): Tensor {
+    return ops.indexSelect(this, axis, index);
+  }
+  matmul(b: Tensor): Tensor {
+    return ops.matmul(this, b);
+  }
 }
 
 /** @internal a new tensor holding `data` on a backend; `owned` gives the array away (see Backend.upload) */

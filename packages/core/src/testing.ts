@@ -17,7 +17,20 @@
 import fc from 'fast-check';
 // through the package entry, so that the cpu backend is registered even when a test imports only this module
 import {
-  type DType, type GradcheckFn, type GradcheckOptions, type Tensor, dispose, fmtShape, gradcheck, gradgradcheck, gradients, isFloat, memory, onesLike, sizeOf, tensor,
+  type DType,
+  type GradcheckFn,
+  type GradcheckOptions,
+  type Tensor,
+  dispose,
+  fmtShape,
+  gradcheck,
+  gradgradcheck,
+  gradients,
+  isFloat,
+  memory,
+  onesLike,
+  sizeOf,
+  tensor,
 } from './index.js';
 
 // ---------------------------------------------------------------------------------------- shapes
@@ -37,7 +50,13 @@ const shapeDefaults = (o: ShapeOptions = {}) => ({ minRank: o.minRank ?? 0, maxR
 
 /** One dimension: size 1 and odd sizes are favoured (they are where indexing and broadcasting break). */
 function dimArb(maxDim: number): fc.Arbitrary<number> {
-  const table: [dim: number, weight: number][] = [[1, 4], [3, 3], [2, 2], [5, 2], [4, 1]];
+  const table: [dim: number, weight: number][] = [
+    [1, 4],
+    [3, 3],
+    [2, 2],
+    [5, 2],
+    [4, 1],
+  ];
   const parts = table.filter(([d]) => d <= maxDim).map(([d, weight]) => ({ arbitrary: fc.constant(d), weight }));
   if (maxDim > 5) parts.push({ arbitrary: fc.integer({ min: 6, max: maxDim }), weight: 1 });
   return fc.oneof(...parts);
@@ -93,7 +112,14 @@ export function broadcastPair(opts: ShapeOptions = {}): fc.Arbitrary<[number[], 
 /** Three broadcast-compatible shapes (for `where`), shuffled so that any of them may be the largest. */
 export function broadcastTriple(opts: ShapeOptions = {}): fc.Arbitrary<[number[], number[], number[]]> {
   return fc.tuple(broadcastShapes(3, opts), fc.nat({ max: 5 })).map(([s, p]) => {
-    const perms = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+    const perms = [
+      [0, 1, 2],
+      [0, 2, 1],
+      [1, 0, 2],
+      [1, 2, 0],
+      [2, 0, 1],
+      [2, 1, 0],
+    ];
     const q = perms[p]!;
     return [s[q[0]!]!, s[q[1]!]!, s[q[2]!]!];
   });
@@ -149,10 +175,13 @@ export function floatValue(opts: ValueOptions = {}): fc.Arbitrary<number> {
   if (opts.large !== undefined && opts.large > 0) {
     const L = opts.large;
     const signs = [...(max >= L / 10 ? [1] : []), ...(min <= -L / 10 ? [-1] : [])];
-    if (signs.length > 0) parts.push({ arbitrary: fc.tuple(fc.constantFrom(...signs), unit).map(([s, u]) => s * L * 10 ** (-u)), weight: 2 });
+    if (signs.length > 0) parts.push({ arbitrary: fc.tuple(fc.constantFrom(...signs), unit).map(([s, u]) => s * L * 10 ** -u), weight: 2 });
   }
   if (kinks.length > 0) {
-    parts.push({ arbitrary: fc.tuple(fc.constantFrom(...kinks), fc.boolean(), unit).map(([k, side, u]) => k + (side ? 1 : -1) * margin * (1 + 1e-9 + 20 * u)), weight: 3 });
+    parts.push({
+      arbitrary: fc.tuple(fc.constantFrom(...kinks), fc.boolean(), unit).map(([k, side, u]) => k + (side ? 1 : -1) * margin * (1 + 1e-9 + 20 * u)),
+      weight: 3,
+    });
   }
   const step = opts.grid?.step;
   const offset = opts.grid?.offset ?? 0;
@@ -218,7 +247,9 @@ export function tensorSpec(values: ValueOptions = {}, shape: ShapeOptions = {}):
 /** A bool TensorSpec (a condition for `where`): random true/false, never requiring grad. */
 export function boolSpec(shape: readonly number[]): fc.Arbitrary<TensorSpec> {
   const size = sizeOf(shape);
-  return fc.array(fc.boolean(), { minLength: size, maxLength: size }).map((bs) => ({ shape: [...shape], values: bs.map(Number), dtype: 'bool' as DType, requiresGrad: false }));
+  return fc
+    .array(fc.boolean(), { minLength: size, maxLength: size })
+    .map((bs) => ({ shape: [...shape], values: bs.map(Number), dtype: 'bool' as DType, requiresGrad: false }));
 }
 
 /**
@@ -265,7 +296,9 @@ export interface ParamCase<P> {
 }
 
 function describeCase(specs: readonly TensorSpec[]): string {
-  return specs.map((s, i) => `input ${i}: ${fmtShape(s.shape)} ${s.dtype ?? 'float64'} [${s.values.slice(0, 8).join(', ')}${s.values.length > 8 ? ', ...' : ''}]`).join('; ');
+  return specs
+    .map((s, i) => `input ${i}: ${fmtShape(s.shape)} ${s.dtype ?? 'float64'} [${s.values.slice(0, 8).join(', ')}${s.values.length > 8 ? ', ...' : ''}]`)
+    .join('; ');
 }
 
 /**
@@ -283,8 +316,18 @@ function describeCase(specs: readonly TensorSpec[]): string {
  * {@link ParamCase} `{ inputs, params }` (f gets the tensor list and the params).
  */
 export function propertyGradcheck(name: string, arb: fc.Arbitrary<readonly TensorSpec[]>, f: GradcheckFn, opts?: PropertyGradcheckOptions): void;
-export function propertyGradcheck<P>(name: string, arb: fc.Arbitrary<ParamCase<P>>, f: (inputs: Tensor[], params: P) => Tensor | readonly Tensor[], opts?: PropertyGradcheckOptions): void;
-export function propertyGradcheck(name: string, arb: fc.Arbitrary<readonly TensorSpec[] | ParamCase<unknown>>, f: (...args: any[]) => Tensor | readonly Tensor[], opts: PropertyGradcheckOptions = {}): void {
+export function propertyGradcheck<P>(
+  name: string,
+  arb: fc.Arbitrary<ParamCase<P>>,
+  f: (inputs: Tensor[], params: P) => Tensor | readonly Tensor[],
+  opts?: PropertyGradcheckOptions,
+): void;
+export function propertyGradcheck(
+  name: string,
+  arb: fc.Arbitrary<readonly TensorSpec[] | ParamCase<unknown>>,
+  f: (...args: any[]) => Tensor | readonly Tensor[],
+  opts: PropertyGradcheckOptions = {},
+): void {
   const { numRuns = 50, fcSeed, gradgrad = true, checkMemory = true, ...gc } = opts;
   const property = fc.property(arb, (c) => {
     const specs = Array.isArray(c) ? (c as TensorSpec[]) : (c as ParamCase<unknown>).inputs;

@@ -56,12 +56,28 @@ export const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm
 
 /** The opcodes these kernels use (core and SIMD), by their text-format names. */
 export const OP = {
-  block: 0x02, loop: 0x03, if: 0x04, end: 0x0b, br: 0x0c, brIf: 0x0d, void: 0x40,
-  f64Load: 0x2b, f64Store: 0x39,
-  i32Eqz: 0x45, i32LtS: 0x48, i32Add: 0x6a, i32Sub: 0x6b,
-  f64Add: 0xa0, f64Mul: 0xa2,
-  v128Load: 0x00, v128Load64Splat: 0x0a, v128Store: 0x0b,
-  f64x2Splat: 0x14, f64x2ExtractLane: 0x21, f64x2Add: 0xf0, f64x2Mul: 0xf2,
+  block: 0x02,
+  loop: 0x03,
+  if: 0x04,
+  end: 0x0b,
+  br: 0x0c,
+  brIf: 0x0d,
+  void: 0x40,
+  f64Load: 0x2b,
+  f64Store: 0x39,
+  i32Eqz: 0x45,
+  i32LtS: 0x48,
+  i32Add: 0x6a,
+  i32Sub: 0x6b,
+  f64Add: 0xa0,
+  f64Mul: 0xa2,
+  v128Load: 0x00,
+  v128Load64Splat: 0x0a,
+  v128Store: 0x0b,
+  f64x2Splat: 0x14,
+  f64x2ExtractLane: 0x21,
+  f64x2Add: 0xf0,
+  f64x2Mul: 0xf2,
 } as const;
 
 export interface WasmFunc {

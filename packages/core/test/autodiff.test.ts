@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AutodiffError, DisposedError, DTypeError, ShapeError, backward, exp, grad, gradients, memory, noGrad, tensor, tidy, valueAndGrad,
+  AutodiffError,
+  DisposedError,
+  DTypeError,
+  ShapeError,
+  backward,
+  exp,
+  grad,
+  gradients,
+  memory,
+  noGrad,
+  tensor,
+  tidy,
+  valueAndGrad,
 } from '@pixgrad/core';
 
 const f64 = (data: number[] | number[][], requiresGrad = true) => tensor(data, { dtype: 'float64', requiresGrad });
@@ -103,10 +115,10 @@ describe('functional transforms', () => {
 
   it('grad(grad(f)) gives the second derivative; third order too', () => {
     const x = f64([0.7], false);
-    const f = (x: typeof a) => x.mul(x).mul(x).sum(); // x^3
-    const a = x;
-    const d1 = (x: typeof a) => grad(f)(x).sum();
-    const d2 = (x: typeof a) => grad(d1)(x).sum();
+    type T = typeof x;
+    const f = (x: T) => x.mul(x).mul(x).sum(); // x^3
+    const d1 = (x: T) => grad(f)(x).sum();
+    const d2 = (x: T) => grad(d1)(x).sum();
     expect(grad(f)(x).dataSync()[0]).toBeCloseTo(3 * 0.49, 12);
     expect(grad(d1)(x).dataSync()[0]).toBeCloseTo(6 * 0.7, 12);
     expect(grad(d2)(x).dataSync()[0]).toBeCloseTo(6, 12);
@@ -181,7 +193,10 @@ describe('memory', () => {
 
 describe('engine regressions', () => {
   it('add with both operands requiring grad, one broadcast (x + bias)', () => {
-    const x = f64([[1, 2, 3], [4, 5, 6]]);
+    const x = f64([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const b = f64([10]);
     x.add(b).mul(x).sum().backward();
     expect(values(x.grad!)).toEqual([12, 14, 16, 18, 20, 22]);

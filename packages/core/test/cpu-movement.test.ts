@@ -11,8 +11,7 @@ import { cpu, ints, ravel, rng, sizeOf, unravel, view } from './cpu-helpers.js';
 
 const RUNS = { numRuns: 60 };
 const read = (buf: Parameters<typeof cpu.dispose>[0], shape: readonly number[], dtype: DType) => Array.from(cpu.readSync({ buf, shape, dtype }));
-const shapeArb = (minRank = 1, maxRank = 4, maxDim = 4) =>
-  fc.array(fc.integer({ min: 1, max: maxDim }), { minLength: minRank, maxLength: maxRank });
+const shapeArb = (minRank = 1, maxRank = 4, maxDim = 4) => fc.array(fc.integer({ min: 1, max: maxDim }), { minLength: minRank, maxLength: maxRank });
 const dtypeArb = fc.constantFrom<DType>('float32', 'float64', 'int32');
 
 describe('cpu argReduce', () => {
@@ -62,25 +61,50 @@ describe('cpu argReduce', () => {
 describe('cpu pad', () => {
   it('matches the reference on generated shapes and pads', () => {
     fc.assert(
-      fc.property(shapeArb(0, 4), fc.array(fc.tuple(fc.nat(3), fc.nat(3)), { minLength: 4, maxLength: 4 }), fc.nat(), dtypeArb, fc.integer({ min: -2, max: 2 }), (shape, pads, seed, dtype, value) => {
-        const p = pads.slice(0, shape.length) as [number, number][];
-        const x = ints(sizeOf(shape), seed);
-        const outShape = shape.map((d, i) => d + p[i]![0] + p[i]![1]);
-        const ref = Array.from({ length: sizeOf(outShape) }, (_, o) => {
-          const idx = unravel(o, outShape).map((v, d) => v - p[d]![0]);
-          return idx.every((v, d) => v >= 0 && v < shape[d]!) ? x[ravel(idx, shape)]! : value;
-        });
-        expect(read(cpu.pad(view(x, shape, dtype), p, value), outShape, dtype)).toEqual(ref);
-      }),
+      fc.property(
+        shapeArb(0, 4),
+        fc.array(fc.tuple(fc.nat(3), fc.nat(3)), { minLength: 4, maxLength: 4 }),
+        fc.nat(),
+        dtypeArb,
+        fc.integer({ min: -2, max: 2 }),
+        (shape, pads, seed, dtype, value) => {
+          const p = pads.slice(0, shape.length) as [number, number][];
+          const x = ints(sizeOf(shape), seed);
+          const outShape = shape.map((d, i) => d + p[i]![0] + p[i]![1]);
+          const ref = Array.from({ length: sizeOf(outShape) }, (_, o) => {
+            const idx = unravel(o, outShape).map((v, d) => v - p[d]![0]);
+            return idx.every((v, d) => v >= 0 && v < shape[d]!) ? x[ravel(idx, shape)]! : value;
+          });
+          expect(read(cpu.pad(view(x, shape, dtype), p, value), outShape, dtype)).toEqual(ref);
+        },
+      ),
       RUNS,
     );
   });
 
   it('hand-computed', () => {
-    const out = cpu.pad(view([1, 2, 3, 4], [2, 2]), [[1, 0], [0, 2]], -1);
+    const out = cpu.pad(
+      view([1, 2, 3, 4], [2, 2]),
+      [
+        [1, 0],
+        [0, 2],
+      ],
+      -1,
+    );
     expect(Array.from(out)).toEqual([-1, -1, -1, -1, 1, 2, -1, -1, 3, 4, -1, -1]);
     // a size-0 dim padded: only the pad value
-    expect(Array.from(cpu.pad(view([], [0, 2]), [[1, 1], [0, 0]], 7))).toEqual([7, 7, 7, 7]);
+    expect(
+      Array.from(
+        cpu.pad(
+          view([], [0, 2]),
+          [
+            [1, 1],
+            [0, 0],
+          ],
+          7,
+        ),
+      ),
+    ).toEqual([7, 7, 7, 7]);
   });
 });
 
@@ -98,7 +122,11 @@ describe('cpu concat', () => {
           while (idx[axis]! >= shapes[k]![axis]!) idx[axis]! -= shapes[k++]![axis]!;
           return xs[k]![ravel(idx, shapes[k]!)]!;
         });
-        const out = cpu.concat(xs.map((x, k) => view(x, shapes[k]!, dtype)), axis, outShape);
+        const out = cpu.concat(
+          xs.map((x, k) => view(x, shapes[k]!, dtype)),
+          axis,
+          outShape,
+        );
         expect(read(out, outShape, dtype)).toEqual(ref);
       }),
       RUNS,
@@ -106,7 +134,8 @@ describe('cpu concat', () => {
   });
 
   it('hand-computed', () => {
-    const a = view([1, 2, 3, 4], [2, 2]), b = view([5, 6], [2, 1]);
+    const a = view([1, 2, 3, 4], [2, 2]),
+      b = view([5, 6], [2, 1]);
     expect(Array.from(cpu.concat([a, b], 1, [2, 3]))).toEqual([1, 2, 5, 3, 4, 6]);
     expect(Array.from(cpu.concat([a, view([7, 8], [1, 2])], 0, [3, 2]))).toEqual([1, 2, 3, 4, 7, 8]);
   });

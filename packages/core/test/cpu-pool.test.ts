@@ -20,11 +20,13 @@ function outSize(n: number, k: number, s: number, p: number, d: number, ceil: bo
 
 /** every tap of every window, padded taps skipped (they are -inf, and -inf never replaces anything) */
 function refPool(x: number[], N: number, C: number, H: number, W: number, p: Pool2dParams, Ho: number, Wo: number) {
-  const values: number[] = [], indices: number[] = [];
+  const values: number[] = [],
+    indices: number[] = [];
   for (let pl = 0; pl < N * C; pl++)
     for (let oy = 0; oy < Ho; oy++)
       for (let ox = 0; ox < Wo; ox++) {
-        let best = -Infinity, at = -1;
+        let best = -Infinity,
+          at = -1;
         for (let i = 0; i < p.kernel[0]; i++)
           for (let j = 0; j < p.kernel[1]; j++) {
             const iy = oy * p.stride[0] - p.padding[0] + i * p.dilation[0];
@@ -53,19 +55,30 @@ function refPool(x: number[], N: number, C: number, H: number, W: number, p: Poo
 
 const poolCase = fc
   .record({
-    N: fc.integer({ min: 1, max: 2 }), C: fc.integer({ min: 1, max: 3 }),
-    H: fc.integer({ min: 1, max: 9 }), W: fc.integer({ min: 1, max: 9 }),
-    kh: fc.integer({ min: 1, max: 4 }), kw: fc.integer({ min: 1, max: 4 }),
-    sh: fc.integer({ min: 1, max: 4 }), sw: fc.integer({ min: 1, max: 4 }),
-    ph: fc.nat(2), pw: fc.nat(2),
-    dh: fc.integer({ min: 1, max: 3 }), dw: fc.integer({ min: 1, max: 3 }),
-    ceilMode: fc.boolean(), nanRate: fc.constantFrom(0, 0, 0.1), seed: fc.nat(),
+    N: fc.integer({ min: 1, max: 2 }),
+    C: fc.integer({ min: 1, max: 3 }),
+    H: fc.integer({ min: 1, max: 9 }),
+    W: fc.integer({ min: 1, max: 9 }),
+    kh: fc.integer({ min: 1, max: 4 }),
+    kw: fc.integer({ min: 1, max: 4 }),
+    sh: fc.integer({ min: 1, max: 4 }),
+    sw: fc.integer({ min: 1, max: 4 }),
+    ph: fc.nat(2),
+    pw: fc.nat(2),
+    dh: fc.integer({ min: 1, max: 3 }),
+    dw: fc.integer({ min: 1, max: 3 }),
+    ceilMode: fc.boolean(),
+    nanRate: fc.constantFrom(0, 0, 0.1),
+    seed: fc.nat(),
     dtype: fc.constantFrom<DType>('float32', 'float64'),
   })
   .map((r) => {
     // PyTorch allows padding up to half the kernel
     const p: Pool2dParams = {
-      kernel: [r.kh, r.kw], stride: [r.sh, r.sw], dilation: [r.dh, r.dw], ceilMode: r.ceilMode,
+      kernel: [r.kh, r.kw],
+      stride: [r.sh, r.sw],
+      dilation: [r.dh, r.dw],
+      ceilMode: r.ceilMode,
       padding: [Math.min(r.ph, Math.floor(r.kh / 2)), Math.min(r.pw, Math.floor(r.kw / 2))],
     };
     const Ho = outSize(r.H, r.kh, r.sh, p.padding[0], r.dh, r.ceilMode);
@@ -121,7 +134,10 @@ describe('cpu maxPool2d', () => {
     expect(outSize(5, 2, 2, 0, 1, true)).toBe(3);
     // PyTorch's rule: with k = 2, s = 3, p = 1 on 5 a third window would start at 5 = n + p: dropped
     expect(outSize(5, 2, 3, 1, 1, true)).toBe(2);
-    const x = view(Array.from({ length: 25 }, (_, i) => i), [1, 1, 5, 5]);
+    const x = view(
+      Array.from({ length: 25 }, (_, i) => i),
+      [1, 1, 5, 5],
+    );
     const p: Pool2dParams = { kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: true };
     const { values, indices } = cpu.maxPool2d(x, p, [3, 3]);
     expect(Array.from(values)).toEqual([6, 8, 9, 16, 18, 19, 21, 23, 24]);
@@ -139,7 +155,8 @@ describe('cpu maxPool2d', () => {
 
 describe('cpu backend memory accounting', () => {
   it('counts both maxPool2d buffers and every kernel result until disposed', () => {
-    const before = cpu.memory().buffers, bytesBefore = cpu.memory().bytes;
+    const before = cpu.memory().buffers,
+      bytesBefore = cpu.memory().bytes;
     const x = view([1, 2, 3, 4], [1, 1, 2, 2]);
     const p: Pool2dParams = { kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false };
     const { values, indices } = cpu.maxPool2d(x, p, [1, 1]);

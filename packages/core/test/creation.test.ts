@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import {
-  Generator, ShapeError, arange, eye, full, linspace, manualSeed, ones, onesLike, rand, randn, tensor, zeros, zerosLike,
-} from '@pixgrad/core';
+import { Generator, ShapeError, arange, eye, full, linspace, manualSeed, ones, onesLike, rand, randn, tensor, zeros, zerosLike } from '@pixgrad/core';
 
 describe('creation', () => {
   it('reads nested arrays, typed arrays and scalars', () => {
-    const t = tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(t.shape).toEqual([2, 3]);
     expect(t.dtype).toBe('float32');
-    expect(t.arraySync()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t.arraySync()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(tensor(new Float64Array([1, 2])).dtype).toBe('float64');
     expect(tensor(new Int32Array([1, 2])).dtype).toBe('int32');
     expect(tensor([true, false]).dtype).toBe('bool');
@@ -50,7 +54,10 @@ describe('creation', () => {
   });
 
   it('eye', () => {
-    expect(eye(2, 3).arraySync()).toEqual([[1, 0, 0], [0, 1, 0]]);
+    expect(eye(2, 3).arraySync()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
   });
 
   it('rand/randn are reproducible from a seed and have the right moments', () => {

@@ -4,8 +4,47 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  DTypeError, ShapeError, type Tensor, ValueError, abs, atan2, ceil, clamp, clone, cos, eq, exp, expm1, floor, ge, gradients, gt, le, leakyRelu, log,
-  log1p, lt, maximum, memory, minimum, ne, pow, reciprocal, relu, round, rsqrt, sigmoid, sign, sin, softplus, sqrt, square, tanh, tensor, tidy, where,
+  DTypeError,
+  ShapeError,
+  type Tensor,
+  ValueError,
+  abs,
+  atan2,
+  ceil,
+  clamp,
+  clone,
+  cos,
+  eq,
+  exp,
+  expm1,
+  floor,
+  ge,
+  gradients,
+  gt,
+  le,
+  leakyRelu,
+  log,
+  log1p,
+  lt,
+  maximum,
+  memory,
+  minimum,
+  ne,
+  pow,
+  reciprocal,
+  relu,
+  round,
+  rsqrt,
+  sigmoid,
+  sign,
+  sin,
+  softplus,
+  sqrt,
+  square,
+  tanh,
+  tensor,
+  tidy,
+  where,
 } from '@pixgrad/core';
 
 const f64 = (data: number | number[] | number[][], requiresGrad = false) => tensor(data, { dtype: 'float64', requiresGrad });
@@ -121,7 +160,10 @@ describe('binary values with broadcasting (hand-computed)', () => {
     expect(y.shape).toEqual([2, 5]);
     close(vals(y), [1, 2, 4, 0.5, Math.SQRT2, 1, 3, 9, 1 / 3, Math.sqrt(3)]);
     close(vals(pow(2, f64([3, -1]))), [8, 0.5]);
-    close(vals(pow(f64([0, -8]), f64([0, 1 / 3]))), [1, NaN].map((v) => v));
+    close(
+      vals(pow(f64([0, -8]), f64([0, 1 / 3]))),
+      [1, NaN].map((v) => v),
+    );
   });
 
   it('maximum and minimum (NaN propagates)', () => {
@@ -236,7 +278,10 @@ describe("gradients exactly at kinks and ties (PyTorch's conventions)", () => {
     expect(gradOf(maximum, a, b)).toEqual([[0, 0.5, 1], [1.5]]);
     expect(gradOf(minimum, a, b)).toEqual([[1, 0.5, 0], [1.5]]);
     const c = f64([4, 4], true);
-    expect(gradOf(maximum, c, c)).toEqual([[1, 1], [1, 1]]);
+    expect(gradOf(maximum, c, c)).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
     expect(gradOf((x) => maximum(x, x), c)).toEqual([[1, 1]]);
   });
 
@@ -281,12 +326,21 @@ describe("gradients exactly at kinks and ties (PyTorch's conventions)", () => {
   });
 
   it('where: the gradient goes to a where cond, to b elsewhere, summed over broadcast dims; cond gets none', () => {
-    const c = tensor([[true, false, true], [false, false, true]]);
+    const c = tensor([
+      [true, false, true],
+      [false, false, true],
+    ]);
     const a = f64([1, 2, 3], true);
     const b = f64([[5], [6]], true);
-    expect(gradOf((a, b) => where(c, a, b), a, b)).toEqual([[1, 0, 2], [1, 2]]);
+    expect(gradOf((a, b) => where(c, a, b), a, b)).toEqual([
+      [1, 0, 2],
+      [1, 2],
+    ]);
     // the unselected branch gets an exact 0, whatever its values (NaN, Infinity)
-    expect(gradOf((a, b) => where(tensor([false, true]), a, b), f64([NaN, 1], true), f64([2, Infinity], true))).toEqual([[0, 1], [1, 0]]);
+    expect(gradOf((a, b) => where(tensor([false, true]), a, b), f64([NaN, 1], true), f64([2, Infinity], true))).toEqual([
+      [0, 1],
+      [1, 0],
+    ]);
   });
 
   it('hand-computed derivatives of the smooth unary ops', () => {
@@ -359,7 +413,20 @@ describe('dtype rules', () => {
 
   it('float32 in, float32 out', () => {
     const x = tensor([0.5, 2]);
-    for (const f of [abs, log, sqrt, sigmoid, relu, floor, round, (t: Tensor) => clamp(t, 0, 1), (t: Tensor) => pow(t, 2), (t: Tensor) => maximum(t, 1), square, clone]) {
+    for (const f of [
+      abs,
+      log,
+      sqrt,
+      sigmoid,
+      relu,
+      floor,
+      round,
+      (t: Tensor) => clamp(t, 0, 1),
+      (t: Tensor) => pow(t, 2),
+      (t: Tensor) => maximum(t, 1),
+      square,
+      clone,
+    ]) {
       expect(f(x).dtype).toBe('float32');
     }
   });
@@ -382,9 +449,23 @@ describe('dtype rules', () => {
 
 describe('bad input', () => {
   it('shape mismatches name the op and every shape', () => {
-    const a = f64([[1, 2, 3], [4, 5, 6]]);
+    const a = f64([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const b = f64([1, 2, 3, 4]);
-    for (const [name, f] of [['pow', pow], ['maximum', maximum], ['minimum', minimum], ['atan2', atan2], ['eq', eq], ['ne', ne], ['lt', lt], ['le', le], ['gt', gt], ['ge', ge]] as const) {
+    for (const [name, f] of [
+      ['pow', pow],
+      ['maximum', maximum],
+      ['minimum', minimum],
+      ['atan2', atan2],
+      ['eq', eq],
+      ['ne', ne],
+      ['lt', lt],
+      ['le', le],
+      ['gt', gt],
+      ['ge', ge],
+    ] as const) {
       expect(() => f(a, b), name).toThrow(ShapeError);
       expect(() => f(a, b), name).toThrow(`${name}: shapes [2, 3], [4] cannot be broadcast together`);
     }
@@ -396,7 +477,16 @@ describe('bad input', () => {
   it('non-tensor arguments are a ValueError naming the op', () => {
     const x = f64([1]);
     const bad = 'x' as unknown as Tensor;
-    for (const [name, f] of [['abs', abs], ['log', log], ['sqrt', sqrt], ['relu', relu], ['floor', floor], ['sign', sign], ['clone', clone], ['square', square]] as const) {
+    for (const [name, f] of [
+      ['abs', abs],
+      ['log', log],
+      ['sqrt', sqrt],
+      ['relu', relu],
+      ['floor', floor],
+      ['sign', sign],
+      ['clone', clone],
+      ['square', square],
+    ] as const) {
       expect(() => f(bad), name).toThrow(ValueError);
       expect(() => f(bad), name).toThrow(`${name}: expected a Tensor, got string`);
     }
@@ -447,9 +537,30 @@ describe('memory', () => {
     const i = tensor([1, 2], { dtype: 'int32' });
     const c = tensor([true, false]);
     const ops: (() => Tensor)[] = [
-      () => log(i), () => sqrt(i), () => clamp(i, 0.5, 1), () => pow(i, 0.5), () => atan2(i, 1), () => where(c, i, 0.5), () => eq(i, 1.5), () => where(c, 1, 2),
-      () => maximum(x, 1), () => minimum(1, x), () => softplus(x), () => leakyRelu(x), () => clamp(x, 0.7, 1), () => pow(x, x), () => where(c, x, 0),
-      () => atan2(x, 2), () => abs(x), () => relu(x), () => rsqrt(x), () => log1p(x), () => tanh(x), () => floor(x), () => square(x), () => clone(x),
+      () => log(i),
+      () => sqrt(i),
+      () => clamp(i, 0.5, 1),
+      () => pow(i, 0.5),
+      () => atan2(i, 1),
+      () => where(c, i, 0.5),
+      () => eq(i, 1.5),
+      () => where(c, 1, 2),
+      () => maximum(x, 1),
+      () => minimum(1, x),
+      () => softplus(x),
+      () => leakyRelu(x),
+      () => clamp(x, 0.7, 1),
+      () => pow(x, x),
+      () => where(c, x, 0),
+      () => atan2(x, 2),
+      () => abs(x),
+      () => relu(x),
+      () => rsqrt(x),
+      () => log1p(x),
+      () => tanh(x),
+      () => floor(x),
+      () => square(x),
+      () => clone(x),
     ];
     // no tidy here: a scope would dispose what an op leaks and hide it
     for (const op of ops) {

@@ -40,21 +40,28 @@ const arbStep: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ k: fc.constant('reshapeFlat' as const), x: pick }),
   fc.record({ k: fc.constant('pad' as const), x: pick, pads: fc.array(fc.nat(2), { minLength: 2, maxLength: 4 }), value: fc.constantFrom(0, -1.5, Infinity) }),
   fc.record({ k: fc.constant('sliceSum' as const), x: pick, axis: pick }),
-  fc.record({ k: fc.constant('reduce' as const), op: fc.constantFrom('sum' as const, 'max' as const, 'min' as const, 'prod' as const, 'mean' as const), x: pick, axis: pick, keep: fc.boolean() }),
+  fc.record({
+    k: fc.constant('reduce' as const),
+    op: fc.constantFrom('sum' as const, 'max' as const, 'min' as const, 'prod' as const, 'mean' as const),
+    x: pick,
+    axis: pick,
+    keep: fc.boolean(),
+  }),
 );
 
 /** Inputs: a full-shape tensor and broadcastable ones (some dims 1, some leading dims dropped). */
 /** A case; `dtypes` are the float dtypes to draw from (WebGPU has no float64). */
-export const arbCase = (dtypes: DType[] = ['float32', 'float64']) => arbShape.chain((shape) =>
-  fc.record({
-    shape: fc.constant(shape),
-    dtype: fc.constantFrom<DType>(...dtypes),
-    masks: fc.array(fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }), { minLength: 1, maxLength: 3 }),
-    drops: fc.array(fc.nat(shape.length), { minLength: 3, maxLength: 3 }),
-    data: fc.array(value, { minLength: 4 * 125, maxLength: 4 * 125 }),
-    steps: fc.array(arbStep, { minLength: 1, maxLength: 14 }),
-  }),
-);
+export const arbCase = (dtypes: DType[] = ['float32', 'float64']) =>
+  arbShape.chain((shape) =>
+    fc.record({
+      shape: fc.constant(shape),
+      dtype: fc.constantFrom<DType>(...dtypes),
+      masks: fc.array(fc.array(fc.boolean(), { minLength: shape.length, maxLength: shape.length }), { minLength: 1, maxLength: 3 }),
+      drops: fc.array(fc.nat(shape.length), { minLength: 3, maxLength: 3 }),
+      data: fc.array(value, { minLength: 4 * 125, maxLength: 4 * 125 }),
+      steps: fc.array(arbStep, { minLength: 1, maxLength: 14 }),
+    }),
+  );
 
 const PARAMS: Partial<Record<UnaryOp, (t: Tensor) => Tensor>> = {
   leakyRelu: (t) => t.leakyRelu(0.2),
@@ -77,7 +84,9 @@ export function build(c: Case, device?: 'cpu' | 'webgpu'): Tensor[] {
       return t;
     };
     pool.push(next(c.shape));
-    c.masks.forEach((m: boolean[], i: number) => pool.push(next(c.shape.map((d: number, j: number) => (m[j] ? d : 1)).slice(c.drops[i]! % (c.shape.length + 1)))));
+    c.masks.forEach((m: boolean[], i: number) =>
+      pool.push(next(c.shape.map((d: number, j: number) => (m[j] ? d : 1)).slice(c.drops[i]! % (c.shape.length + 1)))),
+    );
     const get = (i: number) => pool[i % pool.length]!;
     const floats = (t: Tensor) => t.dtype === 'float32' || t.dtype === 'float64';
     for (const s of c.steps) {
@@ -90,7 +99,8 @@ export function build(c: Case, device?: 'cpu' | 'webgpu'): Tensor[] {
             break;
           }
           case 'binary': {
-            const a = get(s.a), b = get(s.b);
+            const a = get(s.a),
+              b = get(s.b);
             if (a.dtype !== b.dtype || !floats(a)) continue;
             pool.push((a as unknown as Record<string, (b: Tensor) => Tensor>)[s.op as string]!(b));
             break;
@@ -103,13 +113,18 @@ export function build(c: Case, device?: 'cpu' | 'webgpu'): Tensor[] {
             break;
           }
           case 'compareWhere': {
-            const a = get(s.a), b = get(s.b), x = get(s.x), y = get(s.y);
+            const a = get(s.a),
+              b = get(s.b),
+              x = get(s.x),
+              y = get(s.y);
             if (a.dtype !== b.dtype || x.dtype !== y.dtype) continue;
             const m = a[s.op as (typeof COMPARE_OPS)[number]](b);
             pool.push(m, where(m, x, y));
             break;
           }
-          case 'cast': pool.push(get(s.x).cast(s.dtype)); break;
+          case 'cast':
+            pool.push(get(s.x).cast(s.dtype));
+            break;
           case 'permute': {
             const x = get(s.x);
             const axes = x.shape.map((_, i) => i).sort((i, j) => ((i * 7 + s.seed) % 5) - ((j * 7 + s.seed) % 5));
@@ -124,7 +139,7 @@ export function build(c: Case, device?: 'cpu' | 'webgpu'): Tensor[] {
           case 'slice': {
             const x = get(s.x);
             if (!x.rank) continue;
-            const spec = x.shape.map((_, d) => (d === s.axis % x.rank ? [s.start, null, s.step] as [number, null, number] : null));
+            const spec = x.shape.map((_, d) => (d === s.axis % x.rank ? ([s.start, null, s.step] as [number, null, number]) : null));
             pool.push(x.slice(spec));
             break;
           }
@@ -133,7 +148,9 @@ export function build(c: Case, device?: 'cpu' | 'webgpu'): Tensor[] {
             pool.push(x.unsqueeze(0).expand([2, ...x.shape]));
             break;
           }
-          case 'reshapeFlat': pool.push(get(s.x).reshape([-1])); break;
+          case 'reshapeFlat':
+            pool.push(get(s.x).reshape([-1]));
+            break;
           case 'pad': {
             const x = get(s.x);
             if (!x.rank) continue;
@@ -149,7 +166,12 @@ export function build(c: Case, device?: 'cpu' | 'webgpu'): Tensor[] {
             const h = n >> 1;
             const spec = (a: number, b: number) => x.shape.map((_, e) => (e === d ? ([a, b] as [number, number]) : null));
             const pads = (before: number, after: number) => x.shape.flatMap((_, e) => (x.rank - 1 - e === d ? [before, after] : [0, 0]));
-            pool.push(x.slice(spec(0, h)).pad(pads(0, n - h)).add(x.slice(spec(h, n)).pad(pads(h, 0))));
+            pool.push(
+              x
+                .slice(spec(0, h))
+                .pad(pads(0, n - h))
+                .add(x.slice(spec(h, n)).pad(pads(h, 0))),
+            );
             break;
           }
           case 'reduce': {
@@ -167,7 +189,6 @@ export function build(c: Case, device?: 'cpu' | 'webgpu'): Tensor[] {
     return pool;
   });
 }
-
 
 /** Every value bit for bit ('-0' apart from '0'; NaN equal to NaN). */
 export const bits = (a: DataArray): string[] => Array.from(a, (v) => (Object.is(v, -0) ? '-0' : String(v)));

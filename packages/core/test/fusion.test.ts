@@ -10,7 +10,17 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  CpuBackend, LazyBackend, type LazyBuf, type Tensor, counters, getBackend, registerBackend, tensor, tidy, type DataArray, evaluateUnfused,
+  CpuBackend,
+  LazyBackend,
+  type LazyBuf,
+  type Tensor,
+  counters,
+  getBackend,
+  registerBackend,
+  tensor,
+  tidy,
+  type DataArray,
+  evaluateUnfused,
 } from '@pixgrad/core';
 import { arbCase, bits, build } from './fusion-programs.js';
 
@@ -45,7 +55,10 @@ describe('fused programs equal the single kernels bit for bit', () => {
     const a = cpu.upload(Float32Array.from([1, -2, 3, NaN, 0.1, -0]), 'float32');
     const prog = {
       shape: [2, 3],
-      leaves: [{ buf: a, dtype: 'float32' as const, strides: [3, 1], offset: 0 }, { buf: a, dtype: 'float32' as const, strides: [0, -1], offset: 2 }],
+      leaves: [
+        { buf: a, dtype: 'float32' as const, strides: [3, 1], offset: 0 },
+        { buf: a, dtype: 'float32' as const, strides: [0, -1], offset: 2 },
+      ],
       nodes: [
         { k: 'leaf' as const, dtype: 'float32' as const, leaf: 0 },
         { k: 'leaf' as const, dtype: 'float32' as const, leaf: 1 },
@@ -77,7 +90,14 @@ describe('what the fusion layer does', () => {
   });
 
   it('a reduction takes its elementwise producer: mean((a - b)^2) is one kernel', () => {
-    const a = tensor([[1, 2], [3, 4]]), b = tensor([[0, 2], [1, 1]]);
+    const a = tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+      b = tensor([
+        [0, 2],
+        [1, 1],
+      ]);
     const before = counters('cpu');
     const m = a.sub(b).square().mean();
     expect(m.dataSync()[0]).toBeCloseTo((1 + 0 + 4 + 9) / 4, 6);
@@ -87,11 +107,21 @@ describe('what the fusion layer does', () => {
   });
 
   it('views (permute, expand, slice, flip) are read in place by the kernel that consumes them', () => {
-    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    const x = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const before = counters('cpu');
     // x^T flipped = [[3, 6], [2, 5], [1, 4]], every other row = [[3, 6], [1, 4]]; row sums of x = [6, 15]
-    const y = x.transpose().flip(0).slice([[0, null, 2]]).add(x.sum(1).unsqueeze(1));
-    expect(y.arraySync()).toEqual([[9, 12], [16, 19]]);
+    const y = x
+      .transpose()
+      .flip(0)
+      .slice([[0, null, 2]])
+      .add(x.sum(1).unsqueeze(1));
+    expect(y.arraySync()).toEqual([
+      [9, 12],
+      [16, 19],
+    ]);
     expect(counters('cpu').dispatches - before.dispatches).toBe(2); // the sum, then one fused kernel
     x.dispose();
     y.dispose();
@@ -123,4 +153,3 @@ describe('what the fusion layer does', () => {
     expect(lazy.counters().dispatches).toBeGreaterThan(1);
   });
 });
-

@@ -1,11 +1,33 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  DTypeError, GradcheckError, type Prim, type Tensor, ValueError, apply, broadcastShapes as broadcastShapesOf, exp, gradcheck, gradgradcheck,
-  memory, mul, neg, tensor,
+  DTypeError,
+  GradcheckError,
+  type Prim,
+  type Tensor,
+  ValueError,
+  apply,
+  broadcastShapes as broadcastShapesOf,
+  exp,
+  gradcheck,
+  gradgradcheck,
+  memory,
+  mul,
+  neg,
+  tensor,
 } from '@pixgrad/core';
 import {
-  binaryInputs, boolSpec, broadcastPair, broadcastShapes, broadcastTriple, floatValue, floatValues, propertyGradcheck, shapes, tensorSpec, toTensor,
+  binaryInputs,
+  boolSpec,
+  broadcastPair,
+  broadcastShapes,
+  broadcastTriple,
+  floatValue,
+  floatValues,
+  propertyGradcheck,
+  shapes,
+  tensorSpec,
+  toTensor,
   unaryInputs,
 } from '@pixgrad/core/testing';
 
@@ -66,7 +88,13 @@ const infGrad: Prim<void> = {
 describe('gradcheck', () => {
   it('passes on correct ops, scalar and non-scalar outputs, and leaves memory and the inputs untouched', () => {
     const before = memory().tensors;
-    const x = f64([[0.5, -1.25, 2], [0.1, 0.3, -0.7]], true);
+    const x = f64(
+      [
+        [0.5, -1.25, 2],
+        [0.1, 0.3, -0.7],
+      ],
+      true,
+    );
     const b = f64([[2], [-3]], true);
     const r = gradcheck((x, b) => exp(x).mul(b), [x, b]);
     expect(r.ok).toBe(true);
@@ -112,7 +140,13 @@ describe('gradcheck', () => {
 
   it('names exactly the wrong element by its multi-index, in the right input', () => {
     const a = f64([1, 2], true);
-    const x = f64([[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]], true);
+    const x = f64(
+      [
+        [0.1, 0.2, 0.3],
+        [0.4, 0.5, 0.6],
+      ],
+      true,
+    );
     const prim = negWrongAt(5); // flat 5 of [2, 3] is [1, 2]
     const r = gradcheck((a, x) => apply(prim, [x], undefined).mul(a.sum()), [a, x]);
     expect(r.ok).toBe(false);
@@ -189,7 +223,13 @@ describe('gradcheck', () => {
 
   it('NaN or Inf in an input, in the output, or in a gradient is a GradcheckError naming where', () => {
     const before = memory().tensors;
-    const x = f64([[0.5, 1], [NaN, 2]], true);
+    const x = f64(
+      [
+        [0.5, 1],
+        [NaN, 2],
+      ],
+      true,
+    );
     expect(() => gradcheck((x) => exp(x), [x])).toThrow(GradcheckError);
     expect(() => gradcheck((x) => exp(x), [x])).toThrow(/input 0 \[2, 2\] is not finite at element \[1, 0\] \(NaN\)/);
     const y = f64([0.5, Infinity], true);
@@ -206,14 +246,16 @@ describe('gradcheck', () => {
   it('a non-finite output at a perturbed point is a GradcheckError naming the input element', () => {
     // exp(x) overflows float64 just above 709.78; x + eps crosses it
     const x = f64([0.5, 709.7827128933835], true);
-    expect(() => gradcheck((x) => exp(x), [x])).toThrow(/output 0 of f is not finite at element \[1\] \(Infinity\) when input 0 element \[1\] is perturbed by \+eps/);
+    expect(() => gradcheck((x) => exp(x), [x])).toThrow(
+      /output 0 of f is not finite at element \[1\] \(Infinity\) when input 0 element \[1\] is perturbed by \+eps/,
+    );
     x.dispose();
   });
 
   it('rejects bad arguments', () => {
     const x = f64([1], true);
     expect(() => gradcheck((x) => exp(x), [x, 3 as unknown as Tensor])).toThrow(/gradcheck: input 1 must be a Tensor, got number/);
-    expect(() => gradcheck(((x: Tensor) => 3) as unknown as (x: Tensor) => Tensor, [x])).toThrow(/f must return a Tensor or an array of Tensors, got number/);
+    expect(() => gradcheck(((_x: Tensor) => 3) as unknown as (x: Tensor) => Tensor, [x])).toThrow(/f must return a Tensor or an array of Tensors, got number/);
     expect(() => gradcheck((x) => exp(x), [x], { eps: 0 })).toThrow(/eps must be a finite positive number/);
     expect(() => gradcheck((x) => exp(x), [x], { atol: -1 })).toThrow(ValueError);
     x.dispose();
@@ -233,8 +275,8 @@ describe('gradcheck', () => {
   it('outputs that do not depend on an input give zero gradients (checked against zero differences)', () => {
     const x = f64([1, 2], true);
     const y = f64([3], true);
-    expect(gradcheck((x, y) => exp(x), [x, y]).ok).toBe(true);
-    expect(gradgradcheck((x, y) => exp(x), [x, y]).ok).toBe(true);
+    expect(gradcheck((x, _y) => exp(x), [x, y]).ok).toBe(true);
+    expect(gradgradcheck((x, _y) => exp(x), [x, y]).ok).toBe(true);
     expect(gradgradcheck((x, y) => x.mul(2).mul(y), [x, y]).ok).toBe(true);
     x.dispose();
     y.dispose();
@@ -256,10 +298,13 @@ describe('gradcheck edge cases', () => {
     const before = memory().tensors;
     const x = f64([1, 2], true);
     expect(() =>
-      gradcheck((x) => {
-        x.mul(2);
-        throw new Error('boom');
-      }, [x]),
+      gradcheck(
+        (x) => {
+          x.mul(2);
+          throw new Error('boom');
+        },
+        [x],
+      ),
     ).toThrow('boom');
     x.dispose();
     expect(memory().tensors).toBe(before);
@@ -269,7 +314,13 @@ describe('gradcheck edge cases', () => {
 describe('gradgradcheck', () => {
   it('passes on correct ops and leaves memory untouched', () => {
     const before = memory().tensors;
-    const x = f64([[0.5, -1.25, 2], [0.1, 0.3, -0.7]], true);
+    const x = f64(
+      [
+        [0.5, -1.25, 2],
+        [0.1, 0.3, -0.7],
+      ],
+      true,
+    );
     const b = f64([[2], [-3]], true);
     const r = gradgradcheck((x, b) => exp(x.mul(b)).mul(x), [x, b]);
     expect(r.ok).toBe(true);
@@ -374,7 +425,10 @@ describe('testing arbitraries', () => {
       }),
     );
     let tied = false;
-    fc.assert(fc.property(floatValues(6, { ties: true }), (a) => void (new Set(a).size < a.length && (tied = true))), { numRuns: 100 });
+    fc.assert(
+      fc.property(floatValues(6, { ties: true }), (a) => void (new Set(a).size < a.length && (tied = true))),
+      { numRuns: 100 },
+    );
     expect(tied).toBe(true);
   });
 
@@ -397,21 +451,26 @@ describe('testing arbitraries', () => {
     propertyGradcheck('exp', unaryInputs(), (x) => exp(x), { numRuns: 20 });
     propertyGradcheck('mul', binaryInputs(), (a, b) => mul(a, b), { numRuns: 20 });
     propertyGradcheck('scaled', fc.record({ inputs: unaryInputs(), params: fc.integer({ min: -3, max: 3 }) }), ([x], k) => x!.mul(k), { numRuns: 10 });
-    expect(() => propertyGradcheck('badSquare', unaryInputs({ min: 0.5, max: 2 }, { minRank: 1 }), (x) => apply(badSquare, [x], undefined), { numRuns: 5 })).toThrow(
-      /badSquare: gradcheck failed on input 0: \[.*\] float64[\s\S]*gradcheck FAILED[\s\S]*analytic/,
-    );
-    expect(() => propertyGradcheck('detached', unaryInputs({ min: 0.5, max: 2 }, { minRank: 1 }), (x) => apply(squareDetachedVjp, [x], undefined), { numRuns: 5 })).toThrow(
-      /detached: gradgradcheck failed/,
-    );
+    expect(() =>
+      propertyGradcheck('badSquare', unaryInputs({ min: 0.5, max: 2 }, { minRank: 1 }), (x) => apply(badSquare, [x], undefined), { numRuns: 5 }),
+    ).toThrow(/badSquare: gradcheck failed on input 0: \[.*\] float64[\s\S]*gradcheck FAILED[\s\S]*analytic/);
+    expect(() =>
+      propertyGradcheck('detached', unaryInputs({ min: 0.5, max: 2 }, { minRank: 1 }), (x) => apply(squareDetachedVjp, [x], undefined), { numRuns: 5 }),
+    ).toThrow(/detached: gradgradcheck failed/);
   });
 
   it('propertyGradcheck reports an op that leaks tensors', () => {
     const leaked: Tensor[] = [];
     expect(() =>
-      propertyGradcheck('leaky', unaryInputs(), (x) => {
-        leaked.push(tensor([1]));
-        return exp(x);
-      }, { numRuns: 2, gradgrad: false }),
+      propertyGradcheck(
+        'leaky',
+        unaryInputs(),
+        (x) => {
+          leaked.push(tensor([1]));
+          return exp(x);
+        },
+        { numRuns: 2, gradgrad: false },
+      ),
     ).toThrow(/leaky: \d+ tensor\(s\) left alive/);
     for (const t of leaked) t.dispose();
   });

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  avgPool2d, conv2d, gradcheck, gradients, leakyRelu, linear, manualSeed, maxPool2d, memory, randn, tensor, tidy, type Tensor,
-} from '@pixgrad/core';
+import { avgPool2d, conv2d, gradcheck, gradients, leakyRelu, linear, manualSeed, maxPool2d, memory, randn, tensor, tidy, type Tensor } from '@pixgrad/core';
 
 /**
  * Gradient penalties (WGAN-GP, Gulrajani et al. 2017; R1, Mescheder et al. 2018) differentiate
@@ -81,7 +79,17 @@ describe('gradient penalty through a conv critic', () => {
   it('a linear critic has the penalty computed by hand', () => {
     // critic(x) = sum(conv2d(x, w)) with w = [[1, 2], [3, 4]] on a 3x3 input: ∇x is the sum of the
     // taps that read each pixel, [[1, 3, 2], [4, 10, 6], [3, 7, 4]], whatever x is
-    const w = tensor([[[[1, 2], [3, 4]]]], { dtype: 'float64', requiresGrad: true });
+    const w = tensor(
+      [
+        [
+          [
+            [1, 2],
+            [3, 4],
+          ],
+        ],
+      ],
+      { dtype: 'float64', requiresGrad: true },
+    );
     const xi = tensor(new Float64Array(9).fill(0.5), { shape: [1, 1, 3, 3], dtype: 'float64' });
     const p = penalty((x) => conv2d(x, w).sum([1, 2, 3]), xi);
     const n = Math.sqrt(1 + 9 + 4 + 16 + 100 + 36 + 9 + 49 + 16);
@@ -89,7 +97,11 @@ describe('gradient penalty through a conv critic', () => {
     // d/dw (n - 1)² = 2 (n - 1) / n · Σ_ij ∇x_ij · d∇x_ij/dw, and d∇x_ij/dw_ab = 1 when tap (a, b) reads (i, j):
     // so d/dw_ab = 2 (n - 1) / n · (sum of ∇x over the 2x2 window at (a, b))
     p.backward();
-    const gx = [[1, 3, 2], [4, 10, 6], [3, 7, 4]];
+    const gx = [
+      [1, 3, 2],
+      [4, 10, 6],
+      [3, 7, 4],
+    ];
     const win = (a: number, b: number) => gx[a]![b]! + gx[a]![b + 1]! + gx[a + 1]![b]! + gx[a + 1]![b + 1]!;
     const want = [win(0, 0), win(0, 1), win(1, 0), win(1, 1)].map((s) => ((2 * (n - 1)) / n) * s);
     Array.from(w.grad!.dataSync()).forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 10));

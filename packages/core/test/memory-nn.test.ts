@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import {
-  Adam, SGD, avgPool2d, conv2d, convTranspose2d, gradients, leakyRelu, linear, manualSeed, maxPool2d, memory, randn, resize, tidy, type Tensor,
+  Adam,
+  SGD,
+  avgPool2d,
+  conv2d,
+  convTranspose2d,
+  gradients,
+  leakyRelu,
+  linear,
+  manualSeed,
+  maxPool2d,
+  memory,
+  randn,
+  resize,
+  tidy,
+  type Tensor,
 } from '@pixgrad/core';
 
 /** A small conv net touching every op of this family: conv, leakyRelu, pools, transposed conv, resize, linear. */

@@ -6,8 +6,28 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  concat, constantPad, dispose, expand, flatten, flip, gather, grad, indexSelect, memory, pad, permute, reshape, scatterAdd, slice, squeeze, stack,
-  tensor, tidy, transpose, unsqueeze, type SliceSpec,
+  concat,
+  constantPad,
+  dispose,
+  expand,
+  flatten,
+  flip,
+  gather,
+  grad,
+  indexSelect,
+  memory,
+  pad,
+  permute,
+  reshape,
+  scatterAdd,
+  slice,
+  squeeze,
+  stack,
+  tensor,
+  tidy,
+  transpose,
+  unsqueeze,
+  type SliceSpec,
 } from '@pixgrad/core';
 import { type ParamCase, type TensorSpec, propertyGradcheck, shapes, specOf, tensorSpec } from '@pixgrad/core/testing';
 
@@ -39,19 +59,34 @@ const sliceEntry = (n: number) =>
 
 describe('movement: gradcheck and gradgradcheck properties', () => {
   it('reshape', () =>
-    propertyGradcheck('reshape', withShape((s) => fc.constant(s)), ([x]) => tidy(() => reshape(reshape(x!, [-1]), [...x!.shape].reverse()))));
+    propertyGradcheck(
+      'reshape',
+      withShape((s) => fc.constant(s)),
+      ([x]) => tidy(() => reshape(reshape(x!, [-1]), [...x!.shape].reverse())),
+    ));
 
   it('expand (size-1 dims stretched, new leading dims)', () =>
     propertyGradcheck(
       'expand',
-      withShape((s) => fc.tuple(fc.integer({ min: 1, max: 2 }), fc.array(fc.integer({ min: 1, max: 3 }), { minLength: s.length, maxLength: s.length })), { maxRank: 3 }),
+      withShape((s) => fc.tuple(fc.integer({ min: 1, max: 2 }), fc.array(fc.integer({ min: 1, max: 3 }), { minLength: s.length, maxLength: s.length })), {
+        maxRank: 3,
+      }),
       ([x], [lead, grow]) => expand(x!, [lead, ...x!.shape.map((d, i) => (d === 1 ? grow[i]! : d))]),
     ));
 
-  it('permute', () => propertyGradcheck('permute', withShape((s) => permutation(s.length)), ([x], axes) => permute(x!, axes)));
+  it('permute', () =>
+    propertyGradcheck(
+      'permute',
+      withShape((s) => permutation(s.length)),
+      ([x], axes) => permute(x!, axes),
+    ));
 
   it('transpose', () =>
-    propertyGradcheck('transpose', withShape((s) => fc.tuple(fc.nat(s.length - 1), fc.nat(s.length - 1))), ([x], [a, b]) => transpose(x!, a, b)));
+    propertyGradcheck(
+      'transpose',
+      withShape((s) => fc.tuple(fc.nat(s.length - 1), fc.nat(s.length - 1))),
+      ([x], [a, b]) => transpose(x!, a, b),
+    ));
 
   it('flatten, squeeze, unsqueeze (reshapes)', () =>
     propertyGradcheck(
@@ -72,7 +107,11 @@ describe('movement: gradcheck and gradgradcheck properties', () => {
     ));
 
   it('flip', () =>
-    propertyGradcheck('flip', withShape((s) => fc.subarray([...s.keys()])), ([x], axes) => flip(x!, axes)));
+    propertyGradcheck(
+      'flip',
+      withShape((s) => fc.subarray([...s.keys()])),
+      ([x], axes) => flip(x!, axes),
+    ));
 
   it('pad constant (any dims, crop with negative pads)', () =>
     propertyGradcheck(
@@ -126,15 +165,17 @@ describe('movement: gradcheck and gradgradcheck properties', () => {
     propertyGradcheck(
       'concat',
       shapes({ minRank: 1, maxRank: 3, maxSize: 12 }).chain((s) =>
-        fc.record({
-          axis: fc.nat(s.length - 1),
-          sizes: fc.array(fc.nat(3), { minLength: 1, maxLength: 3 }),
-        }).chain(({ axis, sizes }) =>
-          fc.record({
-            inputs: fc.tuple(...sizes.map((k) => specOf(s.map((d, i) => (i === axis ? k : d))))) as fc.Arbitrary<TensorSpec[]>,
-            params: fc.constant(axis),
-          }),
-        ),
+        fc
+          .record({
+            axis: fc.nat(s.length - 1),
+            sizes: fc.array(fc.nat(3), { minLength: 1, maxLength: 3 }),
+          })
+          .chain(({ axis, sizes }) =>
+            fc.record({
+              inputs: fc.tuple(...sizes.map((k) => specOf(s.map((d, i) => (i === axis ? k : d))))) as fc.Arbitrary<TensorSpec[]>,
+              params: fc.constant(axis),
+            }),
+          ),
       ),
       (xs, axis) => concat(xs, axis),
     ));
@@ -160,13 +201,14 @@ describe('movement: gradcheck and gradgradcheck properties', () => {
     more: (ish: number[]) => { [K in keyof M]: fc.Arbitrary<M[K]> },
   ): fc.Arbitrary<{ axis: number; shape: number[]; index: number[] } & M> =>
     fc.nat(s.length - 1).chain((axis) =>
-      fc.tuple(...s.map((d, i) => (i === axis ? fc.integer({ min: 1, max: 4 }) : fc.integer({ min: 1, max: d })))).chain((ish) =>
-        fc.record({
-          axis: fc.constant(axis),
-          shape: fc.constant(ish),
-          index: fc.array(fc.nat(s[axis]! - 1), { minLength: ish.reduce((p, d) => p * d, 1), maxLength: ish.reduce((p, d) => p * d, 1) }),
-          ...more(ish),
-        }) as fc.Arbitrary<{ axis: number; shape: number[]; index: number[] } & M>,
+      fc.tuple(...s.map((d, i) => (i === axis ? fc.integer({ min: 1, max: 4 }) : fc.integer({ min: 1, max: d })))).chain(
+        (ish) =>
+          fc.record({
+            axis: fc.constant(axis),
+            shape: fc.constant(ish),
+            index: fc.array(fc.nat(s[axis]! - 1), { minLength: ish.reduce((p, d) => p * d, 1), maxLength: ish.reduce((p, d) => p * d, 1) }),
+            ...more(ish),
+          }) as fc.Arbitrary<{ axis: number; shape: number[]; index: number[] } & M>,
       ),
     );
 
@@ -178,7 +220,9 @@ describe('movement: gradcheck and gradgradcheck properties', () => {
   it('indexSelect', () =>
     propertyGradcheck(
       'indexSelect',
-      withShape((s) => fc.nat(s.length - 1).chain((axis) => fc.record({ axis: fc.constant(axis), index: fc.array(fc.nat(s[axis]! - 1), { minLength: 0, maxLength: 4 }) }))),
+      withShape((s) =>
+        fc.nat(s.length - 1).chain((axis) => fc.record({ axis: fc.constant(axis), index: fc.array(fc.nat(s[axis]! - 1), { minLength: 0, maxLength: 4 }) })),
+      ),
       ([x], p) => tidy(() => indexSelect(x!, p.axis, int32(p.index, [p.index.length]))),
     ));
 
@@ -192,14 +236,11 @@ describe('movement: gradcheck and gradgradcheck properties', () => {
     ));
 
   it('a chain of movement ops on a 4-D tensor', () =>
-    propertyGradcheck(
-      'movement chain',
-      fc.tuple(tensorSpec({}, { minRank: 4, maxRank: 4, maxSize: 24 })),
-      (x) =>
-        tidy(() => {
-          const p = pad(permute(x, [0, 2, 3, 1]), [1, 0, 0, 1], { mode: 'replicate' });
-          return concat([slice(p, [null, [null, null, -1], [0, null, 2]]), flip(p, [1]).slice([null, null, [0, null, 2]])], 3);
-        }),
+    propertyGradcheck('movement chain', fc.tuple(tensorSpec({}, { minRank: 4, maxRank: 4, maxSize: 24 })), (x) =>
+      tidy(() => {
+        const p = pad(permute(x, [0, 2, 3, 1]), [1, 0, 0, 1], { mode: 'replicate' });
+        return concat([slice(p, [null, [null, null, -1], [0, null, 2]]), flip(p, [1]).slice([null, null, [0, null, 2]])], 3);
+      }),
     ));
 });
 
@@ -208,10 +249,18 @@ describe('movement: gradients at fixed points, by hand', () => {
     const x = f64([0, 1, 2, 3, 4, 5, 6, 7]);
     const w = tensor([10, 20, 30], { dtype: 'float64' });
     // x[-7:-1:2] takes positions 1, 3, 5
-    const g = grad((x) => slice(x, [[-7, -1, 2]]).mul(w).sum())(x);
+    const g = grad((x) =>
+      slice(x, [[-7, -1, 2]])
+        .mul(w)
+        .sum(),
+    )(x);
     expect(values(g)).toEqual([0, 10, 0, 20, 0, 30, 0, 0]);
     // x[6:0:-3] takes positions 6, 3
-    const g2 = grad((x) => slice(x, [[6, 0, -3]]).mul(tensor([1, 2], { dtype: 'float64' })).sum())(x);
+    const g2 = grad((x) =>
+      slice(x, [[6, 0, -3]])
+        .mul(tensor([1, 2], { dtype: 'float64' }))
+        .sum(),
+    )(x);
     expect(values(g2)).toEqual([0, 0, 0, 2, 0, 0, 1, 0]);
   });
 
@@ -225,20 +274,45 @@ describe('movement: gradients at fixed points, by hand', () => {
   });
 
   it('gather accumulates the gradient of repeated indices; its gradient of a gradient is a gather again', () => {
-    const x = f64([[1, 2, 3], [4, 5, 6]]);
+    const x = f64([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const idx = int32([2, 2, 0, 1, 1, 1], [2, 3]);
-    const w = tensor([[1, 10, 100], [1, 10, 100]], { dtype: 'float64' });
+    const w = tensor(
+      [
+        [1, 10, 100],
+        [1, 10, 100],
+      ],
+      { dtype: 'float64' },
+    );
     const g = grad((x) => gather(x, 1, idx).mul(w).sum())(x);
     expect(values(g)).toEqual([100, 0, 11, 0, 111, 0]);
     // d/dx sum(gather(x)^2 * w) = scatter(2 * gather(x) * w); second derivative along the diagonal = scatter(2 w)
-    const gg = grad((x) => grad((x) => gather(x, 1, idx).mul(gather(x, 1, idx)).mul(w).sum())(x).sum())(x);
+    const gg = grad((x) =>
+      grad((x) =>
+        gather(x, 1, idx)
+          .mul(gather(x, 1, idx))
+          .mul(w)
+          .sum(),
+      )(x).sum(),
+    )(x);
     expect(values(gg)).toEqual([200, 0, 22, 0, 222, 0]);
   });
 
   it('concat hands each input its own slice of the cotangent', () => {
     const a = f64([[1], [2]]);
-    const b = f64([[3, 4], [5, 6]]);
-    const w = tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float64' });
+    const b = f64([
+      [3, 4],
+      [5, 6],
+    ]);
+    const w = tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      { dtype: 'float64' },
+    );
     const out = concat([a, b], 1).mul(w).sum();
     out.backward();
     expect(values(a.grad!)).toEqual([1, 4]);
@@ -248,12 +322,17 @@ describe('movement: gradients at fixed points, by hand', () => {
   it('backward through every movement op leaves no tensor behind', () => {
     const before = memory().tensors;
     const x = tensor([...Array(24).keys()], { shape: [2, 3, 4], dtype: 'float64', requiresGrad: true });
-    const y = tidy(() => concat([
-      pad(x, [1, 2, 1, 0], { mode: 'reflect' }).flatten(1),
-      stack([x.transpose(), x.transpose()], 1).flatten(1),
-      indexSelect(slice(x, [null, [null, null, -2]]), 2, int32([3, 0, 3], [3])).flatten(1),
-      gather(x, 2, int32(Array(24).fill(1), [2, 3, 4])).flatten(1),
-    ], 1));
+    const y = tidy(() =>
+      concat(
+        [
+          pad(x, [1, 2, 1, 0], { mode: 'reflect' }).flatten(1),
+          stack([x.transpose(), x.transpose()], 1).flatten(1),
+          indexSelect(slice(x, [null, [null, null, -2]]), 2, int32([3, 0, 3], [3])).flatten(1),
+          gather(x, 2, int32(Array(24).fill(1), [2, 3, 4])).flatten(1),
+        ],
+        1,
+      ),
+    );
     const s = y.sum();
     s.backward();
     expect(x.grad!.shape).toEqual([2, 3, 4]);

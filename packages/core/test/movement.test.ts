@@ -4,18 +4,52 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  AxisError, DTypeError, IndexError, ShapeError, ValueError, arange, concat, constantPad, dispose, expand, flatten, flip, gather, indexSelect, memory,
-  oneHot, ones, pad, permute, reshape, scatterAdd, slice, squeeze, stack, tensor, tidy, transpose, unsqueeze, zeros,
+  AxisError,
+  DTypeError,
+  IndexError,
+  ShapeError,
+  ValueError,
+  arange,
+  concat,
+  constantPad,
+  dispose,
+  expand,
+  flatten,
+  flip,
+  gather,
+  indexSelect,
+  memory,
+  oneHot,
+  ones,
+  pad,
+  permute,
+  reshape,
+  scatterAdd,
+  slice,
+  squeeze,
+  stack,
+  tensor,
+  tidy,
+  transpose,
+  unsqueeze,
+  zeros,
 } from '@pixgrad/core';
 
 const int32 = (data: number[] | number[][]) => tensor(data, { dtype: 'int32' });
 /** arange(n) as float32 reshaped */
-const grid = (...shape: number[]) => arange(shape.reduce((p, d) => p * d, 1)).cast('float32').reshape(shape);
+const grid = (...shape: number[]) =>
+  arange(shape.reduce((p, d) => p * d, 1))
+    .cast('float32')
+    .reshape(shape);
 
 describe('reshape family', () => {
   it('reshape infers -1 and aliases the buffer', () => {
     const x = grid(2, 3);
-    expect(reshape(x, [3, -1]).arraySync()).toEqual([[0, 1], [2, 3], [4, 5]]);
+    expect(reshape(x, [3, -1]).arraySync()).toEqual([
+      [0, 1],
+      [2, 3],
+      [4, 5],
+    ]);
     expect(reshape(x, [-1]).shape).toEqual([6]);
     expect(() => reshape(x, [4, -1])).toThrow(ShapeError);
     expect(() => reshape(x, [4, -1])).toThrow(/reshape.*\[2, 3\].*\[4, -1\]/);
@@ -47,7 +81,16 @@ describe('reshape family', () => {
   });
 
   it('expand stretches size-1 dims and adds leading ones', () => {
-    expect(expand(tensor([[1], [2]]), [2, 2, 3]).arraySync()).toEqual([[[1, 1, 1], [2, 2, 2]], [[1, 1, 1], [2, 2, 2]]]);
+    expect(expand(tensor([[1], [2]]), [2, 2, 3]).arraySync()).toEqual([
+      [
+        [1, 1, 1],
+        [2, 2, 2],
+      ],
+      [
+        [1, 1, 1],
+        [2, 2, 2],
+      ],
+    ]);
     expect(expand(tensor([1, 2]), [-1]).arraySync()).toEqual([1, 2]);
     expect(() => expand(tensor([1, 2]), [3])).toThrow(/expand: cannot expand \[2\] to \[3\]/);
   });
@@ -64,7 +107,11 @@ describe('permute, transpose, flip', () => {
   });
 
   it('transpose swaps the last two dims by default', () => {
-    expect(transpose(grid(2, 3)).arraySync()).toEqual([[0, 3], [1, 4], [2, 5]]);
+    expect(transpose(grid(2, 3)).arraySync()).toEqual([
+      [0, 3],
+      [1, 4],
+      [2, 5],
+    ]);
     const x = grid(2, 1, 3);
     expect(transpose(x, 0, 2).arraySync()).toEqual([[[0, 3]], [[1, 4]], [[2, 5]]]);
     expect(transpose(x).shape).toEqual([2, 3, 1]);
@@ -72,10 +119,22 @@ describe('permute, transpose, flip', () => {
 
   it('flip reverses the listed axes', () => {
     const x = grid(2, 3);
-    expect(flip(x, 0).arraySync()).toEqual([[3, 4, 5], [0, 1, 2]]);
-    expect(flip(x, [1]).arraySync()).toEqual([[2, 1, 0], [5, 4, 3]]);
-    expect(flip(x, [0, -1]).arraySync()).toEqual([[5, 4, 3], [2, 1, 0]]);
-    expect(flip(x, []).arraySync()).toEqual([[0, 1, 2], [3, 4, 5]]);
+    expect(flip(x, 0).arraySync()).toEqual([
+      [3, 4, 5],
+      [0, 1, 2],
+    ]);
+    expect(flip(x, [1]).arraySync()).toEqual([
+      [2, 1, 0],
+      [5, 4, 3],
+    ]);
+    expect(flip(x, [0, -1]).arraySync()).toEqual([
+      [5, 4, 3],
+      [2, 1, 0],
+    ]);
+    expect(flip(x, []).arraySync()).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
   });
 
   it('bad axes name the op and the rank', () => {
@@ -94,12 +153,25 @@ describe('Tensor methods', () => {
   it('call the same movement ops', () => {
     const x = grid(2, 3);
     expect(x.flatten().shape).toEqual([6]);
-    expect(x.permute([1, 0]).arraySync()).toEqual([[0, 3], [1, 4], [2, 5]]);
+    expect(x.permute([1, 0]).arraySync()).toEqual([
+      [0, 3],
+      [1, 4],
+      [2, 5],
+    ]);
     expect(x.transpose().shape).toEqual([3, 2]);
     expect(x.unsqueeze(1).squeeze(1).shape).toEqual([2, 3]);
-    expect(x.slice([null, [null, null, 2]]).arraySync()).toEqual([[0, 2], [3, 5]]);
-    expect(x.pad([1, 0], { mode: 'replicate' }).arraySync()).toEqual([[0, 0, 1, 2], [3, 3, 4, 5]]);
-    expect(x.flip(0).arraySync()).toEqual([[3, 4, 5], [0, 1, 2]]);
+    expect(x.slice([null, [null, null, 2]]).arraySync()).toEqual([
+      [0, 2],
+      [3, 5],
+    ]);
+    expect(x.pad([1, 0], { mode: 'replicate' }).arraySync()).toEqual([
+      [0, 0, 1, 2],
+      [3, 3, 4, 5],
+    ]);
+    expect(x.flip(0).arraySync()).toEqual([
+      [3, 4, 5],
+      [0, 1, 2],
+    ]);
     expect(x.gather(1, int32([[1], [2]])).arraySync()).toEqual([[1], [5]]);
     expect(x.indexSelect(0, int32([1])).arraySync()).toEqual([[3, 4, 5]]);
     expect(x.expand([2, 2, 3]).shape).toEqual([2, 2, 3]);
@@ -132,8 +204,14 @@ describe('slice', () => {
 
   it('slices several dims; missing trailing entries keep the dim whole', () => {
     const m = grid(3, 4); // m[i][j] = 4 i + j
-    expect(slice(m, [[1], [null, null, 2]]).arraySync()).toEqual([[4, 6], [8, 10]]);
-    expect(slice(m, [[null, null, -2]]).arraySync()).toEqual([[8, 9, 10, 11], [0, 1, 2, 3]]);
+    expect(slice(m, [[1], [null, null, 2]]).arraySync()).toEqual([
+      [4, 6],
+      [8, 10],
+    ]);
+    expect(slice(m, [[null, null, -2]]).arraySync()).toEqual([
+      [8, 9, 10, 11],
+      [0, 1, 2, 3],
+    ]);
     expect(slice(m, [null, [-1]]).arraySync()).toEqual([[3], [7], [11]]);
     expect(slice(m, [[0, 0]]).shape).toEqual([0, 4]);
   });
@@ -157,65 +235,100 @@ describe('pad', () => {
   });
 
   it('constant: values, fill value, negative pads crop', () => {
-    const x = tensor([[1, 2], [3, 4]]);
-    expect(pad(x, [1, 0, 0, 1], { value: 9 }).arraySync()).toEqual([[9, 1, 2], [9, 3, 4], [9, 9, 9]]);
-    expect(pad(x, [-1, 2]).arraySync()).toEqual([[2, 0, 0], [4, 0, 0]]);
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(pad(x, [1, 0, 0, 1], { value: 9 }).arraySync()).toEqual([
+      [9, 1, 2],
+      [9, 3, 4],
+      [9, 9, 9],
+    ]);
+    expect(pad(x, [-1, 2]).arraySync()).toEqual([
+      [2, 0, 0],
+      [4, 0, 0],
+    ]);
     expect(constantPad(tensor([1, 2]), [[1, 2]], 7).arraySync()).toEqual([7, 1, 2, 7, 7]);
     expect(pad(int32([1, 2]), [1, 1], { value: -3 }).arraySync()).toEqual([-3, 1, 2, -3]);
   });
 
   it('reflect matches torch.nn.ReflectionPad1d / 2d documented examples', () => {
     const x1 = grid(1, 2, 4);
-    expect(pad(x1, [2, 2], { mode: 'reflect' }).arraySync()).toEqual([[[2, 1, 0, 1, 2, 3, 2, 1], [6, 5, 4, 5, 6, 7, 6, 5]]]);
+    expect(pad(x1, [2, 2], { mode: 'reflect' }).arraySync()).toEqual([
+      [
+        [2, 1, 0, 1, 2, 3, 2, 1],
+        [6, 5, 4, 5, 6, 7, 6, 5],
+      ],
+    ]);
     const x2 = grid(1, 1, 3, 3);
-    expect(pad(x2, [2, 2, 2, 2], { mode: 'reflect' }).arraySync()).toEqual([[[
-      [8, 7, 6, 7, 8, 7, 6],
-      [5, 4, 3, 4, 5, 4, 3],
-      [2, 1, 0, 1, 2, 1, 0],
-      [5, 4, 3, 4, 5, 4, 3],
-      [8, 7, 6, 7, 8, 7, 6],
-      [5, 4, 3, 4, 5, 4, 3],
-      [2, 1, 0, 1, 2, 1, 0],
-    ]]]);
-    expect(pad(x2, [1, 1, 2, 0], { mode: 'reflect' }).arraySync()).toEqual([[[
-      [7, 6, 7, 8, 7],
-      [4, 3, 4, 5, 4],
-      [1, 0, 1, 2, 1],
-      [4, 3, 4, 5, 4],
-      [7, 6, 7, 8, 7],
-    ]]]);
+    expect(pad(x2, [2, 2, 2, 2], { mode: 'reflect' }).arraySync()).toEqual([
+      [
+        [
+          [8, 7, 6, 7, 8, 7, 6],
+          [5, 4, 3, 4, 5, 4, 3],
+          [2, 1, 0, 1, 2, 1, 0],
+          [5, 4, 3, 4, 5, 4, 3],
+          [8, 7, 6, 7, 8, 7, 6],
+          [5, 4, 3, 4, 5, 4, 3],
+          [2, 1, 0, 1, 2, 1, 0],
+        ],
+      ],
+    ]);
+    expect(pad(x2, [1, 1, 2, 0], { mode: 'reflect' }).arraySync()).toEqual([
+      [
+        [
+          [7, 6, 7, 8, 7],
+          [4, 3, 4, 5, 4],
+          [1, 0, 1, 2, 1],
+          [4, 3, 4, 5, 4],
+          [7, 6, 7, 8, 7],
+        ],
+      ],
+    ]);
   });
 
   it('replicate matches torch.nn.ReplicationPad2d documented examples', () => {
     const x2 = grid(1, 1, 3, 3);
-    expect(pad(x2, [2, 2, 2, 2], { mode: 'replicate' }).arraySync()).toEqual([[[
-      [0, 0, 0, 1, 2, 2, 2],
-      [0, 0, 0, 1, 2, 2, 2],
-      [0, 0, 0, 1, 2, 2, 2],
-      [3, 3, 3, 4, 5, 5, 5],
-      [6, 6, 6, 7, 8, 8, 8],
-      [6, 6, 6, 7, 8, 8, 8],
-      [6, 6, 6, 7, 8, 8, 8],
-    ]]]);
-    expect(pad(x2, [1, 1, 2, 0], { mode: 'replicate' }).arraySync()).toEqual([[[
-      [0, 0, 1, 2, 2],
-      [0, 0, 1, 2, 2],
-      [0, 0, 1, 2, 2],
-      [3, 3, 4, 5, 5],
-      [6, 6, 7, 8, 8],
-    ]]]);
+    expect(pad(x2, [2, 2, 2, 2], { mode: 'replicate' }).arraySync()).toEqual([
+      [
+        [
+          [0, 0, 0, 1, 2, 2, 2],
+          [0, 0, 0, 1, 2, 2, 2],
+          [0, 0, 0, 1, 2, 2, 2],
+          [3, 3, 3, 4, 5, 5, 5],
+          [6, 6, 6, 7, 8, 8, 8],
+          [6, 6, 6, 7, 8, 8, 8],
+          [6, 6, 6, 7, 8, 8, 8],
+        ],
+      ],
+    ]);
+    expect(pad(x2, [1, 1, 2, 0], { mode: 'replicate' }).arraySync()).toEqual([
+      [
+        [
+          [0, 0, 1, 2, 2],
+          [0, 0, 1, 2, 2],
+          [0, 0, 1, 2, 2],
+          [3, 3, 4, 5, 5],
+          [6, 6, 7, 8, 8],
+        ],
+      ],
+    ]);
   });
 
   it("symmetric mirrors with the edge repeated, as numpy.pad(mode='symmetric') and MATLAB's padarray 'symmetric'", () => {
     // numpy.pad([1, 2, 3], (2, 3), mode='symmetric') == [2, 1, 1, 2, 3, 3, 2, 1]
     expect(pad(tensor([1, 2, 3]), [2, 3], { mode: 'symmetric' }).arraySync()).toEqual([2, 1, 1, 2, 3, 3, 2, 1]);
     const x2 = grid(1, 1, 2, 3);
-    expect(pad(x2, [1, 1, 2, 0], { mode: 'symmetric' }).arraySync()).toEqual([[[
-      [3, 3, 4, 5, 5],
-      [0, 0, 1, 2, 2],
-      [0, 0, 1, 2, 2],
-      [3, 3, 4, 5, 5],
-    ]]]);
+    expect(pad(x2, [1, 1, 2, 0], { mode: 'symmetric' }).arraySync()).toEqual([
+      [
+        [
+          [3, 3, 4, 5, 5],
+          [0, 0, 1, 2, 2],
+          [0, 0, 1, 2, 2],
+          [3, 3, 4, 5, 5],
+        ],
+      ],
+    ]);
     expect(() => pad(zeros([1, 3]), [4, 0], { mode: 'symmetric' })).toThrow(/pad: symmetric padding \(4, 0\) of dimension 1 must be at most its size 3/);
   });
 
@@ -236,9 +349,19 @@ describe('pad', () => {
 describe('concat and stack', () => {
   it('concat joins along an axis and promotes dtypes', () => {
     const a = tensor([[1, 2]]);
-    const b = tensor([[3, 4], [5, 6]]);
-    expect(concat([a, b]).arraySync()).toEqual([[1, 2], [3, 4], [5, 6]]);
-    expect(concat([tensor([[1], [2]]), b], -1).arraySync()).toEqual([[1, 3, 4], [2, 5, 6]]);
+    const b = tensor([
+      [3, 4],
+      [5, 6],
+    ]);
+    expect(concat([a, b]).arraySync()).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    expect(concat([tensor([[1], [2]]), b], -1).arraySync()).toEqual([
+      [1, 3, 4],
+      [2, 5, 6],
+    ]);
     const mixed = concat([int32([1]), tensor([2.5], { dtype: 'float64' })]);
     expect(mixed.dtype).toBe('float64');
     expect(mixed.arraySync()).toEqual([1, 2.5]);
@@ -248,15 +371,23 @@ describe('concat and stack', () => {
   it('stack adds a new axis', () => {
     const a = tensor([1, 2]);
     const b = tensor([3, 4]);
-    expect(stack([a, b]).arraySync()).toEqual([[1, 2], [3, 4]]);
-    expect(stack([a, b], 1).arraySync()).toEqual([[1, 3], [2, 4]]);
+    expect(stack([a, b]).arraySync()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(stack([a, b], 1).arraySync()).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
     expect(stack([a, b], -1).shape).toEqual([2, 2]);
     expect(stack([tensor(1), tensor(2)]).arraySync()).toEqual([1, 2]);
   });
 
   it('shape mismatches name every shape', () => {
     expect(() => concat([zeros([2, 3]), zeros([2, 4]), zeros([3, 3])])).toThrow(ShapeError);
-    expect(() => concat([zeros([2, 3]), zeros([2, 4]), zeros([3, 3])])).toThrow(/concat: shapes \[2, 3\], \[2, 4\], \[3, 3\] must match in every dimension except axis 0/);
+    expect(() => concat([zeros([2, 3]), zeros([2, 4]), zeros([3, 3])])).toThrow(
+      /concat: shapes \[2, 3\], \[2, 4\], \[3, 3\] must match in every dimension except axis 0/,
+    );
     expect(() => concat([zeros([2, 3]), zeros([2])], 1)).toThrow(/concat: shapes \[2, 3\], \[2\]/);
     expect(() => concat([zeros([2]), zeros([2])], 1)).toThrow(/concat: axis 1 is out of range for a tensor of rank 1/);
     expect(() => concat([tensor(1)])).toThrow(/zero-dimensional/);
@@ -268,8 +399,23 @@ describe('concat and stack', () => {
 
 describe('gather, indexSelect, scatterAdd, oneHot', () => {
   it('gather follows torch.gather (docs example and a smaller index)', () => {
-    const t = tensor([[1, 2], [3, 4]]);
-    expect(gather(t, 1, int32([[0, 0], [1, 0]])).arraySync()).toEqual([[1, 1], [4, 3]]);
+    const t = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(
+      gather(
+        t,
+        1,
+        int32([
+          [0, 0],
+          [1, 0],
+        ]),
+      ).arraySync(),
+    ).toEqual([
+      [1, 1],
+      [4, 3],
+    ]);
     expect(gather(t, 0, int32([[1, 0]])).arraySync()).toEqual([[3, 2]]);
     const x = grid(2, 3); // [[0, 1, 2], [3, 4, 5]]
     expect(gather(x, 1, int32([[2], [0]])).arraySync()).toEqual([[2], [3]]);
@@ -277,8 +423,16 @@ describe('gather, indexSelect, scatterAdd, oneHot', () => {
   });
 
   it('indexSelect picks (and repeats) slices', () => {
-    const x = tensor([[1, 2], [3, 4], [5, 6]]);
-    expect(indexSelect(x, 0, int32([2, 0, 2])).arraySync()).toEqual([[5, 6], [1, 2], [5, 6]]);
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    expect(indexSelect(x, 0, int32([2, 0, 2])).arraySync()).toEqual([
+      [5, 6],
+      [1, 2],
+      [5, 6],
+    ]);
     expect(indexSelect(x, 1, int32([1])).arraySync()).toEqual([[2], [4], [6]]);
     expect(indexSelect(x, 1, int32([])).shape).toEqual([3, 0]);
   });
@@ -290,7 +444,17 @@ describe('gather, indexSelect, scatterAdd, oneHot', () => {
       [0, 1, 0, 0, 0],
       [0, 0, 1, 0, 0],
     ]);
-    expect(scatterAdd(zeros([3, 5]), 0, int32([[0, 1, 2, 0, 0], [0, 1, 2, 2, 2]]), src).arraySync()).toEqual([
+    expect(
+      scatterAdd(
+        zeros([3, 5]),
+        0,
+        int32([
+          [0, 1, 2, 0, 0],
+          [0, 1, 2, 2, 2],
+        ]),
+        src,
+      ).arraySync(),
+    ).toEqual([
       [2, 0, 0, 1, 1],
       [0, 2, 0, 0, 0],
       [0, 0, 2, 1, 1],
@@ -302,9 +466,39 @@ describe('gather, indexSelect, scatterAdd, oneHot', () => {
     const idx = int32([0, 1, 2, 0, 1]);
     const y = oneHot(idx);
     expect(y.dtype).toBe('int32');
-    expect(y.arraySync()).toEqual([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0], [0, 1, 0]]);
-    expect(oneHot(idx, 5).arraySync()).toEqual([[1, 0, 0, 0, 0], [0, 1, 0, 0, 0], [0, 0, 1, 0, 0], [1, 0, 0, 0, 0], [0, 1, 0, 0, 0]]);
-    expect(oneHot(int32([[0, 2], [1, 0]]), 3, { dtype: 'float32' }).arraySync()).toEqual([[[1, 0, 0], [0, 0, 1]], [[0, 1, 0], [1, 0, 0]]]);
+    expect(y.arraySync()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
+    expect(oneHot(idx, 5).arraySync()).toEqual([
+      [1, 0, 0, 0, 0],
+      [0, 1, 0, 0, 0],
+      [0, 0, 1, 0, 0],
+      [1, 0, 0, 0, 0],
+      [0, 1, 0, 0, 0],
+    ]);
+    expect(
+      oneHot(
+        int32([
+          [0, 2],
+          [1, 0],
+        ]),
+        3,
+        { dtype: 'float32' },
+      ).arraySync(),
+    ).toEqual([
+      [
+        [1, 0, 0],
+        [0, 0, 1],
+      ],
+      [
+        [0, 1, 0],
+        [1, 0, 0],
+      ],
+    ]);
     expect(oneHot(int32([1]), 2, { dtype: 'bool' }).arraySync()).toEqual([[false, true]]);
   });
 

@@ -1,7 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  DTypeError, ShapeError, ValueError, arange, conv2d, conv2dWeightGrad, convTranspose2d, gradcheck, gradgradcheck, gradients, memory, ones, tensor, tidy,
+  DTypeError,
+  ShapeError,
+  ValueError,
+  arange,
+  conv2d,
+  conv2dWeightGrad,
+  convTranspose2d,
+  gradcheck,
+  gradgradcheck,
+  gradients,
+  memory,
+  ones,
+  tensor,
+  tidy,
 } from '@pixgrad/core';
 import { type TensorSpec, propertyGradcheck, specOf } from '@pixgrad/core/testing';
 
@@ -50,7 +63,8 @@ const geometry = (maxElems: number): fc.Arbitrary<Geometry> =>
       return { ...g, hw } as Geometry;
     })
     .filter((g) => {
-      const out = g.n * o(g) * outSize(g.hw[0], g.k[0], g.stride[0], g.padding[0], g.dilation[0]) * outSize(g.hw[1], g.k[1], g.stride[1], g.padding[1], g.dilation[1]);
+      const out =
+        g.n * o(g) * outSize(g.hw[0], g.k[0], g.stride[0], g.padding[0], g.dilation[0]) * outSize(g.hw[1], g.k[1], g.stride[1], g.padding[1], g.dilation[1]);
       return g.n * c(g) * g.hw[0] * g.hw[1] + o(g) * g.cinG * g.k[0] * g.k[1] + out <= maxElems;
     });
 
@@ -127,7 +141,15 @@ const convCases = (maxElems: number) =>
 
 /** convTranspose2d test cases: outputPadding < max(stride, dilation), so >= stride happens when dilation > stride. */
 const convTransposeCases = geometry(110)
-  .chain((g) => fc.tuple(fc.constant(g), fc.integer({ min: 0, max: Math.max(g.stride[0], g.dilation[0]) - 1 }), fc.integer({ min: 0, max: Math.max(g.stride[1], g.dilation[1]) - 1 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })))
+  .chain((g) =>
+    fc.tuple(
+      fc.constant(g),
+      fc.integer({ min: 0, max: Math.max(g.stride[0], g.dilation[0]) - 1 }),
+      fc.integer({ min: 0, max: Math.max(g.stride[1], g.dilation[1]) - 1 }),
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 3 }),
+    ),
+  )
   .filter(([g, oph, opw, h, w]) => {
     const ho = (h - 1) * g.stride[0] - 2 * g.padding[0] + g.dilation[0] * (g.k[0] - 1) + oph + 1;
     const wo = (w - 1) * g.stride[1] - 2 * g.padding[1] + g.dilation[1] * (g.k[1] - 1) + opw + 1;
@@ -161,9 +183,42 @@ describe('conv2d: gradients', () => {
     );
   });
   it('convTranspose2d with outputPadding >= stride (dilation > stride): the cropped VJP path', () => {
-    const x = f64([[[[0.3, -1.2, 0.7], [0.5, 0.1, -0.4]], [[1.1, 0.2, -0.6], [-0.9, 0.8, 0.05]]]], true); // [1, 2, 2, 3]
-    const w = f64([[[[0.5, -0.3], [0.2, 0.9]]], [[[-0.7, 0.4], [0.6, -0.1]]]], true); // [2, 1, 2, 2]
-    for (const o of [{ dilation: 2, outputPadding: 1 }, { dilation: [3, 2] as [number, number], outputPadding: [2, 1] as [number, number], padding: 1 }]) {
+    const x = f64(
+      [
+        [
+          [
+            [0.3, -1.2, 0.7],
+            [0.5, 0.1, -0.4],
+          ],
+          [
+            [1.1, 0.2, -0.6],
+            [-0.9, 0.8, 0.05],
+          ],
+        ],
+      ],
+      true,
+    ); // [1, 2, 2, 3]
+    const w = f64(
+      [
+        [
+          [
+            [0.5, -0.3],
+            [0.2, 0.9],
+          ],
+        ],
+        [
+          [
+            [-0.7, 0.4],
+            [0.6, -0.1],
+          ],
+        ],
+      ],
+      true,
+    ); // [2, 1, 2, 2]
+    for (const o of [
+      { dilation: 2, outputPadding: 1 },
+      { dilation: [3, 2] as [number, number], outputPadding: [2, 1] as [number, number], padding: 1 },
+    ]) {
       const f = (x: ReturnType<typeof f64>, w: ReturnType<typeof f64>) => convTranspose2d(x, w, o);
       const r1 = gradcheck(f, [x, w]);
       expect(r1.ok, r1.report).toBe(true);
@@ -171,13 +226,51 @@ describe('conv2d: gradients', () => {
       expect(r2.ok, r2.report).toBe(true);
     }
     // the extra bottom row/right column that no input reaches is zero
-    const y = convTranspose2d(f64([[[[1]]]]), f64([[[[1, 1], [1, 1]]]]), { dilation: 2, outputPadding: 1 });
-    expect(y.arraySync()).toEqual([[[[1, 0, 1, 0], [0, 0, 0, 0], [1, 0, 1, 0], [0, 0, 0, 0]]]]);
+    const y = convTranspose2d(
+      f64([[[[1]]]]),
+      f64([
+        [
+          [
+            [1, 1],
+            [1, 1],
+          ],
+        ],
+      ]),
+      { dilation: 2, outputPadding: 1 },
+    );
+    expect(y.arraySync()).toEqual([
+      [
+        [
+          [1, 0, 1, 0],
+          [0, 0, 0, 0],
+          [1, 0, 1, 0],
+          [0, 0, 0, 0],
+        ],
+      ],
+    ]);
   });
   it('a third derivative through conv2d (grad of grad of grad) matches finite differences', () => {
     // f(x) = sum(conv2d(x, w)^3); d/dx of the gradgradcheck function runs the conv VJPs three deep
-    const w = f64([[[[0.3, -0.2], [0.5, 0.1]]]]);
-    const x = f64([[[[0.1, 0.4, -0.3], [0.2, -0.5, 0.6], [0.7, 0.2, -0.1]]]], true);
+    const w = f64([
+      [
+        [
+          [0.3, -0.2],
+          [0.5, 0.1],
+        ],
+      ],
+    ]);
+    const x = f64(
+      [
+        [
+          [
+            [0.1, 0.4, -0.3],
+            [0.2, -0.5, 0.6],
+            [0.7, 0.2, -0.1],
+          ],
+        ],
+      ],
+      true,
+    );
     const r = gradcheck(
       (x0) => {
         const x = x0.requiresGrad ? x0 : x0.detach().requiresGrad_();
@@ -199,15 +292,65 @@ describe('conv2d: values', () => {
   it('a known 3x3 conv (valid, padded, strided)', () => {
     const x = arange(16, undefined, 1, { dtype: 'float64' }).reshape([1, 1, 4, 4]);
     const k = ones([1, 1, 3, 3], { dtype: 'float64' });
-    expect(conv2d(x, k).arraySync()).toEqual([[[[45, 54], [81, 90]]]]);
-    expect(conv2d(x, k, { padding: 1 }).arraySync()).toEqual([[[[10, 18, 24, 18], [27, 45, 54, 39], [51, 81, 90, 63], [42, 66, 72, 50]]]]);
-    expect(conv2d(x, k, { padding: 1, stride: 2 }).arraySync()).toEqual([[[[10, 24], [51, 90]]]]);
+    expect(conv2d(x, k).arraySync()).toEqual([
+      [
+        [
+          [45, 54],
+          [81, 90],
+        ],
+      ],
+    ]);
+    expect(conv2d(x, k, { padding: 1 }).arraySync()).toEqual([
+      [
+        [
+          [10, 18, 24, 18],
+          [27, 45, 54, 39],
+          [51, 81, 90, 63],
+          [42, 66, 72, 50],
+        ],
+      ],
+    ]);
+    expect(conv2d(x, k, { padding: 1, stride: 2 }).arraySync()).toEqual([
+      [
+        [
+          [10, 24],
+          [51, 90],
+        ],
+      ],
+    ]);
     // dilation 2 on the 4x4 with padding 1: taps at -1, 1, 3
-    expect(conv2d(x, k, { padding: 1, dilation: 2 }).arraySync()).toEqual([[[[5 + 7 + 13 + 15, 4 + 6 + 12 + 14], [1 + 3 + 9 + 11, 0 + 2 + 8 + 10]]]]);
+    expect(conv2d(x, k, { padding: 1, dilation: 2 }).arraySync()).toEqual([
+      [
+        [
+          [5 + 7 + 13 + 15, 4 + 6 + 12 + 14],
+          [1 + 3 + 9 + 11, 0 + 2 + 8 + 10],
+        ],
+      ],
+    ]);
   });
   it('is cross-correlation (no kernel flip), with bias per output channel', () => {
-    const x = f64([[[[1, 2], [3, 4]]]]);
-    const w = f64([[[[1, 0], [0, 0]]], [[[0, 0], [0, 1]]]]); // picks x[0,0] and x[1,1]
+    const x = f64([
+      [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ],
+    ]);
+    const w = f64([
+      [
+        [
+          [1, 0],
+          [0, 0],
+        ],
+      ],
+      [
+        [
+          [0, 0],
+          [0, 1],
+        ],
+      ],
+    ]); // picks x[0,0] and x[1,1]
     expect(conv2d(x, w, { bias: f64([10, 20]) }).arraySync()).toEqual([[[[11]], [[24]]]]);
   });
   it('groups and depthwise', () => {
@@ -218,7 +361,22 @@ describe('conv2d: values', () => {
     expect(conv2d(x, f64([[[[1]]], [[[-1]]], [[[2]]], [[[0]]]]), { groups: 2 }).arraySync()).toEqual([[[[1, 2]], [[-1, -2]], [[6, 8]], [[0, 0]]]]);
   });
   it('unbatched [C, H, W] input gives [O, Ho, Wo]', () => {
-    const y = conv2d(f64([[[1, 2], [3, 4]]]), f64([[[[1, 1], [1, 1]]]]));
+    const y = conv2d(
+      f64([
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ]),
+      f64([
+        [
+          [
+            [1, 1],
+            [1, 1],
+          ],
+        ],
+      ]),
+    );
     expect(y.shape).toEqual([1, 1, 1]);
     expect(y.itemSync()).toBe(10);
   });
@@ -248,18 +406,61 @@ describe('conv2d: values', () => {
 
 describe('convTranspose2d: values', () => {
   it('known results (PyTorch layout [Cin, Cout/groups, kh, kw])', () => {
-    const x = f64([[[[1, 2], [3, 4]]]]);
+    const x = f64([
+      [
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ],
+    ]);
     const k = ones([1, 1, 2, 2], { dtype: 'float64' });
-    expect(convTranspose2d(x, k, { stride: 2 }).arraySync()).toEqual([[[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]]]);
-    expect(convTranspose2d(x, k).arraySync()).toEqual([[[[1, 3, 2], [4, 10, 6], [3, 7, 4]]]]);
+    expect(convTranspose2d(x, k, { stride: 2 }).arraySync()).toEqual([
+      [
+        [
+          [1, 1, 2, 2],
+          [1, 1, 2, 2],
+          [3, 3, 4, 4],
+          [3, 3, 4, 4],
+        ],
+      ],
+    ]);
+    expect(convTranspose2d(x, k).arraySync()).toEqual([
+      [
+        [
+          [1, 3, 2],
+          [4, 10, 6],
+          [3, 7, 4],
+        ],
+      ],
+    ]);
     // padding crops the full output; outputPadding adds a row/column at the bottom/right
     expect(convTranspose2d(x, k, { padding: 1 }).arraySync()).toEqual([[[[10]]]]);
     expect(convTranspose2d(x, k, { stride: 2, outputPadding: 1 }).arraySync()).toEqual([
-      [[[1, 1, 2, 2, 0], [1, 1, 2, 2, 0], [3, 3, 4, 4, 0], [3, 3, 4, 4, 0], [0, 0, 0, 0, 0]]],
+      [
+        [
+          [1, 1, 2, 2, 0],
+          [1, 1, 2, 2, 0],
+          [3, 3, 4, 4, 0],
+          [3, 3, 4, 4, 0],
+          [0, 0, 0, 0, 0],
+        ],
+      ],
     ]);
     // one input channel to two output channels, with bias
     const w2 = f64([[[[1]], [[-1]]]]);
-    expect(convTranspose2d(x, w2, { bias: f64([0.5, 1]) }).arraySync()).toEqual([[[[1.5, 2.5], [3.5, 4.5]], [[0, -1], [-2, -3]]]]);
+    expect(convTranspose2d(x, w2, { bias: f64([0.5, 1]) }).arraySync()).toEqual([
+      [
+        [
+          [1.5, 2.5],
+          [3.5, 4.5],
+        ],
+        [
+          [0, -1],
+          [-2, -3],
+        ],
+      ],
+    ]);
   });
   it('output size (H-1)*stride - 2*padding + dilation*(k-1) + outputPadding + 1', () => {
     const x = tensor(new Float64Array(2 * 4 * 5 * 3), { shape: [2, 4, 5, 3], dtype: 'float64' });
@@ -313,7 +514,9 @@ describe('conv errors name the op and every shape', () => {
   it('channel mismatch (with groups)', () => {
     const w = tensor(new Float64Array(6 * 3 * 3 * 3), { shape: [6, 3, 3, 3], dtype: 'float64' });
     expect(() => conv2d(x, w)).toThrow(ShapeError);
-    expect(() => conv2d(x, w)).toThrow(/conv2d: the input has 4 channels but weight.shape\[1\] \* groups = 3 \* 1 = 3.*input \[1, 4, 5, 5\], weight \[6, 3, 3, 3\]/);
+    expect(() => conv2d(x, w)).toThrow(
+      /conv2d: the input has 4 channels but weight.shape\[1\] \* groups = 3 \* 1 = 3.*input \[1, 4, 5, 5\], weight \[6, 3, 3, 3\]/,
+    );
     const w2 = tensor(new Float64Array(6 * 2 * 3 * 3), { shape: [6, 2, 3, 3], dtype: 'float64' });
     expect(() => conv2d(x, w2, { groups: 3 })).toThrow(/conv2d:.*4 channels.*2 \* 3 = 6.*groups 3/);
     const w3 = tensor(new Float64Array(3 * 2 * 1 * 1), { shape: [3, 2, 1, 1], dtype: 'float64' });
@@ -332,31 +535,61 @@ describe('conv errors name the op and every shape', () => {
     expect(() => conv2d(x, f64([[1]]))).toThrow(/conv2d: expected a 4-D weight.*weight \[1, 1\]/);
     expect(() => conv2d(x, w, { bias: f64([1, 2, 3]) })).toThrow(/conv2d: bias must have shape \[2\].*bias \[3\]/);
     expect(() => conv2d(x, tensor(new Float32Array(8), { shape: [2, 4, 1, 1] }))).toThrow(DTypeError);
-    expect(() => conv2d(x, tensor(new Float32Array(8), { shape: [2, 4, 1, 1] }))).toThrow(/conv2d: input and weight.*float64 \[1, 4, 5, 5\].*float32 \[2, 4, 1, 1\]/);
+    expect(() => conv2d(x, tensor(new Float32Array(8), { shape: [2, 4, 1, 1] }))).toThrow(
+      /conv2d: input and weight.*float64 \[1, 4, 5, 5\].*float32 \[2, 4, 1, 1\]/,
+    );
     expect(() => conv2d(x, w, { stride: 0 })).toThrow(ValueError);
     expect(() => conv2d(x, w, { padding: [1, -1] })).toThrow(/conv2d: padding must be an integer >= 0/);
     expect(() => conv2d(x, w, { groups: 1.5 })).toThrow(/conv2d: groups must be a positive integer/);
   });
   it('convTranspose2d errors', () => {
     const w = tensor(new Float64Array(3 * 2 * 3 * 3), { shape: [3, 2, 3, 3], dtype: 'float64' });
-    expect(() => convTranspose2d(x, w)).toThrow(/convTranspose2d: the input has 4 channels but weight.shape\[0\] is 3.*input \[1, 4, 5, 5\], weight \[3, 2, 3, 3\]/);
+    expect(() => convTranspose2d(x, w)).toThrow(
+      /convTranspose2d: the input has 4 channels but weight.shape\[0\] is 3.*input \[1, 4, 5, 5\], weight \[3, 2, 3, 3\]/,
+    );
     const w4 = tensor(new Float64Array(4 * 2 * 3 * 3), { shape: [4, 2, 3, 3], dtype: 'float64' });
     expect(() => convTranspose2d(x, w4, { stride: 2, outputPadding: 2 })).toThrow(/convTranspose2d: outputPadding must be smaller than stride or dilation/);
     expect(() => convTranspose2d(x, w4, { groups: 3 })).toThrow(/convTranspose2d: 4 input channels are not divisible by groups = 3/);
     expect(() => convTranspose2d(x, w4, { padding: 6 })).toThrow(/convTranspose2d: the output would be -5x-5/);
   });
   it('conv2dWeightGrad checks dy against the conv output size', () => {
-    expect(() => conv2dWeightGrad(x, tensor(new Float64Array(2 * 3 * 4), { shape: [1, 2, 3, 4], dtype: 'float64' }), { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 }, [3, 3])).toThrow(
-      /conv2dWeightGrad: dy must be 3x3.*dy \[1, 2, 3, 4\]/,
-    );
+    expect(() =>
+      conv2dWeightGrad(
+        x,
+        tensor(new Float64Array(2 * 3 * 4), { shape: [1, 2, 3, 4], dtype: 'float64' }),
+        { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 },
+        [3, 3],
+      ),
+    ).toThrow(/conv2dWeightGrad: dy must be 3x3.*dy \[1, 2, 3, 4\]/);
   });
 });
 
 describe('conv memory', () => {
   it('forward + double backward leave nothing behind', () => {
     const before = memory().tensors;
-    const x = f64([[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]]], true);
-    const w = f64([[[[1, -1], [2, 0.5]]]], true);
+    const x = f64(
+      [
+        [
+          [
+            [1, 2, 3],
+            [4, 5, 6],
+            [7, 8, 9],
+          ],
+        ],
+      ],
+      true,
+    );
+    const w = f64(
+      [
+        [
+          [
+            [1, -1],
+            [2, 0.5],
+          ],
+        ],
+      ],
+      true,
+    );
     tidy(() => {
       const y = conv2d(x, w, { padding: 1, bias: f64([0.1]) });
       const [gx] = gradients(y.mul(y).sum(), [x], { createGraph: true });

@@ -59,29 +59,115 @@ describe('matmul: gradients', () => {
 
 describe('matmul: values (torch.matmul semantics)', () => {
   it('2-D x 2-D', () => {
-    expect(matmul(f64([[1, 2], [3, 4]]), f64([[5, 6], [7, 8]])).arraySync()).toEqual([[19, 22], [43, 50]]);
+    expect(
+      matmul(
+        f64([
+          [1, 2],
+          [3, 4],
+        ]),
+        f64([
+          [5, 6],
+          [7, 8],
+        ]),
+      ).arraySync(),
+    ).toEqual([
+      [19, 22],
+      [43, 50],
+    ]);
     expect(matmul(f64([[1, 2, 3]]), f64([[1], [2], [3]])).arraySync()).toEqual([[14]]);
   });
   it('1-D operands are promoted and the added dim removed', () => {
     const dot = matmul(f64([1, 2, 3]), f64([4, 5, 6]));
     expect(dot.shape).toEqual([]);
     expect(dot.itemSync()).toBe(32);
-    const vm = matmul(f64([1, 2]), f64([[1, 2, 3], [4, 5, 6]]));
+    const vm = matmul(
+      f64([1, 2]),
+      f64([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+    );
     expect(vm.shape).toEqual([3]);
     expect(vm.arraySync()).toEqual([9, 12, 15]);
-    const mv = matmul(f64([[1, 2], [3, 4], [5, 6]]), f64([1, -1]));
+    const mv = matmul(
+      f64([
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+      f64([1, -1]),
+    );
     expect(mv.shape).toEqual([3]);
     expect(mv.arraySync()).toEqual([-1, -1, -1]);
     // batched matrix times a vector: [2, 2, 2] @ [2] -> [2, 2]
-    expect(matmul(f64([[[1, 0], [0, 1]], [[2, 0], [0, 3]]]), f64([1, 1])).arraySync()).toEqual([[1, 1], [2, 3]]);
+    expect(
+      matmul(
+        f64([
+          [
+            [1, 0],
+            [0, 1],
+          ],
+          [
+            [2, 0],
+            [0, 3],
+          ],
+        ]),
+        f64([1, 1]),
+      ).arraySync(),
+    ).toEqual([
+      [1, 1],
+      [2, 3],
+    ]);
     // vector times a batch: [2] @ [2, 2, 1] -> [2, 1]
-    expect(matmul(f64([1, 2]), f64([[[1], [1]], [[3], [4]]])).arraySync()).toEqual([[3], [11]]);
+    expect(
+      matmul(
+        f64([1, 2]),
+        f64([
+          [[1], [1]],
+          [[3], [4]],
+        ]),
+      ).arraySync(),
+    ).toEqual([[3], [11]]);
   });
   it('batch dims broadcast', () => {
-    const a = f64([[[1, 0], [0, 1]], [[2, 0], [0, 2]], [[0, 1], [1, 0]]]); // [3, 2, 2]
-    const b = f64([[[1, 2], [3, 4]]]); // [1, 2, 2]
-    expect(matmul(a, b).arraySync()).toEqual([[[1, 2], [3, 4]], [[2, 4], [6, 8]], [[3, 4], [1, 2]]]);
-    const c = f64([[1, 2], [3, 4]]); // [2, 2] against [3, 2, 2]
+    const a = f64([
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      [
+        [2, 0],
+        [0, 2],
+      ],
+      [
+        [0, 1],
+        [1, 0],
+      ],
+    ]); // [3, 2, 2]
+    const b = f64([
+      [
+        [1, 2],
+        [3, 4],
+      ],
+    ]); // [1, 2, 2]
+    expect(matmul(a, b).arraySync()).toEqual([
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [
+        [2, 4],
+        [6, 8],
+      ],
+      [
+        [3, 4],
+        [1, 2],
+      ],
+    ]);
+    const c = f64([
+      [1, 2],
+      [3, 4],
+    ]); // [2, 2] against [3, 2, 2]
     expect(matmul(c, a).shape).toEqual([3, 2, 2]);
     expect(matmul(zeros4([2, 1, 3, 4]), zeros4([5, 4, 2])).shape).toEqual([2, 5, 3, 2]);
   });
@@ -102,8 +188,22 @@ describe('matmul: values (torch.matmul semantics)', () => {
     expect(() => matmul(tensor([[true]]), tensor([[true]]))).toThrow(/matmul: bool operands are not supported/);
   });
   it('linear is x wᵀ + b', () => {
-    const y = linear(f64([[1, 2], [3, 4]]), f64([[1, 0], [0, 1], [1, 1]]), f64([10, 20, 30]));
-    expect(y.arraySync()).toEqual([[11, 22, 33], [13, 24, 37]]);
+    const y = linear(
+      f64([
+        [1, 2],
+        [3, 4],
+      ]),
+      f64([
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ]),
+      f64([10, 20, 30]),
+    );
+    expect(y.arraySync()).toEqual([
+      [11, 22, 33],
+      [13, 24, 37],
+    ]);
     expect(linear(f64([1, 2]), f64([[1, 1]])).arraySync()).toEqual([3]);
   });
 });
@@ -130,7 +230,11 @@ describe('matmul: errors name the op and the shapes', () => {
   it('leaves no tensors behind', () => {
     const before = memory().tensors;
     const a = f64([[1, 2]], true);
-    tidy(() => matmul(f64([3, 4]), a.reshape([2, 1]).matmul(a)).sum().backward());
+    tidy(() =>
+      matmul(f64([3, 4]), a.reshape([2, 1]).matmul(a))
+        .sum()
+        .backward(),
+    );
     a.dispose();
     expect(memory().tensors).toBe(before);
   });

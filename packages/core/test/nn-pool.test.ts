@@ -24,7 +24,8 @@ function poolOut(n: number, k: number, s: number, p: number, d: number, ceil: bo
   if (ceil && (o - 1) * s >= n + p) o--;
   return o;
 }
-const outHW = (g: PoolGeometry): [number, number] => [0, 1].map((d) => poolOut(g.hw[d]!, g.kernel[d]!, g.stride[d]!, g.padding[d]!, g.dilation[d]!, g.ceilMode)) as [number, number];
+const outHW = (g: PoolGeometry): [number, number] =>
+  [0, 1].map((d) => poolOut(g.hw[d]!, g.kernel[d]!, g.stride[d]!, g.padding[d]!, g.dilation[d]!, g.ceilMode)) as [number, number];
 
 /** Every window's in-plane taps (rows, cols), row-major, as PyTorch's kernels visit them. */
 function windowTaps(g: PoolGeometry, oy: number, ox: number): [number, number][] {
@@ -124,7 +125,16 @@ describe('maxPool2d: gradients', () => {
     propertyGradcheck('maxPool2d', arb, ([x], g) => maxPool2d(x!, maxOpts(g)), { numRuns: 60 });
   });
   it('unbatched input', () => {
-    const x = f64([[[0.1, 0.5, -0.2], [0.9, 0.3, 0.4], [0.6, -0.7, 0.8]]], true);
+    const x = f64(
+      [
+        [
+          [0.1, 0.5, -0.2],
+          [0.9, 0.3, 0.4],
+          [0.6, -0.7, 0.8],
+        ],
+      ],
+      true,
+    );
     const r = gradgradcheck((x) => maxPool2d(x, { kernelSize: 2, stride: 1 }), [x]);
     expect(r.ok, r.report).toBe(true);
   });
@@ -133,35 +143,135 @@ describe('maxPool2d: gradients', () => {
 describe('maxPool2d: values and the tie convention', () => {
   it('known values', () => {
     const x = arange(16, undefined, 1, { dtype: 'float64' }).reshape([1, 1, 4, 4]);
-    expect(maxPool2d(x, { kernelSize: 2 }).arraySync()).toEqual([[[[5, 7], [13, 15]]]]);
-    expect(maxPool2d(x, { kernelSize: 3, stride: 1 }).arraySync()).toEqual([[[[10, 11], [14, 15]]]]);
+    expect(maxPool2d(x, { kernelSize: 2 }).arraySync()).toEqual([
+      [
+        [
+          [5, 7],
+          [13, 15],
+        ],
+      ],
+    ]);
+    expect(maxPool2d(x, { kernelSize: 3, stride: 1 }).arraySync()).toEqual([
+      [
+        [
+          [10, 11],
+          [14, 15],
+        ],
+      ],
+    ]);
     // padding counts as -inf: negative inputs still win at the border
-    expect(maxPool2d(f64([[[[-5, -6], [-7, -8]]]]), { kernelSize: 2, stride: 1, padding: 1 }).arraySync()).toEqual([[[[-5, -5, -6], [-5, -5, -6], [-7, -7, -8]]]]);
+    expect(
+      maxPool2d(
+        f64([
+          [
+            [
+              [-5, -6],
+              [-7, -8],
+            ],
+          ],
+        ]),
+        { kernelSize: 2, stride: 1, padding: 1 },
+      ).arraySync(),
+    ).toEqual([
+      [
+        [
+          [-5, -5, -6],
+          [-5, -5, -6],
+          [-7, -7, -8],
+        ],
+      ],
+    ]);
     // dilation 2: taps at 0 and 2
     expect(maxPool2d(f64([[[[1, 9, 2, 8, 3]]]]), { kernelSize: [1, 2], dilation: 2, stride: 1 }).arraySync()).toEqual([[[[2, 9, 3]]]]);
   });
   it('ceilMode adds a last window that starts inside the input', () => {
     const x = arange(25, undefined, 1, { dtype: 'float64' }).reshape([1, 1, 5, 5]);
     expect(maxPool2d(x, { kernelSize: 2 }).shape).toEqual([1, 1, 2, 2]);
-    expect(maxPool2d(x, { kernelSize: 2, ceilMode: true }).arraySync()).toEqual([[[[6, 8, 9], [16, 18, 19], [21, 23, 24]]]]);
+    expect(maxPool2d(x, { kernelSize: 2, ceilMode: true }).arraySync()).toEqual([
+      [
+        [
+          [6, 8, 9],
+          [16, 18, 19],
+          [21, 23, 24],
+        ],
+      ],
+    ]);
     // (out - 1) * stride >= H + padding drops a window that would start in the right padding
     // (W = 5, kernel 2, stride 2, padding 1: ceil gives 4 windows, the 4th would start at 5 = W + padding - 1... in the padding)
-    expect(maxPool2d(arange(5, undefined, 1, { dtype: 'float64' }).reshape([1, 1, 1, 5]), { kernelSize: [1, 2], stride: [1, 2], padding: [0, 1], ceilMode: true }).arraySync()).toEqual([[[[0, 2, 4]]]]);
+    expect(
+      maxPool2d(arange(5, undefined, 1, { dtype: 'float64' }).reshape([1, 1, 1, 5]), {
+        kernelSize: [1, 2],
+        stride: [1, 2],
+        padding: [0, 1],
+        ceilMode: true,
+      }).arraySync(),
+    ).toEqual([[[[0, 2, 4]]]]);
   });
   it('ties: the first maximum in row-major window order gets the whole gradient (PyTorch CPU)', () => {
-    const x = f64([[[[1, 1], [1, 1]]]], true);
+    const x = f64(
+      [
+        [
+          [
+            [1, 1],
+            [1, 1],
+          ],
+        ],
+      ],
+      true,
+    );
     maxPool2d(x, { kernelSize: 2 }).sum().backward();
-    expect(x.grad!.arraySync()).toEqual([[[[1, 0], [0, 0]]]]);
-    const y = f64([[[[0, 3], [3, 1]]]], true);
+    expect(x.grad!.arraySync()).toEqual([
+      [
+        [
+          [1, 0],
+          [0, 0],
+        ],
+      ],
+    ]);
+    const y = f64(
+      [
+        [
+          [
+            [0, 3],
+            [3, 1],
+          ],
+        ],
+      ],
+      true,
+    );
     maxPool2d(y, { kernelSize: 2 }).sum().backward();
-    expect(y.grad!.arraySync()).toEqual([[[[0, 1], [0, 0]]]]);
+    expect(y.grad!.arraySync()).toEqual([
+      [
+        [
+          [0, 1],
+          [0, 0],
+        ],
+      ],
+    ]);
   });
   it('overlapping windows accumulate at a shared winner', () => {
-    const x = f64([[[[0, 5, 0], [0, 0, 0]]]], true);
+    const x = f64(
+      [
+        [
+          [
+            [0, 5, 0],
+            [0, 0, 0],
+          ],
+        ],
+      ],
+      true,
+    );
     const y = maxPool2d(x, { kernelSize: 2, stride: 1 });
     expect(y.arraySync()).toEqual([[[[5, 5]]]]);
     y.backward(f64([[[[2, 3]]]]));
-    expect(x.grad!.arraySync()).toEqual([[[[0, 5, 0], [0, 0, 0]]]]);
+    expect(x.grad!.arraySync()).toEqual([
+      [
+        [
+          [0, 5, 0],
+          [0, 0, 0],
+        ],
+      ],
+    ]);
   });
   it('matches a reference loop (values and gradient) on random geometries with ties', () => {
     fc.assert(
@@ -173,7 +283,10 @@ describe('maxPool2d: values and the tie convention', () => {
         tidy(() => {
           const y = maxPool2d(x, maxOpts(g));
           expect(flat(y)).toEqual(ref.values);
-          const cot = tensor(ref.values.map((_, i) => i + 1), { shape: y.shape, dtype: 'float64' });
+          const cot = tensor(
+            ref.values.map((_, i) => i + 1),
+            { shape: y.shape, dtype: 'float64' },
+          );
           y.backward(cot);
         });
         const want = new Array<number>(size).fill(0);
@@ -185,7 +298,19 @@ describe('maxPool2d: values and the tie convention', () => {
     );
   });
   it('float32 keeps its dtype', () => {
-    expect(maxPool2d(tensor([[[[1, 2], [3, 4]]]]), { kernelSize: 2 }).dtype).toBe('float32');
+    expect(
+      maxPool2d(
+        tensor([
+          [
+            [
+              [1, 2],
+              [3, 4],
+            ],
+          ],
+        ]),
+        { kernelSize: 2 },
+      ).dtype,
+    ).toBe('float32');
   });
 });
 
@@ -201,18 +326,53 @@ describe('avgPool2d', () => {
       'avgPool2d',
       arb,
       ([x], { g, countIncludePad, divisorOverride }) =>
-        avgPool2d(x!, { kernelSize: g.kernel, stride: g.stride, padding: g.padding, ceilMode: g.ceilMode, countIncludePad, ...(divisorOverride !== undefined && { divisorOverride }) }),
+        avgPool2d(x!, {
+          kernelSize: g.kernel,
+          stride: g.stride,
+          padding: g.padding,
+          ceilMode: g.ceilMode,
+          countIncludePad,
+          ...(divisorOverride !== undefined && { divisorOverride }),
+        }),
       { numRuns: 60 },
     );
   });
   it('known values', () => {
     const x = arange(16, undefined, 1, { dtype: 'float64' }).reshape([1, 1, 4, 4]);
-    expect(avgPool2d(x, { kernelSize: 2 }).arraySync()).toEqual([[[[2.5, 4.5], [10.5, 12.5]]]]);
+    expect(avgPool2d(x, { kernelSize: 2 }).arraySync()).toEqual([
+      [
+        [
+          [2.5, 4.5],
+          [10.5, 12.5],
+        ],
+      ],
+    ]);
     const ones = tensor(new Float64Array(9).fill(1), { shape: [1, 1, 3, 3], dtype: 'float64' });
     // 3x3 windows at stride 2 with padding 1 see 4 real cells: /9 with countIncludePad, /4 without
-    expect(avgPool2d(ones, { kernelSize: 3, stride: 2, padding: 1 }).arraySync()).toEqual([[[[4 / 9, 4 / 9], [4 / 9, 4 / 9]]]]);
-    expect(avgPool2d(ones, { kernelSize: 3, stride: 2, padding: 1, countIncludePad: false }).arraySync()).toEqual([[[[1, 1], [1, 1]]]]);
-    expect(avgPool2d(ones, { kernelSize: 3, stride: 2, padding: 1, divisorOverride: 2 }).arraySync()).toEqual([[[[2, 2], [2, 2]]]]);
+    expect(avgPool2d(ones, { kernelSize: 3, stride: 2, padding: 1 }).arraySync()).toEqual([
+      [
+        [
+          [4 / 9, 4 / 9],
+          [4 / 9, 4 / 9],
+        ],
+      ],
+    ]);
+    expect(avgPool2d(ones, { kernelSize: 3, stride: 2, padding: 1, countIncludePad: false }).arraySync()).toEqual([
+      [
+        [
+          [1, 1],
+          [1, 1],
+        ],
+      ],
+    ]);
+    expect(avgPool2d(ones, { kernelSize: 3, stride: 2, padding: 1, divisorOverride: 2 }).arraySync()).toEqual([
+      [
+        [
+          [2, 2],
+          [2, 2],
+        ],
+      ],
+    ]);
   });
   it('ceilMode: windows running past the padding divide by the part inside it (PyTorch)', () => {
     // 1x5 row, kernel 2, stride 2, ceil: windows [0,1], [2,3], [4] -> the last divides by 1
@@ -226,26 +386,48 @@ describe('avgPool2d', () => {
   });
   it('matches the reference kernel on random geometries (float64 and float32)', () => {
     fc.assert(
-      fc.property(poolGeometry(400, false), fc.boolean(), fc.option(fc.constantFrom(3, 7), { nil: undefined }), fc.boolean(), fc.integer(), (g, cip, dov, f32, seed) => {
-        const size = g.n * g.c * g.hw[0] * g.hw[1];
-        let s = seed >>> 0;
-        const xv = Array.from({ length: size }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s / 2 ** 32 - 0.5));
-        const ref = refAvgPool(xv, g, cip, dov);
-        const y = tidy(() =>
-          avgPool2d(tensor(xv, { shape: [g.n, g.c, ...g.hw], dtype: f32 ? 'float32' : 'float64' }), {
-            kernelSize: g.kernel, stride: g.stride, padding: g.padding, ceilMode: g.ceilMode, countIncludePad: cip, ...(dov !== undefined && { divisorOverride: dov }),
-          }),
-        );
-        expect(y.shape).toEqual([g.n, g.c, ...outHW(g)]);
-        const got = flat(y);
-        y.dispose();
-        ref.forEach((v, i) => expect(Math.abs(got[i]! - v)).toBeLessThanOrEqual(f32 ? 1e-6 : 1e-14));
-      }),
+      fc.property(
+        poolGeometry(400, false),
+        fc.boolean(),
+        fc.option(fc.constantFrom(3, 7), { nil: undefined }),
+        fc.boolean(),
+        fc.integer(),
+        (g, cip, dov, f32, seed) => {
+          const size = g.n * g.c * g.hw[0] * g.hw[1];
+          let s = seed >>> 0;
+          const xv = Array.from({ length: size }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0), s / 2 ** 32 - 0.5));
+          const ref = refAvgPool(xv, g, cip, dov);
+          const y = tidy(() =>
+            avgPool2d(tensor(xv, { shape: [g.n, g.c, ...g.hw], dtype: f32 ? 'float32' : 'float64' }), {
+              kernelSize: g.kernel,
+              stride: g.stride,
+              padding: g.padding,
+              ceilMode: g.ceilMode,
+              countIncludePad: cip,
+              ...(dov !== undefined && { divisorOverride: dov }),
+            }),
+          );
+          expect(y.shape).toEqual([g.n, g.c, ...outHW(g)]);
+          const got = flat(y);
+          y.dispose();
+          ref.forEach((v, i) => expect(Math.abs(got[i]! - v)).toBeLessThanOrEqual(f32 ? 1e-6 : 1e-14));
+        },
+      ),
       { numRuns: 100 },
     );
   });
   it('unbatched input', () => {
-    expect(avgPool2d(f64([[[1, 2], [3, 4]]]), { kernelSize: 2 }).arraySync()).toEqual([[[2.5]]]);
+    expect(
+      avgPool2d(
+        f64([
+          [
+            [1, 2],
+            [3, 4],
+          ],
+        ]),
+        { kernelSize: 2 },
+      ).arraySync(),
+    ).toEqual([[[2.5]]]);
   });
 });
 
@@ -253,7 +435,9 @@ describe('pooling errors', () => {
   const x = tensor(new Float64Array(2 * 3 * 4 * 4), { shape: [2, 3, 4, 4], dtype: 'float64' });
   it('padding larger than half the kernel', () => {
     expect(() => maxPool2d(x, { kernelSize: 2, padding: 2 })).toThrow(ShapeError);
-    expect(() => maxPool2d(x, { kernelSize: 2, padding: 2 })).toThrow(/maxPool2d: padding must be at most half the kernel size.*input \[2, 3, 4, 4\], kernelSize \[2, 2\].*padding \[2, 2\]/);
+    expect(() => maxPool2d(x, { kernelSize: 2, padding: 2 })).toThrow(
+      /maxPool2d: padding must be at most half the kernel size.*input \[2, 3, 4, 4\], kernelSize \[2, 2\].*padding \[2, 2\]/,
+    );
     expect(() => avgPool2d(x, { kernelSize: 3, padding: [1, 2] })).toThrow(/avgPool2d: padding must be at most half/);
   });
   it('output too small, bad rank, dtype, arguments', () => {
@@ -270,7 +454,18 @@ describe('pooling errors', () => {
 describe('pooling memory', () => {
   it('forward and double backward leave nothing behind', () => {
     const before = memory().tensors;
-    const x = f64([[[[0.1, 0.5, -0.2], [0.9, 0.3, 0.4], [0.6, -0.7, 0.8]]]], true);
+    const x = f64(
+      [
+        [
+          [
+            [0.1, 0.5, -0.2],
+            [0.9, 0.3, 0.4],
+            [0.6, -0.7, 0.8],
+          ],
+        ],
+      ],
+      true,
+    );
     tidy(() => {
       const y = maxPool2d(x, { kernelSize: 2, stride: 1 }).mul(avgPool2d(x, { kernelSize: 2, stride: 1, padding: 1, ceilMode: true }).sum());
       const [gx] = gradients(y.mul(y).sum(), [x], { createGraph: true });

@@ -32,11 +32,25 @@ describe('resize: gradients', () => {
 });
 
 describe('resize: values as torch.nn.functional.interpolate', () => {
-  const x = f64([[[[1, 2], [3, 4]]]]);
+  const x = f64([
+    [
+      [
+        [1, 2],
+        [3, 4],
+      ],
+    ],
+  ]);
   it('bilinear, alignCorners false (half-pixel centres, clamped at the border)', () => {
     // torch.nn.functional.interpolate(x, size=(4, 4), mode='bilinear', align_corners=False)
     expect(resize(x, [4, 4]).arraySync()).toEqual([
-      [[[1, 1.25, 1.75, 2], [1.5, 1.75, 2.25, 2.5], [2.5, 2.75, 3.25, 3.5], [3, 3.25, 3.75, 4]]],
+      [
+        [
+          [1, 1.25, 1.75, 2],
+          [1.5, 1.75, 2.25, 2.5],
+          [2.5, 2.75, 3.25, 3.5],
+          [3, 3.25, 3.75, 4],
+        ],
+      ],
     ]);
     // downsampling by 2 averages neighbouring pairs: src = (dst + 0.5) * 2 - 0.5
     expect(flat(resize(row([0, 1, 2, 3]), [1, 2]))).toEqual([0.5, 2.5]);
@@ -55,7 +69,16 @@ describe('resize: values as torch.nn.functional.interpolate', () => {
     expect(flat(resize(row([0, 1, 2, 3]), [1, 2], { alignCorners: true }))).toEqual([0, 3]);
   });
   it("nearest: src = floor(dst * in / out) (torch's legacy 'nearest')", () => {
-    expect(resize(x, [4, 4], { mode: 'nearest' }).arraySync()).toEqual([[[[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]]]]);
+    expect(resize(x, [4, 4], { mode: 'nearest' }).arraySync()).toEqual([
+      [
+        [
+          [1, 1, 2, 2],
+          [1, 1, 2, 2],
+          [3, 3, 4, 4],
+          [3, 3, 4, 4],
+        ],
+      ],
+    ]);
     expect(flat(resize(row([0, 1, 2]), [1, 2], { mode: 'nearest' }))).toEqual([0, 1]);
     expect(flat(resize(row([0, 1, 2, 3, 4]), [1, 3], { mode: 'nearest' }))).toEqual([0, 1, 3]);
     expect(flat(resize(row([0, 1, 2]), [1, 7], { mode: 'nearest' }))).toEqual([0, 0, 0, 1, 1, 2, 2]);
@@ -67,9 +90,26 @@ describe('resize: values as torch.nn.functional.interpolate', () => {
     expect(resize(tensor([[[[1, 2]]]], { dtype: 'int32' }), [1, 4], { mode: 'nearest' }).arraySync()).toEqual([[[[1, 1, 2, 2]]]]);
   });
   it('gradients go back to the pixels each output read', () => {
-    const a = f64([[[[1, 2], [3, 4]]]], true);
+    const a = f64(
+      [
+        [
+          [
+            [1, 2],
+            [3, 4],
+          ],
+        ],
+      ],
+      true,
+    );
     resize(a, [4, 4], { mode: 'nearest' }).sum().backward();
-    expect(a.grad!.arraySync()).toEqual([[[[4, 4], [4, 4]]]]);
+    expect(a.grad!.arraySync()).toEqual([
+      [
+        [
+          [4, 4],
+          [4, 4],
+        ],
+      ],
+    ]);
     const b = f64([[[[1, 2, 3]]]], true);
     // 3 -> 2 bilinear: src = [0.25, 1.75]: weights (0.75, 0.25) on pixels 0, 1 and (0.25, 0.75) on 1, 2
     resize(b, [1, 2]).backward(f64([[[[1, 10]]]]));

@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import {
-  Adam, AdamW, DisposedError, SGD, ValueError, conv2d, manualSeed, memory, randn, tensor, tidy, type Tensor,
-} from '@pixgrad/core';
+import { Adam, AdamW, DisposedError, SGD, ValueError, conv2d, manualSeed, memory, randn, tensor, tidy, type Tensor } from '@pixgrad/core';
 
 const f64 = (data: number[], requiresGrad = true) => tensor(data, { dtype: 'float64', requiresGrad });
 const flat = (t: Tensor) => Array.from(t.dataSync());
 
 /** One step of backward for L = sum(a * θ^2) / 2, so ∇L = a * θ. */
 function quadBackward(p: Tensor, a: number[]): void {
-  tidy(() => p.mul(p).mul(tensor(a, { dtype: p.dtype })).sum().mul(0.5).backward());
+  tidy(() =>
+    p
+      .mul(p)
+      .mul(tensor(a, { dtype: p.dtype }))
+      .sum()
+      .mul(0.5)
+      .backward(),
+  );
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -19,7 +24,12 @@ function quadBackward(p: Tensor, a: number[]): void {
  *   g ← ∇ (negated first when maximize, as torch's implementation); if λ≠0: g ← g + λθ;
  *   if μ≠0: b ← t>1 ? μb + (1-τ)g : g; g ← nesterov ? g + μb : b;  θ ← θ - γg
  */
-function sgdRef(theta: number, grads: (theta: number, t: number) => number, steps: number, o: { lr: number; momentum?: number; dampening?: number; nesterov?: boolean; weightDecay?: number; maximize?: boolean }): number[] {
+function sgdRef(
+  theta: number,
+  grads: (theta: number, t: number) => number,
+  steps: number,
+  o: { lr: number; momentum?: number; dampening?: number; nesterov?: boolean; weightDecay?: number; maximize?: boolean },
+): number[] {
   const { lr, momentum = 0, dampening = 0, nesterov = false, weightDecay = 0, maximize = false } = o;
   let b = 0;
   const out: number[] = [];
@@ -45,7 +55,12 @@ function sgdRef(theta: number, grads: (theta: number, t: number) => number, step
  *   amsgrad: vmax ← max(vmax, v), v̂ = vmax / (1-β2^t) (as torch's code; pytorch/pytorch#142323), else v̂ = v / (1-β2^t)
  *   θ ← θ - γ m̂ / (sqrt(v̂) + ε)
  */
-function adamRef(theta: number, grads: (theta: number, t: number) => number, steps: number, o: { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; amsgrad?: boolean; maximize?: boolean; decoupled?: boolean }): number[] {
+function adamRef(
+  theta: number,
+  grads: (theta: number, t: number) => number,
+  steps: number,
+  o: { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; amsgrad?: boolean; maximize?: boolean; decoupled?: boolean },
+): number[] {
   const { lr = 1e-3, betas: [b1, b2] = [0.9, 0.999], eps = 1e-8, weightDecay = 0, amsgrad = false, maximize = false, decoupled = false } = o;
   let m = 0;
   let v = 0;
@@ -314,7 +329,12 @@ describe('optimisers fit small models', () => {
   it('SGD with momentum fits a linear regression', () => {
     manualSeed(3);
     const x = randn([64, 1], { dtype: 'float64' });
-    const y = tidy(() => x.mul(3).sub(2).add(randn([64, 1], { dtype: 'float64' }).mul(0.01)));
+    const y = tidy(() =>
+      x
+        .mul(3)
+        .sub(2)
+        .add(randn([64, 1], { dtype: 'float64' }).mul(0.01)),
+    );
     const w = tensor([[0]], { dtype: 'float64', requiresGrad: true });
     const b = f64([0]);
     const opt = new SGD([w, b], { lr: 0.1, momentum: 0.9 });

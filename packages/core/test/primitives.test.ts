@@ -13,13 +13,74 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  PRIMITIVES, PRIM_NAMES, type PrimName, type Tensor, abs, add, atan2, cast, ceil, clamp, clone, concat, conv2d, conv2dInputGrad, conv2dWeightGrad, cos,
-  div, exp, expand, expm1, floor, gather, leakyRelu, log, log1p, matmul, max, maxPool2d, maximum, min, minimum, mul, neg, pad, permute, pow, prod,
-  reciprocal, relu, reshape, round, rsqrt, scatterAdd, sigmoid, sign, sin, slice, softplus, sqrt, sub, sum, tanh, tensor, tidy, where,
+  PRIMITIVES,
+  PRIM_NAMES,
+  type PrimName,
+  type Tensor,
+  abs,
+  add,
+  atan2,
+  cast,
+  ceil,
+  clamp,
+  clone,
+  concat,
+  conv2d,
+  conv2dInputGrad,
+  conv2dWeightGrad,
+  cos,
+  div,
+  exp,
+  expand,
+  expm1,
+  floor,
+  gather,
+  leakyRelu,
+  log,
+  log1p,
+  matmul,
+  max,
+  maxPool2d,
+  maximum,
+  min,
+  minimum,
+  mul,
+  neg,
+  pad,
+  permute,
+  pow,
+  prod,
+  reciprocal,
+  relu,
+  reshape,
+  round,
+  rsqrt,
+  scatterAdd,
+  sigmoid,
+  sign,
+  sin,
+  slice,
+  softplus,
+  sqrt,
+  sub,
+  sum,
+  tanh,
+  tensor,
+  tidy,
+  where,
   type SliceSpec,
 } from '@pixgrad/core';
 import {
-  type ParamCase, type ShapeOptions, type TensorSpec, type ValueOptions, binaryInputs, boolSpec, broadcastTriple, propertyGradcheck, shapes, specOf,
+  type ParamCase,
+  type ShapeOptions,
+  type TensorSpec,
+  type ValueOptions,
+  binaryInputs,
+  boolSpec,
+  broadcastTriple,
+  propertyGradcheck,
+  shapes,
+  specOf,
   unaryInputs,
 } from '@pixgrad/core/testing';
 
@@ -47,7 +108,9 @@ function distinctSpec(shape: readonly number[]): fc.Arbitrary<TensorSpec> {
 /** An axis argument for reductions: omitted, one axis (maybe negative) or a set; and keepdim. */
 const reduceParams = (s: number[]) =>
   fc.record({
-    axis: fc.oneof(fc.constant(undefined), fc.integer({ min: -s.length, max: s.length - 1 }), fc.subarray([...s.keys()])) as fc.Arbitrary<number | number[] | undefined>,
+    axis: fc.oneof(fc.constant(undefined), fc.integer({ min: -s.length, max: s.length - 1 }), fc.subarray([...s.keys()])) as fc.Arbitrary<
+      number | number[] | undefined
+    >,
     keepdim: fc.boolean(),
   });
 
@@ -63,9 +126,14 @@ const indexAlong = (s: number[]) =>
 /** A small conv geometry: x [n, g*ci, h, w], w [g*co, ci, kh, kw], with stride, padding, dilation, groups. */
 const convGeometry = fc
   .record({
-    n: fc.integer({ min: 1, max: 2 }), groups: fc.constantFrom(1, 2), ci: fc.integer({ min: 1, max: 2 }), co: fc.integer({ min: 1, max: 2 }),
-    k: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })), stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
-    padding: fc.tuple(fc.nat(1), fc.nat(1)), dilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+    n: fc.integer({ min: 1, max: 2 }),
+    groups: fc.constantFrom(1, 2),
+    ci: fc.integer({ min: 1, max: 2 }),
+    co: fc.integer({ min: 1, max: 2 }),
+    k: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })),
+    stride: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
+    padding: fc.tuple(fc.nat(1), fc.nat(1)),
+    dilation: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 })),
     extra: fc.tuple(fc.nat(2), fc.nat(2)),
   })
   .map((g) => {
@@ -144,16 +212,25 @@ const GRADIENTS: Record<PrimName, GradRow> = {
   },
   floor: steps(floor, integers(-3, 3)),
   ceil: steps(ceil, integers(-3, 3)),
-  round: steps(round, integers(-3, 2).map((k) => k + 0.5)),
+  round: steps(
+    round,
+    integers(-3, 2).map((k) => k + 0.5),
+  ),
   clamp: {
     cases: {
       'random bounds, one of them possibly absent, min > max included': () => {
-        const bound = fc.option(fc.integer({ min: -8, max: 8 }).map((k) => k / 4), { nil: undefined, freq: 4 });
+        const bound = fc.option(
+          fc.integer({ min: -8, max: 8 }).map((k) => k / 4),
+          { nil: undefined, freq: 4 },
+        );
         const params = fc.tuple(bound, bound).filter(([lo, hi]) => lo !== undefined || hi !== undefined);
         propertyGradcheck(
           'clamp',
           params.chain(([lo, hi]) =>
-            fc.record({ inputs: unaryInputs({ min: -3, max: 3, kinks: [lo, hi].filter((b): b is number => b !== undefined) }), params: fc.constant({ lo, hi }) }),
+            fc.record({
+              inputs: unaryInputs({ min: -3, max: 3, kinks: [lo, hi].filter((b): b is number => b !== undefined) }),
+              params: fc.constant({ lo, hi }),
+            }),
           ),
           ([x], { lo, hi }) => clamp(x!, lo, hi),
           opts,
@@ -173,7 +250,8 @@ const GRADIENTS: Record<PrimName, GradRow> = {
   },
   pow: {
     cases: {
-      'positive base, any exponent': () => propertyGradcheck('pow', binaryInputs({ min: 0.2, max: 3 }, { min: -2.5, max: 2.5 }, small), (a, b) => pow(a, b), opts),
+      'positive base, any exponent': () =>
+        propertyGradcheck('pow', binaryInputs({ min: 0.2, max: 3 }, { min: -2.5, max: 2.5 }, small), (a, b) => pow(a, b), opts),
       'any base, a fixed exponent (integer, negative, zero)': () =>
         propertyGradcheck(
           'pow',
@@ -212,7 +290,12 @@ const GRADIENTS: Record<PrimName, GradRow> = {
   where: {
     cases: {
       'three broadcast shapes': () =>
-        propertyGradcheck('where', broadcastTriple(small).chain(([sc, sa, sb]) => fc.tuple(boolSpec(sc), specOf(sa), specOf(sb))), (c, a, b) => where(c, a, b), opts),
+        propertyGradcheck(
+          'where',
+          broadcastTriple(small).chain(([sc, sa, sb]) => fc.tuple(boolSpec(sc), specOf(sa), specOf(sb))),
+          (c, a, b) => where(c, a, b),
+          opts,
+        ),
       'a number on either side': () => {
         const two = broadcastTriple(small).chain(([sc, sa]) => fc.tuple(boolSpec(sc), specOf(sa))) as fc.Arbitrary<TensorSpec[]>;
         propertyGradcheck('where', two, (c, a) => where(c, a, 0.5), { numRuns: RUNS / 2 });
@@ -241,7 +324,17 @@ const GRADIENTS: Record<PrimName, GradRow> = {
   argmin: { nondiff: true, cases: {} },
 
   // ---- movement
-  reshape: { cases: { '': () => propertyGradcheck('reshape', withShape((s) => fc.constant(s)), ([x]) => reshape(x!, [...x!.shape].reverse()), opts) } },
+  reshape: {
+    cases: {
+      '': () =>
+        propertyGradcheck(
+          'reshape',
+          withShape((s) => fc.constant(s)),
+          ([x]) => reshape(x!, [...x!.shape].reverse()),
+          opts,
+        ),
+    },
+  },
   expand: {
     cases: {
       'size-1 dims stretched, new leading dims': () =>
@@ -254,14 +347,35 @@ const GRADIENTS: Record<PrimName, GradRow> = {
     },
   },
   permute: {
-    cases: { '': () => propertyGradcheck('permute', withShape((s) => fc.shuffledSubarray([...s.keys()], { minLength: s.length, maxLength: s.length })), ([x], axes) => permute(x!, axes), opts) },
+    cases: {
+      '': () =>
+        propertyGradcheck(
+          'permute',
+          withShape((s) => fc.shuffledSubarray([...s.keys()], { minLength: s.length, maxLength: s.length })),
+          ([x], axes) => permute(x!, axes),
+          opts,
+        ),
+    },
   },
   slice: {
     cases: {
       'steps of either sign, clamped bounds': () =>
         propertyGradcheck(
           'slice',
-          withShape((s) => fc.tuple(...s.map((n) => fc.option(fc.tuple(fc.option(fc.integer({ min: -n - 1, max: n + 1 })), fc.option(fc.integer({ min: -n - 1, max: n + 1 })), fc.constantFrom(1, 2, -1, -2))))) as fc.Arbitrary<SliceSpec>),
+          withShape(
+            (s) =>
+              fc.tuple(
+                ...s.map((n) =>
+                  fc.option(
+                    fc.tuple(
+                      fc.option(fc.integer({ min: -n - 1, max: n + 1 })),
+                      fc.option(fc.integer({ min: -n - 1, max: n + 1 })),
+                      fc.constantFrom(1, 2, -1, -2),
+                    ),
+                  ),
+                ),
+              ) as fc.Arbitrary<SliceSpec>,
+          ),
           ([x], spec) => slice(x!, spec),
           opts,
         ),
@@ -274,9 +388,11 @@ const GRADIENTS: Record<PrimName, GradRow> = {
           'pad',
           withShape(
             (s) =>
-              fc.array(fc.tuple(fc.integer({ min: -1, max: 2 }), fc.integer({ min: -1, max: 2 })), { maxLength: s.length }).map((pairs) =>
-                pairs.flatMap(([b, a], j) => (s[s.length - 1 - j]! + Math.min(0, b) + Math.min(0, a) >= 0 ? [b, a] : [Math.max(b, 0), Math.max(a, 0)])),
-              ),
+              fc
+                .array(fc.tuple(fc.integer({ min: -1, max: 2 }), fc.integer({ min: -1, max: 2 })), { maxLength: s.length })
+                .map((pairs) =>
+                  pairs.flatMap(([b, a], j) => (s[s.length - 1 - j]! + Math.min(0, b) + Math.min(0, a) >= 0 ? [b, a] : [Math.max(b, 0), Math.max(a, 0)])),
+                ),
             3,
           ),
           ([x], pads) => pad(x!, pads, { value: 0.5 }),
@@ -290,9 +406,14 @@ const GRADIENTS: Record<PrimName, GradRow> = {
         propertyGradcheck(
           'concat',
           shapes({ minRank: 1, maxRank: 3, maxSize: 12 }).chain((s) =>
-            fc.record({ axis: fc.nat(s.length - 1), sizes: fc.array(fc.nat(3), { minLength: 1, maxLength: 3 }) }).chain(({ axis, sizes }) =>
-              fc.record({ inputs: fc.tuple(...sizes.map((k) => specOf(s.map((d, i) => (i === axis ? k : d))))) as fc.Arbitrary<TensorSpec[]>, params: fc.constant(axis) }),
-            ),
+            fc
+              .record({ axis: fc.nat(s.length - 1), sizes: fc.array(fc.nat(3), { minLength: 1, maxLength: 3 }) })
+              .chain(({ axis, sizes }) =>
+                fc.record({
+                  inputs: fc.tuple(...sizes.map((k) => specOf(s.map((d, i) => (i === axis ? k : d))))) as fc.Arbitrary<TensorSpec[]>,
+                  params: fc.constant(axis),
+                }),
+              ),
           ),
           (xs, axis) => concat(xs, axis),
           opts,
@@ -300,7 +421,9 @@ const GRADIENTS: Record<PrimName, GradRow> = {
     },
   },
   gather: {
-    cases: { 'repeated indices': () => propertyGradcheck('gather', withShape(indexAlong), ([x], p) => tidy(() => gather(x!, p.axis, int32(p.index, p.shape))), opts) },
+    cases: {
+      'repeated indices': () => propertyGradcheck('gather', withShape(indexAlong), ([x], p) => tidy(() => gather(x!, p.axis, int32(p.index, p.shape))), opts),
+    },
   },
   scatterAdd: {
     cases: {
@@ -320,9 +443,14 @@ const GRADIENTS: Record<PrimName, GradRow> = {
       'batch broadcast': () =>
         propertyGradcheck(
           'matmul',
-          fc.record({ m: fc.integer({ min: 1, max: 3 }), k: fc.integer({ min: 1, max: 3 }), n: fc.integer({ min: 1, max: 3 }), b: fc.constantFrom([], [2], [1]) }).chain(({ m, k, n, b }) =>
-            fc.tuple(specOf([...b, m, k]), specOf([k, n])),
-          ),
+          fc
+            .record({
+              m: fc.integer({ min: 1, max: 3 }),
+              k: fc.integer({ min: 1, max: 3 }),
+              n: fc.integer({ min: 1, max: 3 }),
+              b: fc.constantFrom([], [2], [1]),
+            })
+            .chain(({ m, k, n, b }) => fc.tuple(specOf([...b, m, k]), specOf([k, n]))),
           (a, b) => matmul(a, b),
           heavy,
         ),
@@ -333,7 +461,9 @@ const GRADIENTS: Record<PrimName, GradRow> = {
       'stride, padding, dilation, groups': () =>
         propertyGradcheck(
           'conv2d',
-          convGeometry.chain((g) => fc.record({ inputs: fc.tuple(specOf([g.n, g.groups * g.ci, ...g.hw]), specOf([g.groups * g.co, g.ci, ...g.k])), params: fc.constant(g) })),
+          convGeometry.chain((g) =>
+            fc.record({ inputs: fc.tuple(specOf([g.n, g.groups * g.ci, ...g.hw]), specOf([g.groups * g.co, g.ci, ...g.k])), params: fc.constant(g) }),
+          ),
           ([x, w], g) => conv2d(x!, w!, g.conv),
           heavy,
         ),
@@ -344,7 +474,9 @@ const GRADIENTS: Record<PrimName, GradRow> = {
       'the conv2d input gradient, at the input size': () =>
         propertyGradcheck(
           'conv2dInputGrad',
-          convGeometry.chain((g) => fc.record({ inputs: fc.tuple(specOf([g.n, g.groups * g.co, ...g.out]), specOf([g.groups * g.co, g.ci, ...g.k])), params: fc.constant(g) })),
+          convGeometry.chain((g) =>
+            fc.record({ inputs: fc.tuple(specOf([g.n, g.groups * g.co, ...g.out]), specOf([g.groups * g.co, g.ci, ...g.k])), params: fc.constant(g) }),
+          ),
           ([dy, w], g) => conv2dInputGrad(dy!, w!, g.conv, g.hw),
           heavy,
         ),
@@ -355,7 +487,9 @@ const GRADIENTS: Record<PrimName, GradRow> = {
       'with respect to x and dy': () =>
         propertyGradcheck(
           'conv2dWeightGrad',
-          convGeometry.chain((g) => fc.record({ inputs: fc.tuple(specOf([g.n, g.groups * g.ci, ...g.hw]), specOf([g.n, g.groups * g.co, ...g.out])), params: fc.constant(g) })),
+          convGeometry.chain((g) =>
+            fc.record({ inputs: fc.tuple(specOf([g.n, g.groups * g.ci, ...g.hw]), specOf([g.n, g.groups * g.co, ...g.out])), params: fc.constant(g) }),
+          ),
           ([x, dy], g) => conv2dWeightGrad(x!, dy!, g.conv, g.k),
           heavy,
         ),
@@ -367,7 +501,12 @@ const GRADIENTS: Record<PrimName, GradRow> = {
         propertyGradcheck(
           'maxPool2d',
           fc
-            .record({ k: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 3, max: 5 }), w: fc.integer({ min: 3, max: 5 }) })
+            .record({
+              k: fc.integer({ min: 1, max: 3 }),
+              s: fc.integer({ min: 1, max: 2 }),
+              h: fc.integer({ min: 3, max: 5 }),
+              w: fc.integer({ min: 3, max: 5 }),
+            })
             .chain((g) => fc.record({ inputs: fc.tuple(distinctSpec([1, 2, g.h, g.w])), params: fc.constant({ ...g, p: Math.floor(g.k / 2) }) })),
           ([x], g) => maxPool2d(x!, { kernelSize: g.k, stride: g.s, padding: g.p }),
           heavy,

@@ -5,7 +5,24 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  AxisError, ValueError, arange, argmax, argmin, logSoftmax, logsumexp, max, mean, memory, min, prod, softmax, std, sum, tensor, tidy, variance,
+  AxisError,
+  ValueError,
+  arange,
+  argmax,
+  argmin,
+  logSoftmax,
+  logsumexp,
+  max,
+  mean,
+  memory,
+  min,
+  prod,
+  softmax,
+  std,
+  sum,
+  tensor,
+  tidy,
+  variance,
   zeros,
 } from '@pixgrad/core';
 
@@ -27,7 +44,10 @@ describe('sum, mean, prod', () => {
     expect(kept.arraySync()).toEqual([[[60], [92], [124]]]);
     expect(sum(cube(), [-1, -3]).arraySync()).toEqual([60, 92, 124]);
     expect(sum(cube()).arraySync()).toBe(276);
-    expect(sum(cube(), 1).arraySync()).toEqual([[12, 15, 18, 21], [48, 51, 54, 57]]);
+    expect(sum(cube(), 1).arraySync()).toEqual([
+      [12, 15, 18, 21],
+      [48, 51, 54, 57],
+    ]);
     expect(sum(cube(), []).shape).toEqual([2, 3, 4]);
   });
 
@@ -54,9 +74,33 @@ describe('sum, mean, prod', () => {
   });
 
   it('prod over axes; empty is 1; bool counts as int32', () => {
-    expect(prod(f32([[1, 2], [3, 4]]), 1).arraySync()).toEqual([2, 12]);
-    expect(prod(f32([[1, 2], [3, 4]]), 0, true).arraySync()).toEqual([[3, 8]]);
-    expect(prod(f32([[1, 2], [3, 4]])).arraySync()).toBe(24);
+    expect(
+      prod(
+        f32([
+          [1, 2],
+          [3, 4],
+        ]),
+        1,
+      ).arraySync(),
+    ).toEqual([2, 12]);
+    expect(
+      prod(
+        f32([
+          [1, 2],
+          [3, 4],
+        ]),
+        0,
+        true,
+      ).arraySync(),
+    ).toEqual([[3, 8]]);
+    expect(
+      prod(
+        f32([
+          [1, 2],
+          [3, 4],
+        ]),
+      ).arraySync(),
+    ).toBe(24);
     expect(prod(tensor([-2, 3, 0.5]), [0]).arraySync()).toBe(-3);
     expect(prod(zeros([2, 0]), 1).arraySync()).toEqual([1, 1]);
     expect(prod(zeros([0])).arraySync()).toBe(1);
@@ -69,16 +113,35 @@ describe('max, min, argmax, argmin', () => {
     const x = cube();
     expect(max(x, [0, 2]).arraySync()).toEqual([15, 19, 23]);
     expect(min(x, [0, 2]).arraySync()).toEqual([0, 4, 8]);
-    expect(max(x, -1, true).arraySync()).toEqual([[[3], [7], [11]], [[15], [19], [23]]]);
+    expect(max(x, -1, true).arraySync()).toEqual([
+      [[3], [7], [11]],
+      [[15], [19], [23]],
+    ]);
     expect(max(x).arraySync()).toBe(23);
-    expect(min(f32([[3, -1], [2, 7]]), 1).arraySync()).toEqual([-1, 2]);
+    expect(
+      min(
+        f32([
+          [3, -1],
+          [2, 7],
+        ]),
+        1,
+      ).arraySync(),
+    ).toEqual([-1, 2]);
     expect(max(tensor(4), 0).arraySync()).toBe(4);
     expect(max(zeros([0, 3]), 1).shape).toEqual([0]); // the reduced axis is not empty
   });
 
   it('max/min propagate NaN (as PyTorch)', () => {
     expect(max(f32([1, NaN, 3])).arraySync()).toBeNaN();
-    expect(min(f32([[1, 2], [NaN, 0]]), 1).arraySync()).toEqual([1, NaN]);
+    expect(
+      min(
+        f32([
+          [1, 2],
+          [NaN, 0],
+        ]),
+        1,
+      ).arraySync(),
+    ).toEqual([1, NaN]);
   });
 
   it('max/min of no elements is a ValueError naming the op, the axis and the shape', () => {
@@ -88,7 +151,10 @@ describe('max, min, argmax, argmin', () => {
   });
 
   it('argmax/argmin: int32, ties give the first index, no axis indexes the flattened tensor', () => {
-    const x = f32([[1, 5, 5], [7, 0, 7]]);
+    const x = f32([
+      [1, 5, 5],
+      [7, 0, 7],
+    ]);
     const a = argmax(x, 1);
     expect(a.dtype).toBe('int32');
     expect(a.arraySync()).toEqual([1, 0]);
@@ -121,7 +187,10 @@ describe('variance and std (PyTorch correction semantics)', () => {
   });
 
   it('over axis sets with keepdim', () => {
-    const m = f32([[1, 2, 3], [2, 4, 9]]);
+    const m = f32([
+      [1, 2, 3],
+      [2, 4, 9],
+    ]);
     close(variance(m, 1), [1, 13]);
     close(variance(m, 0, { correction: 0 }), [0.25, 1, 9]);
     const v = variance(m, [0, 1], { keepdim: true });
@@ -150,7 +219,10 @@ describe('logsumexp, softmax, logSoftmax', () => {
     expect(logsumexp(f32([-Infinity, -Infinity])).arraySync()).toBe(-Infinity);
     expect(logsumexp(f32([Infinity, 1])).arraySync()).toBe(Infinity);
     expect(logsumexp(zeros([0])).arraySync()).toBe(-Infinity);
-    const m = f32([[0, 0], [1, 1]]);
+    const m = f32([
+      [0, 0],
+      [1, 1],
+    ]);
     close(logsumexp(m, 1), [Math.LN2, 1 + Math.LN2]);
     expect(logsumexp(m, [0, 1], true).shape).toEqual([1, 1]);
     close(logsumexp(m, 0), [Math.log(1 + Math.E), Math.log(1 + Math.E)]);
@@ -159,10 +231,33 @@ describe('logsumexp, softmax, logSoftmax', () => {
   it('softmax along an axis, stable for large inputs', () => {
     const e = [1, 2, 3].map(Math.exp);
     const z = e.reduce((a, b) => a + b);
-    close(softmax(f32([1, 2, 3])), e.map((v) => v / z));
-    close(softmax(f32([1001, 1002, 1003])), e.map((v) => v / z));
-    close(softmax(f32([[1, 1], [2, 4]]), 0), [1 / (1 + Math.E), 1 / (1 + Math.E ** 3), Math.E / (1 + Math.E), Math.E ** 3 / (1 + Math.E ** 3)]);
-    close(softmax(f32([[1, 1], [2, 4]])), [0.5, 0.5, 1 / (1 + Math.E ** 2), Math.E ** 2 / (1 + Math.E ** 2)]);
+    close(
+      softmax(f32([1, 2, 3])),
+      e.map((v) => v / z),
+    );
+    close(
+      softmax(f32([1001, 1002, 1003])),
+      e.map((v) => v / z),
+    );
+    close(
+      softmax(
+        f32([
+          [1, 1],
+          [2, 4],
+        ]),
+        0,
+      ),
+      [1 / (1 + Math.E), 1 / (1 + Math.E ** 3), Math.E / (1 + Math.E), Math.E ** 3 / (1 + Math.E ** 3)],
+    );
+    close(
+      softmax(
+        f32([
+          [1, 1],
+          [2, 4],
+        ]),
+      ),
+      [0.5, 0.5, 1 / (1 + Math.E ** 2), Math.E ** 2 / (1 + Math.E ** 2)],
+    );
     close(softmax(f32([-Infinity, -Infinity])), [NaN, NaN]);
     close(softmax(f32([0, -Infinity])), [1, 0]);
     expect(softmax(tensor(3)).arraySync()).toBe(1);
@@ -172,14 +267,27 @@ describe('logsumexp, softmax, logSoftmax', () => {
     const lse = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3));
     close(logSoftmax(f32([1, 2, 3])), [1 - lse, 2 - lse, 3 - lse]);
     close(logSoftmax(f32([0, -1000])), [0, -1000], 3);
-    close(logSoftmax(f32([[1000, 1000], [0, 0]]), 0), [0, 0, -1000, -1000], 3);
+    close(
+      logSoftmax(
+        f32([
+          [1000, 1000],
+          [0, 0],
+        ]),
+        0,
+      ),
+      [0, 0, -1000, -1000],
+      3,
+    );
     expect(logSoftmax(tensor(3)).arraySync()).toBe(0);
   });
 });
 
 describe('Tensor methods', () => {
   it('call the same reductions', () => {
-    const x = f32([[1, 2, 3], [2, 4, 9]]);
+    const x = f32([
+      [1, 2, 3],
+      [2, 4, 9],
+    ]);
     expect(x.sum(1).arraySync()).toEqual([6, 15]);
     expect(x.mean(0).arraySync()).toEqual([1.5, 3, 6]);
     expect(x.max(1, true).arraySync()).toEqual([[3], [9]]);

@@ -17,7 +17,11 @@ describe('engine smoke', () => {
   });
   it('tidy frees intermediates', () => {
     const before = memory().tensors;
-    const r = tidy(() => exp(tensor([1, 2])).mul(2).sum());
+    const r = tidy(() =>
+      exp(tensor([1, 2]))
+        .mul(2)
+        .sum(),
+    );
     expect(memory().tensors).toBe(before + 1);
     r.dispose();
     expect(memory().tensors).toBe(before);

@@ -32,14 +32,29 @@ async function time(name: string, flops: number, fn: () => unknown, reps = 5): P
   const med = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
   const ms = med(ts);
   const cpuMs = med(cs);
-  console.log(JSON.stringify({ kernel: name, ms: +ms.toFixed(2), cpuMs: +cpuMs.toFixed(2), minMs: +Math.min(...ts).toFixed(2), minCpuMs: +Math.min(...cs).toFixed(2), gflops: +(flops / ms / 1e6).toFixed(2), cpuGflops: +(flops / cpuMs / 1e6).toFixed(2), load: +loadavg()[0]!.toFixed(2) }));
+  console.log(
+    JSON.stringify({
+      kernel: name,
+      ms: +ms.toFixed(2),
+      cpuMs: +cpuMs.toFixed(2),
+      minMs: +Math.min(...ts).toFixed(2),
+      minCpuMs: +Math.min(...cs).toFixed(2),
+      gflops: +(flops / ms / 1e6).toFixed(2),
+      cpuGflops: +(flops / cpuMs / 1e6).toFixed(2),
+      load: +loadavg()[0]!.toFixed(2),
+    }),
+  );
 }
 
 const only = process.argv[2];
 const N = 1024;
 const a = { buf: g.upload(rand(N * N), 'float32'), shape: [N, N], dtype: 'float32' as const };
 const b = { buf: g.upload(rand(N * N), 'float32'), shape: [N, N], dtype: 'float32' as const };
-for (const [ta, tb] of [[false, false], [true, false], [false, true]] as const) {
+for (const [ta, tb] of [
+  [false, false],
+  [true, false],
+  [false, true],
+] as const) {
   if (only && only !== 'matmul') break;
   await time(`matmul 1024^3 ${ta ? 'T' : 'N'}${tb ? 'T' : 'N'}`, 2 * N ** 3, () => g.dispose(g.matmul(a, b, ta, tb, [N, N])));
 }

@@ -1,8 +1,28 @@
 /// <reference types="@webgpu/types" preserve="true" />
 import {
-  BackendError, DTypeError, IndexError, contiguousStrides, resultDType, sizeOf,
-  type ArgReduceOp, type Backend, type BackendCounters, type BackendMemory, type BinaryOp, type CompareOp, type Conv2dParams, type DataArray,
-  type DType, type FusedProgram, type FusionKernels, type Pool2dParams, type ReduceOp, type Shape, type UnaryOp, type UnaryParams, type View,
+  BackendError,
+  DTypeError,
+  IndexError,
+  contiguousStrides,
+  resultDType,
+  sizeOf,
+  type ArgReduceOp,
+  type Backend,
+  type BackendCounters,
+  type BackendMemory,
+  type BinaryOp,
+  type CompareOp,
+  type Conv2dParams,
+  type DataArray,
+  type DType,
+  type FusedProgram,
+  type FusionKernels,
+  type Pool2dParams,
+  type ReduceOp,
+  type Shape,
+  type UnaryOp,
+  type UnaryParams,
+  type View,
 } from '@pixgrad/core';
 import { GpuContext } from './context.js';
 import { broadcastStridesOf, checkRank, coalesce, storageType, type StorageType } from './layout.js';
@@ -184,7 +204,10 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
     const t = storageType(a.dtype, 'where');
     const n = sizeOf(outShape);
     const out = this.alloc(n, a.dtype, 'where');
-    const c = coalesce(outShape, [cond.shape, a.shape, b.shape].map((s) => broadcastStridesOf(s, outShape)));
+    const c = coalesce(
+      outShape,
+      [cond.shape, a.shape, b.shape].map((s) => broadcastStridesOf(s, outShape)),
+    );
     checkRank('where', c.shape.length);
     this.ctx.run(whereSpec(t, cond.buf.buffer, a.buf.buffer, b.buf.buffer, out.buffer, n, c.shape, c.strides[0]!, c.strides[1]!, c.strides[2]!));
     return out;
@@ -239,7 +262,10 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
       return out;
     }
     const k = coalesce(keptShape, [keptShape.map((_, i) => st[i]!)]);
-    const rs = coalesce(shape.map((d, i) => (red.has(i) ? d : 1)), [st]);
+    const rs = coalesce(
+      shape.map((d, i) => (red.has(i) ? d : 1)),
+      [st],
+    );
     checkRank(op, Math.max(k.shape.length, rs.shape.length));
     const g: ReduceGeometry = { nout, r, kshape: k.shape, kstrides: k.strides[0]!, rshape: rs.shape, rstrides: rs.strides[0]! };
     const plan = reducePlan(g);
@@ -307,7 +333,11 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
         before.push(lo);
       }
     }
-    if (o.length === 0) o.push(1), is.push(1), before.push(0);
+    if (o.length === 0) {
+      o.push(1);
+      is.push(1);
+      before.push(0);
+    }
     checkRank('pad', o.length);
     this.ctx.run(padSpec(t, x.buf.buffer, out.buffer, n, value, o, is, before, contiguousStrides(is)));
     return out;
@@ -424,7 +454,14 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
     const wShape = [o, x.shape[1]! / p.groups, kernelHW[0], kernelHW[1]];
     const g = convGeometry(x.shape, wShape, p, 'conv2dWeightGrad', [dy.shape[2]!, dy.shape[3]!]);
     const out = this.alloc(sizeOf(wShape), 'float32', 'conv2dWeightGrad');
-    const plan = conv2dWeightGradSpec(x.buf.buffer, dy.buf.buffer, out.buffer, g, (len) => this.alloc(len, 'float32', 'conv2dWeightGrad').buffer, this.ctx.subgroupSize);
+    const plan = conv2dWeightGradSpec(
+      x.buf.buffer,
+      dy.buf.buffer,
+      out.buffer,
+      g,
+      (len) => this.alloc(len, 'float32', 'conv2dWeightGrad').buffer,
+      this.ctx.subgroupSize,
+    );
     for (const s of plan.specs) this.ctx.run(s);
     if (plan.partial) {
       // split-K partial sums [S, outputs]: sum over S with the reduce kernel
@@ -443,7 +480,8 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
     const count = n * c * outHW[0] * outHW[1];
     const values = this.alloc(count, x.dtype, 'maxPool2d');
     const indices = this.alloc(count, 'int32', 'maxPool2d');
-    if (count > 0) this.ctx.run(maxPoolSpec(storageType(x.dtype, 'maxPool2d') as StorageType, x.buf.buffer, values.buffer, indices.buffer, n * c, h, w, outHW, p));
+    if (count > 0)
+      this.ctx.run(maxPoolSpec(storageType(x.dtype, 'maxPool2d') as StorageType, x.buf.buffer, values.buffer, indices.buffer, n * c, h, w, outHW, p));
     return { values, indices };
   }
 }

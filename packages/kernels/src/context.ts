@@ -173,31 +173,32 @@ export class GpuContext {
   /** The compiled pipeline for one specialisation (cached by WGSL text; concurrent requests share one compile). */
   pipeline(k: KernelDescriptor, code: string): PipelineEntry {
     const key = `${k.entryPoint}\n${code}`;
-    let e = this.pipelines.get(key);
-    if (e) return e;
+    const cached = this.pipelines.get(key);
+    if (cached) return cached;
     // The scope keeps Dawn from printing the compile error itself; it is reported (with the
     // source) when the pipeline promise rejects.
     this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ code, label: `${k.name} (shaders/${k.shader}.wgsl)` });
     void this.device.popErrorScope().catch(() => null);
     const entry: PipelineEntry = {
-      promise: this.device
-        .createComputePipelineAsync({ layout: this.pipelineLayout(k), compute: { module, entryPoint: k.entryPoint }, label: k.name })
-        .then(
-          (p) => (entry.pipeline = p),
-          async (err: unknown) => {
-            const info = await module.getCompilationInfo().catch(() => undefined);
-            const msgs = info?.messages.map((m) => `  ${m.type} at line ${m.lineNum}:${m.linePos}: ${m.message}`).join('\n');
-            const numbered = code.split('\n').map((l, i) => `${String(i + 1).padStart(4)}| ${l}`).join('\n');
-            const e = new ShaderError(
-              `kernel '${k.name}' (shaders/${k.shader}.wgsl, entry point ${k.entryPoint}) failed to compile:\n` +
-                `${msgs || `  ${(err as Error)?.message ?? String(err)}`}\n--- specialised WGSL ---\n${numbered}`,
-            );
-            entry.error = e;
-            this.pipelines.delete(key); // a later attempt may retry (e.g. after a device change)
-            throw e;
-          },
-        ),
+      promise: this.device.createComputePipelineAsync({ layout: this.pipelineLayout(k), compute: { module, entryPoint: k.entryPoint }, label: k.name }).then(
+        (p) => (entry.pipeline = p),
+        async (err: unknown) => {
+          const info = await module.getCompilationInfo().catch(() => undefined);
+          const msgs = info?.messages.map((m) => `  ${m.type} at line ${m.lineNum}:${m.linePos}: ${m.message}`).join('\n');
+          const numbered = code
+            .split('\n')
+            .map((l, i) => `${String(i + 1).padStart(4)}| ${l}`)
+            .join('\n');
+          const e = new ShaderError(
+            `kernel '${k.name}' (shaders/${k.shader}.wgsl, entry point ${k.entryPoint}) failed to compile:\n` +
+              `${msgs || `  ${(err as Error)?.message ?? String(err)}`}\n--- specialised WGSL ---\n${numbered}`,
+          );
+          entry.error = e;
+          this.pipelines.delete(key); // a later attempt may retry (e.g. after a device change)
+          throw e;
+        },
+      ),
     };
     entry.promise.catch(() => {}); // rejection is reported by the flush that awaits it
     this.pipelines.set(key, entry);
@@ -213,7 +214,9 @@ export class GpuContext {
     const k = spec.kernel;
     const code = specialise(k, spec.defines);
     if (debugWgsl()) {
-      console.error(`[pixgrad] dispatch ${k.name} (shaders/${k.shader}.wgsl : ${k.entryPoint}) workgroups [${spec.workgroups.join(', ')}] uniforms ${JSON.stringify(spec.uniforms)}\n${code}`);
+      console.error(
+        `[pixgrad] dispatch ${k.name} (shaders/${k.shader}.wgsl : ${k.entryPoint}) workgroups [${spec.workgroups.join(', ')}] uniforms ${JSON.stringify(spec.uniforms)}\n${code}`,
+      );
     }
     const pipe = this.pipeline(k, code);
     const size = uniformLayout(k).size;
@@ -273,7 +276,13 @@ export class GpuContext {
     return next;
   }
 
-  private async submit(commands: Command[], arena: ArrayBuffer, uniformBytes: number, allocErrors: Promise<GPUError | null>[], toDestroy: GPUBuffer[]): Promise<void> {
+  private async submit(
+    commands: Command[],
+    arena: ArrayBuffer,
+    uniformBytes: number,
+    allocErrors: Promise<GPUError | null>[],
+    toDestroy: GPUBuffer[],
+  ): Promise<void> {
     const deferred = this.deferredError;
     this.deferredError = undefined;
     const oom = (await Promise.all(allocErrors)).find((e) => e !== null);
@@ -315,7 +324,8 @@ export class GpuContext {
     dev.queue.submit([enc.finish()]);
     for (const b of toDestroy) b.destroy();
     const [oomErr, valErr] = await Promise.all([dev.popErrorScope(), dev.popErrorScope()]);
-    if (oomErr) throw new GpuOutOfMemoryError(`the GPU ran out of memory running ${describe(commands)} (${oomErr.message}); free tensors (dispose/tidy) and retry`);
+    if (oomErr)
+      throw new GpuOutOfMemoryError(`the GPU ran out of memory running ${describe(commands)} (${oomErr.message}); free tensors (dispose/tidy) and retry`);
     if (valErr) throw new BackendError(`WebGPU rejected a batch of ${describe(commands)}: ${valErr.message}`);
     if (deferred) throw deferred;
   }

@@ -140,7 +140,8 @@ export async function init(kind?: Device): Promise<Device> {
   try {
     c = await webgpu();
   } catch (e) {
-    if (kind === 'webgpu') throw e instanceof BackendError ? e : new BackendError(`WebGPU initialisation failed: ${(e as Error).message}. ${HOW_TO_GET_AN_ADAPTER}`);
+    if (kind === 'webgpu')
+      throw e instanceof BackendError ? e : new BackendError(`WebGPU initialisation failed: ${(e as Error).message}. ${HOW_TO_GET_AN_ADAPTER}`);
     console.warn(`pixgrad: WebGPU unavailable (${(e as Error).message.split('\n')[0]}); using the CPU backend`);
     setDefaultDevice('cpu');
     return 'cpu';

@@ -16,10 +16,11 @@ export function storageType(dtype: DType, op: string): StorageType {
     case 'bool':
       return 'u32';
     case 'float64':
-      throw new DTypeError(`webgpu ${op}: float64 is not supported on the WebGPU backend (WGSL has no f64); cast to float32 first, or use the cpu device for float64 work such as gradcheck`);
+      throw new DTypeError(
+        `webgpu ${op}: float64 is not supported on the WebGPU backend (WGSL has no f64); cast to float32 first, or use the cpu device for float64 work such as gradcheck`,
+      );
   }
 }
-
 
 /** Strides that read a dense array of `shape` as `outShape` under numpy broadcasting (0 on broadcast dims). */
 export function broadcastStridesOf(shape: readonly number[], outShape: readonly number[]): number[] {

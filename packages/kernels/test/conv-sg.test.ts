@@ -20,7 +20,20 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Conv2dParams } from '@pixgrad/core';
-import { CONV2D, CONV2D_DW, CONV2D_DW_WEIGHT_GRAD, CONV2D_INPUT_GRAD, CONV2D_SG, CONV2D_WEIGHT_GRAD, CONV2D_WEIGHT_GRAD_SG, channelsLastWeight, conv2dInputGradSpec, conv2dSpec, conv2dWeightGradSpec, convGeometry } from '../src/kernels/conv2d.js';
+import {
+  CONV2D,
+  CONV2D_DW,
+  CONV2D_DW_WEIGHT_GRAD,
+  CONV2D_INPUT_GRAD,
+  CONV2D_SG,
+  CONV2D_WEIGHT_GRAD,
+  CONV2D_WEIGHT_GRAD_SG,
+  channelsLastWeight,
+  conv2dInputGradSpec,
+  conv2dSpec,
+  conv2dWeightGradSpec,
+  convGeometry,
+} from '../src/kernels/conv2d.js';
 import { adapterInfo } from '../src/index.js';
 import { both, check, cpu, data, openGpu, type Tol } from './harness.js';
 
@@ -83,7 +96,9 @@ describe('conv kernel selection', () => {
     expect(conv2dSpec(fake, fake, fake, strided, 8).kernel).toBe(CONV2D);
     expect(conv2dSpec(fake, fake, fake, convGeometry([1, 4, 30, 30], [4, 1, 3, 3], P({ groups: 4, dilation: [2, 2] }), 'conv2d'), 8).kernel).toBe(CONV2D);
     expect(conv2dInputGradSpec(fake, fake, fake, strided, 8).kernel).toBe(CONV2D_INPUT_GRAD);
-    expect(conv2dInputGradSpec(fake, fake, fake, convGeometry([1, 4, 30, 30], [4, 1, 3, 3], P({ groups: 4, dilation: [1, 2] }), 'conv2d'), 8).kernel).toBe(CONV2D_DW);
+    expect(conv2dInputGradSpec(fake, fake, fake, convGeometry([1, 4, 30, 30], [4, 1, 3, 3], P({ groups: 4, dilation: [1, 2] }), 'conv2d'), 8).kernel).toBe(
+      CONV2D_DW,
+    );
     expect(conv2dSpec(fake, fake, fake, convGeometry([1, 4, 30, 30], [4, 1, 3, 3], P({ groups: 4 }), 'conv2d'), 0).kernel).toBe(CONV2D);
   });
 
@@ -105,7 +120,9 @@ describe('conv kernel selection', () => {
     const few = conv2dWeightGradSpec(fake, fake, fake, convGeometry([2, 4, 64, 64], [16, 4, 1, 1], P(), 'conv2dWeightGrad'), alloc, 8);
     expect(few.specs[0]!.kernel).toBe(CONV2D_WEIGHT_GRAD_SG);
     expect(few.partial?.parts).toBe(8);
-    expect(conv2dWeightGradSpec(fake, fake, fake, convGeometry([1, 64, 20, 20], [64, 64, 3, 3], P(), 'conv2dWeightGrad'), alloc, 0).specs[0]!.kernel).toBe(CONV2D_WEIGHT_GRAD);
+    expect(conv2dWeightGradSpec(fake, fake, fake, convGeometry([1, 64, 20, 20], [64, 64, 3, 3], P(), 'conv2dWeightGrad'), alloc, 0).specs[0]!.kernel).toBe(
+      CONV2D_WEIGHT_GRAD,
+    );
   });
 
   it('conv2d_sg reads the weight with vec4 loads from a channels-innermost copy when the reduction channels come in 4s', () => {
@@ -197,11 +214,21 @@ describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
         fc.pre(geo !== undefined);
         const { p, xShape, wShape, yShape } = geo!;
         // one input channel per group is depthwise (with a channel multiplier): conv2d_dw
-        if (sg === 8) expect(conv2dSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2d'), sg).kernel).toBe(c.cg === 1 && dwTakes(p, false) ? CONV2D_DW : sgTakes(c.og, c.cg) ? CONV2D_SG : CONV2D);
+        if (sg === 8)
+          expect(conv2dSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2d'), sg).kernel).toBe(
+            c.cg === 1 && dwTakes(p, false) ? CONV2D_DW : sgTakes(c.og, c.cg) ? CONV2D_SG : CONV2D,
+          );
         // +inf in x must not turn padded taps (clamped addresses) into NaN
         const x = both(g, data('float32', size(xShape), c.seed, { ...U, specials: inf ? [Infinity] : [] }), xShape, 'float32');
         const w = both(g, data('float32', size(wShape), c.seed + 1, U), wShape, 'float32');
-        await check(`conv2d_sg x${xShape} w${wShape} ${JSON.stringify(p)}`, g, { buf: g.conv2d(x.gpu, w.gpu, p), shape: yShape, dtype: 'float32' }, { buf: cpu.conv2d(x.cpu, w.cpu, p), shape: yShape, dtype: 'float32' }, tolK(c.cg * c.kh * c.kw), [x.gpu.buf, w.gpu.buf]);
+        await check(
+          `conv2d_sg x${xShape} w${wShape} ${JSON.stringify(p)}`,
+          g,
+          { buf: g.conv2d(x.gpu, w.gpu, p), shape: yShape, dtype: 'float32' },
+          { buf: cpu.conv2d(x.cpu, w.cpu, p), shape: yShape, dtype: 'float32' },
+          tolK(c.cg * c.kh * c.kw),
+          [x.gpu.buf, w.gpu.buf],
+        );
       }),
       { numRuns: 50 },
     );
@@ -215,10 +242,20 @@ describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
         const { p, xShape, wShape, yShape } = geo!;
         const hw: [number, number] = [xShape[2]!, xShape[3]!];
         // one input channel per group (C/groups = og here) is depthwise: conv2d_dw when it applies
-        if (sg === 8) expect(conv2dInputGradSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2dInputGrad', [yShape[2]!, yShape[3]!]), sg).kernel).toBe(c.og === 1 && dwTakes(p, true) ? CONV2D_DW : sgTakes(c.og, c.cg) ? CONV2D_SG : CONV2D_INPUT_GRAD);
+        if (sg === 8)
+          expect(conv2dInputGradSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2dInputGrad', [yShape[2]!, yShape[3]!]), sg).kernel).toBe(
+            c.og === 1 && dwTakes(p, true) ? CONV2D_DW : sgTakes(c.og, c.cg) ? CONV2D_SG : CONV2D_INPUT_GRAD,
+          );
         const dy = both(g, data('float32', size(yShape), c.seed, U), yShape, 'float32');
         const w = both(g, data('float32', size(wShape), c.seed + 1, U), wShape, 'float32');
-        await check(`conv2dInputGrad_sg x${xShape} w${wShape} ${JSON.stringify(p)}`, g, { buf: g.conv2dInputGrad(dy.gpu, w.gpu, p, hw), shape: xShape, dtype: 'float32' }, { buf: cpu.conv2dInputGrad(dy.cpu, w.cpu, p, hw), shape: xShape, dtype: 'float32' }, tolK(c.cg * c.kh * c.kw), [dy.gpu.buf, w.gpu.buf]);
+        await check(
+          `conv2dInputGrad_sg x${xShape} w${wShape} ${JSON.stringify(p)}`,
+          g,
+          { buf: g.conv2dInputGrad(dy.gpu, w.gpu, p, hw), shape: xShape, dtype: 'float32' },
+          { buf: cpu.conv2dInputGrad(dy.cpu, w.cpu, p, hw), shape: xShape, dtype: 'float32' },
+          tolK(c.cg * c.kh * c.kw),
+          [dy.gpu.buf, w.gpu.buf],
+        );
       }),
       { numRuns: 50 },
     );
@@ -234,11 +271,20 @@ describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
         const khw: [number, number] = [c.kh, c.kw];
         if (sg === 8) {
           const plan = conv2dWeightGradSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2dWeightGrad', [yShape[2]!, yShape[3]!]), () => fake, sg);
-          expect(plan.specs[0]!.kernel).toBe(c.cg === 1 && dwTakes(p, false) ? CONV2D_DW_WEIGHT_GRAD : sgTakes(c.og, c.cg) ? CONV2D_WEIGHT_GRAD_SG : CONV2D_WEIGHT_GRAD);
+          expect(plan.specs[0]!.kernel).toBe(
+            c.cg === 1 && dwTakes(p, false) ? CONV2D_DW_WEIGHT_GRAD : sgTakes(c.og, c.cg) ? CONV2D_WEIGHT_GRAD_SG : CONV2D_WEIGHT_GRAD,
+          );
         }
         const x = both(g, data('float32', size(xShape), c.seed, { ...U, specials: c.seed % 2 ? [Infinity] : [] }), xShape, 'float32');
         const dy = both(g, data('float32', size(yShape), c.seed + 1, U), yShape, 'float32');
-        await check(`conv2dWeightGrad_sg x${xShape} w${wShape} ${JSON.stringify(p)}`, g, { buf: g.conv2dWeightGrad(x.gpu, dy.gpu, p, khw), shape: wShape, dtype: 'float32' }, { buf: cpu.conv2dWeightGrad(x.cpu, dy.cpu, p, khw), shape: wShape, dtype: 'float32' }, tolK(yShape[0]! * yShape[2]! * yShape[3]!), [x.gpu.buf, dy.gpu.buf]);
+        await check(
+          `conv2dWeightGrad_sg x${xShape} w${wShape} ${JSON.stringify(p)}`,
+          g,
+          { buf: g.conv2dWeightGrad(x.gpu, dy.gpu, p, khw), shape: wShape, dtype: 'float32' },
+          { buf: cpu.conv2dWeightGrad(x.cpu, dy.cpu, p, khw), shape: wShape, dtype: 'float32' },
+          tolK(yShape[0]! * yShape[2]! * yShape[3]!),
+          [x.gpu.buf, dy.gpu.buf],
+        );
       }),
       { numRuns: 50 },
     );
@@ -282,7 +328,14 @@ describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
         if (sg === 8) expect(conv2dSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2d'), sg).kernel).toBe(dwTakes(p, false) ? CONV2D_DW : CONV2D);
         const x = both(g, data('float32', size(xShape), c.seed, { ...U, specials: c.seed % 3 === 0 ? [Infinity] : [] }), xShape, 'float32');
         const w = both(g, data('float32', size(wShape), c.seed + 1, U), wShape, 'float32');
-        await check(`conv2d_dw x${xShape} w${wShape} ${JSON.stringify(p)}`, g, { buf: g.conv2d(x.gpu, w.gpu, p), shape: yShape, dtype: 'float32' }, { buf: cpu.conv2d(x.cpu, w.cpu, p), shape: yShape, dtype: 'float32' }, tolK(c.kh * c.kw), [x.gpu.buf, w.gpu.buf]);
+        await check(
+          `conv2d_dw x${xShape} w${wShape} ${JSON.stringify(p)}`,
+          g,
+          { buf: g.conv2d(x.gpu, w.gpu, p), shape: yShape, dtype: 'float32' },
+          { buf: cpu.conv2d(x.cpu, w.cpu, p), shape: yShape, dtype: 'float32' },
+          tolK(c.kh * c.kw),
+          [x.gpu.buf, w.gpu.buf],
+        );
       }),
       { numRuns: 60 },
     );
@@ -295,10 +348,20 @@ describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
         fc.pre(geo !== undefined);
         const { p, xShape, wShape, yShape } = geo!;
         const hw: [number, number] = [c.h, c.w];
-        if (sg === 8) expect(conv2dInputGradSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2dInputGrad', [yShape[2]!, yShape[3]!]), sg).kernel).toBe(dwTakes(p, true) ? CONV2D_DW : CONV2D_INPUT_GRAD);
+        if (sg === 8)
+          expect(conv2dInputGradSpec(fake, fake, fake, convGeometry(xShape, wShape, p, 'conv2dInputGrad', [yShape[2]!, yShape[3]!]), sg).kernel).toBe(
+            dwTakes(p, true) ? CONV2D_DW : CONV2D_INPUT_GRAD,
+          );
         const dy = both(g, data('float32', size(yShape), c.seed, { ...U, specials: c.seed % 3 === 0 ? [Infinity] : [] }), yShape, 'float32');
         const w = both(g, data('float32', size(wShape), c.seed + 1, U), wShape, 'float32');
-        await check(`conv2dInputGrad_dw x${xShape} w${wShape} ${JSON.stringify(p)}`, g, { buf: g.conv2dInputGrad(dy.gpu, w.gpu, p, hw), shape: xShape, dtype: 'float32' }, { buf: cpu.conv2dInputGrad(dy.cpu, w.cpu, p, hw), shape: xShape, dtype: 'float32' }, tolK(c.mult * c.kh * c.kw), [dy.gpu.buf, w.gpu.buf]);
+        await check(
+          `conv2dInputGrad_dw x${xShape} w${wShape} ${JSON.stringify(p)}`,
+          g,
+          { buf: g.conv2dInputGrad(dy.gpu, w.gpu, p, hw), shape: xShape, dtype: 'float32' },
+          { buf: cpu.conv2dInputGrad(dy.cpu, w.cpu, p, hw), shape: xShape, dtype: 'float32' },
+          tolK(c.mult * c.kh * c.kw),
+          [dy.gpu.buf, w.gpu.buf],
+        );
       }),
       { numRuns: 60 },
     );
@@ -318,7 +381,14 @@ describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
         }
         const x = both(g, data('float32', size(xShape), c.seed, { ...U, specials: c.seed % 3 === 0 ? [Infinity] : [] }), xShape, 'float32');
         const dy = both(g, data('float32', size(yShape), c.seed + 1, U), yShape, 'float32');
-        await check(`conv2dWeightGrad_dw x${xShape} w${wShape} ${JSON.stringify(p)}`, g, { buf: g.conv2dWeightGrad(x.gpu, dy.gpu, p, khw), shape: wShape, dtype: 'float32' }, { buf: cpu.conv2dWeightGrad(x.cpu, dy.cpu, p, khw), shape: wShape, dtype: 'float32' }, tolK(yShape[0]! * yShape[2]! * yShape[3]!), [x.gpu.buf, dy.gpu.buf]);
+        await check(
+          `conv2dWeightGrad_dw x${xShape} w${wShape} ${JSON.stringify(p)}`,
+          g,
+          { buf: g.conv2dWeightGrad(x.gpu, dy.gpu, p, khw), shape: wShape, dtype: 'float32' },
+          { buf: cpu.conv2dWeightGrad(x.cpu, dy.cpu, p, khw), shape: wShape, dtype: 'float32' },
+          tolK(yShape[0]! * yShape[2]! * yShape[3]!),
+          [x.gpu.buf, dy.gpu.buf],
+        );
       }),
       { numRuns: 60 },
     );
@@ -331,12 +401,49 @@ describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
     const wh = both(g, data('float32', 33, 23, U), [3, 1, 1, 11], 'float32');
     const v = both(g, data('float32', 3 * 60 * 45, 24, U), [1, 3, 60, 45], 'float32');
     const o = both(g, data('float32', 3 * 60 * 35, 25, U), [1, 3, 60, 35], 'float32');
-    await check('11x1', g, { buf: g.conv2d(x.gpu, wv.gpu, p), shape: [1, 3, 60, 45], dtype: 'float32' }, { buf: cpu.conv2d(x.cpu, wv.cpu, p), shape: [1, 3, 60, 45], dtype: 'float32' }, tolK(11));
-    await check('1x11', g, { buf: g.conv2d(v.gpu, wh.gpu, p), shape: [1, 3, 60, 35], dtype: 'float32' }, { buf: cpu.conv2d(v.cpu, wh.cpu, p), shape: [1, 3, 60, 35], dtype: 'float32' }, tolK(11));
-    await check('1x11 dx', g, { buf: g.conv2dInputGrad(o.gpu, wh.gpu, p, [60, 45]), shape: [1, 3, 60, 45], dtype: 'float32' }, { buf: cpu.conv2dInputGrad(o.cpu, wh.cpu, p, [60, 45]), shape: [1, 3, 60, 45], dtype: 'float32' }, tolK(11));
-    await check('11x1 dx', g, { buf: g.conv2dInputGrad(v.gpu, wv.gpu, p, [70, 45]), shape: [1, 3, 70, 45], dtype: 'float32' }, { buf: cpu.conv2dInputGrad(v.cpu, wv.cpu, p, [70, 45]), shape: [1, 3, 70, 45], dtype: 'float32' }, tolK(11));
-    await check('11x1 dw', g, { buf: g.conv2dWeightGrad(x.gpu, v.gpu, p, [11, 1]), shape: [3, 1, 11, 1], dtype: 'float32' }, { buf: cpu.conv2dWeightGrad(x.cpu, v.cpu, p, [11, 1]), shape: [3, 1, 11, 1], dtype: 'float32' }, tolK(60 * 45));
-    await check('1x11 dw', g, { buf: g.conv2dWeightGrad(v.gpu, o.gpu, p, [1, 11]), shape: [3, 1, 1, 11], dtype: 'float32' }, { buf: cpu.conv2dWeightGrad(v.cpu, o.cpu, p, [1, 11]), shape: [3, 1, 1, 11], dtype: 'float32' }, tolK(60 * 35), [x.gpu.buf, wv.gpu.buf, wh.gpu.buf, v.gpu.buf, o.gpu.buf]);
+    await check(
+      '11x1',
+      g,
+      { buf: g.conv2d(x.gpu, wv.gpu, p), shape: [1, 3, 60, 45], dtype: 'float32' },
+      { buf: cpu.conv2d(x.cpu, wv.cpu, p), shape: [1, 3, 60, 45], dtype: 'float32' },
+      tolK(11),
+    );
+    await check(
+      '1x11',
+      g,
+      { buf: g.conv2d(v.gpu, wh.gpu, p), shape: [1, 3, 60, 35], dtype: 'float32' },
+      { buf: cpu.conv2d(v.cpu, wh.cpu, p), shape: [1, 3, 60, 35], dtype: 'float32' },
+      tolK(11),
+    );
+    await check(
+      '1x11 dx',
+      g,
+      { buf: g.conv2dInputGrad(o.gpu, wh.gpu, p, [60, 45]), shape: [1, 3, 60, 45], dtype: 'float32' },
+      { buf: cpu.conv2dInputGrad(o.cpu, wh.cpu, p, [60, 45]), shape: [1, 3, 60, 45], dtype: 'float32' },
+      tolK(11),
+    );
+    await check(
+      '11x1 dx',
+      g,
+      { buf: g.conv2dInputGrad(v.gpu, wv.gpu, p, [70, 45]), shape: [1, 3, 70, 45], dtype: 'float32' },
+      { buf: cpu.conv2dInputGrad(v.cpu, wv.cpu, p, [70, 45]), shape: [1, 3, 70, 45], dtype: 'float32' },
+      tolK(11),
+    );
+    await check(
+      '11x1 dw',
+      g,
+      { buf: g.conv2dWeightGrad(x.gpu, v.gpu, p, [11, 1]), shape: [3, 1, 11, 1], dtype: 'float32' },
+      { buf: cpu.conv2dWeightGrad(x.cpu, v.cpu, p, [11, 1]), shape: [3, 1, 11, 1], dtype: 'float32' },
+      tolK(60 * 45),
+    );
+    await check(
+      '1x11 dw',
+      g,
+      { buf: g.conv2dWeightGrad(v.gpu, o.gpu, p, [1, 11]), shape: [3, 1, 1, 11], dtype: 'float32' },
+      { buf: cpu.conv2dWeightGrad(v.cpu, o.cpu, p, [1, 11]), shape: [3, 1, 1, 11], dtype: 'float32' },
+      tolK(60 * 35),
+      [x.gpu.buf, wv.gpu.buf, wh.gpu.buf, v.gpu.buf, o.gpu.buf],
+    );
   });
 
   it('a multi-tile 3x3 conv 1x24x37x45 -> 40 channels, all three kernels', async () => {
@@ -344,8 +451,27 @@ describe.skipIf(!gpu)('webgpu subgroup conv vs cpu', () => {
     const x = both(g, data('float32', 24 * 37 * 45, 11, U), [1, 24, 37, 45], 'float32');
     const w = both(g, data('float32', 40 * 24 * 9, 12, U), [40, 24, 3, 3], 'float32');
     const dy = both(g, data('float32', 40 * 37 * 45, 13, U), [1, 40, 37, 45], 'float32');
-    await check('conv2d_sg big', g, { buf: g.conv2d(x.gpu, w.gpu, p), shape: [1, 40, 37, 45], dtype: 'float32' }, { buf: cpu.conv2d(x.cpu, w.cpu, p), shape: [1, 40, 37, 45], dtype: 'float32' }, tolK(216));
-    await check('conv2d_sg big dx', g, { buf: g.conv2dInputGrad(dy.gpu, w.gpu, p, [37, 45]), shape: [1, 24, 37, 45], dtype: 'float32' }, { buf: cpu.conv2dInputGrad(dy.cpu, w.cpu, p, [37, 45]), shape: [1, 24, 37, 45], dtype: 'float32' }, tolK(360));
-    await check('conv2d_sg big dw', g, { buf: g.conv2dWeightGrad(x.gpu, dy.gpu, p, [3, 3]), shape: [40, 24, 3, 3], dtype: 'float32' }, { buf: cpu.conv2dWeightGrad(x.cpu, dy.cpu, p, [3, 3]), shape: [40, 24, 3, 3], dtype: 'float32' }, tolK(37 * 45), [x.gpu.buf, w.gpu.buf, dy.gpu.buf]);
+    await check(
+      'conv2d_sg big',
+      g,
+      { buf: g.conv2d(x.gpu, w.gpu, p), shape: [1, 40, 37, 45], dtype: 'float32' },
+      { buf: cpu.conv2d(x.cpu, w.cpu, p), shape: [1, 40, 37, 45], dtype: 'float32' },
+      tolK(216),
+    );
+    await check(
+      'conv2d_sg big dx',
+      g,
+      { buf: g.conv2dInputGrad(dy.gpu, w.gpu, p, [37, 45]), shape: [1, 24, 37, 45], dtype: 'float32' },
+      { buf: cpu.conv2dInputGrad(dy.cpu, w.cpu, p, [37, 45]), shape: [1, 24, 37, 45], dtype: 'float32' },
+      tolK(360),
+    );
+    await check(
+      'conv2d_sg big dw',
+      g,
+      { buf: g.conv2dWeightGrad(x.gpu, dy.gpu, p, [3, 3]), shape: [40, 24, 3, 3], dtype: 'float32' },
+      { buf: cpu.conv2dWeightGrad(x.cpu, dy.cpu, p, [3, 3]), shape: [40, 24, 3, 3], dtype: 'float32' },
+      tolK(37 * 45),
+      [x.gpu.buf, w.gpu.buf, dy.gpu.buf],
+    );
   });
 });

@@ -24,10 +24,12 @@ const RUNS = 12;
 const shapeArb = fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 0, maxLength: 4 });
 /** Two shapes that broadcast together: b drops leading dims and sets some dims to 1. */
 const broadcastPair = shapeArb.chain((s) =>
-  fc.tuple(fc.constant(s), fc.integer({ min: 0, max: s.length }), fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }), fc.boolean()).map(([a, drop, ones, swap]) => {
-    const b = a.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d));
-    return swap ? [b, a] : [a, b];
-  }),
+  fc
+    .tuple(fc.constant(s), fc.integer({ min: 0, max: s.length }), fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }), fc.boolean())
+    .map(([a, drop, ones, swap]) => {
+      const b = a.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d));
+      return swap ? [b, a] : [a, b];
+    }),
 );
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
@@ -49,7 +51,14 @@ describe.skipIf(!gpu)('webgpu elementwise vs cpu', () => {
       fc.asyncProperty(shapeArb, fc.integer(), async (shape, seed) => {
         const x = both(g, unaryInput(op, size(shape), seed), shape, 'float32');
         const p = PARAMS[op] ?? {};
-        await check(`${op} ${JSON.stringify(shape)}`, g, { buf: g.unary(op, x.gpu, p), shape, dtype: 'float32' }, { buf: cpu.unary(op, x.cpu, p), shape, dtype: 'float32' }, UNARY_TOL[op], [x.gpu.buf]);
+        await check(
+          `${op} ${JSON.stringify(shape)}`,
+          g,
+          { buf: g.unary(op, x.gpu, p), shape, dtype: 'float32' },
+          { buf: cpu.unary(op, x.cpu, p), shape, dtype: 'float32' },
+          UNARY_TOL[op],
+          [x.gpu.buf],
+        );
       }),
       { numRuns: 6 },
     );
@@ -59,13 +68,21 @@ describe.skipIf(!gpu)('webgpu elementwise vs cpu', () => {
     const shape = [5, 7];
     const x = both(g, data('int32', 35, 7, { lo: -20, hi: 20 }), shape, 'int32');
     const p = op === 'clamp' ? { min: -3.5, max: 4.2 } : {};
-    await check(`int ${op}`, g, { buf: g.unary(op, x.gpu, p), shape, dtype: 'int32' }, { buf: cpu.unary(op, x.cpu, p), shape, dtype: 'int32' }, EXACT, [x.gpu.buf]);
+    await check(`int ${op}`, g, { buf: g.unary(op, x.gpu, p), shape, dtype: 'int32' }, { buf: cpu.unary(op, x.cpu, p), shape, dtype: 'int32' }, EXACT, [
+      x.gpu.buf,
+    ]);
   });
 
   it('clamp with min > max gives max; without bounds is the identity', async () => {
     const x = both(g, data('float32', 50, 3, { specials: [NaN] }), [50], 'float32');
     for (const p of [{ min: 2, max: -1 }, {}, { min: 0 }, { max: 0 }]) {
-      await check(`clamp ${JSON.stringify(p)}`, g, { buf: g.unary('clamp', x.gpu, p), shape: [50], dtype: 'float32' }, { buf: cpu.unary('clamp', x.cpu, p), shape: [50], dtype: 'float32' }, EXACT);
+      await check(
+        `clamp ${JSON.stringify(p)}`,
+        g,
+        { buf: g.unary('clamp', x.gpu, p), shape: [50], dtype: 'float32' },
+        { buf: cpu.unary('clamp', x.cpu, p), shape: [50], dtype: 'float32' },
+        EXACT,
+      );
     }
     g.dispose(x.gpu.buf);
   });
@@ -81,25 +98,49 @@ describe.skipIf(!gpu)('webgpu elementwise vs cpu', () => {
         if (op === 'pow') va = va.map((v, i) => (i % 3 === 0 ? Math.round(v) : v)) as Float32Array; // integral exponents on negative bases
         const a = both(g, va, sa, 'float32');
         const b = both(g, op === 'pow' ? vb.map((v, i) => (i % 2 ? Math.round(v) : v)) : vb, sb, 'float32');
-        await check(`${op} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`, g, { buf: g.binary(op, a.gpu, b.gpu, out), shape: out, dtype: 'float32' }, { buf: cpu.binary(op, a.cpu, b.cpu, out), shape: out, dtype: 'float32' }, tol, [a.gpu.buf, b.gpu.buf]);
+        await check(
+          `${op} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`,
+          g,
+          { buf: g.binary(op, a.gpu, b.gpu, out), shape: out, dtype: 'float32' },
+          { buf: cpu.binary(op, a.cpu, b.cpu, out), shape: out, dtype: 'float32' },
+          tol,
+          [a.gpu.buf, b.gpu.buf],
+        );
       }),
       { numRuns: RUNS },
     );
   });
 
   it.each(['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow'] as const)('binary %s (int32, exact)', async (op) => {
-    const [sa, sb] = [[3, 1, 5], [4, 1]];
+    const [sa, sb] = [
+      [3, 1, 5],
+      [4, 1],
+    ];
     const out = broadcastShapes(op, sa, sb);
     const a = both(g, data('int32', 15, 11, { lo: -9, hi: 9 }), sa, 'int32');
     const b = both(g, op === 'pow' ? data('int32', 4, 12, { lo: 0, hi: 6 }) : data('int32', 4, 12, { lo: -9, hi: 9 }), sb, 'int32');
-    await check(`int ${op}`, g, { buf: g.binary(op, a.gpu, b.gpu, out), shape: out, dtype: 'int32' }, { buf: cpu.binary(op, a.cpu, b.cpu, out), shape: out, dtype: 'int32' }, EXACT, [a.gpu.buf, b.gpu.buf]);
+    await check(
+      `int ${op}`,
+      g,
+      { buf: g.binary(op, a.gpu, b.gpu, out), shape: out, dtype: 'int32' },
+      { buf: cpu.binary(op, a.cpu, b.cpu, out), shape: out, dtype: 'int32' },
+      EXACT,
+      [a.gpu.buf, b.gpu.buf],
+    );
   });
 
   it('binary over a large tensor spanning a 2-D dispatch grid', async () => {
     const n = 65535 * 256 + 1000; // more workgroups than one dispatch dimension holds
     const a = both(g, data('float32', n, 5), [n], 'float32');
     const b = both(g, data('float32', 1, 6), [1], 'float32');
-    await check('add large', g, { buf: g.binary('add', a.gpu, b.gpu, [n]), shape: [n], dtype: 'float32' }, { buf: cpu.binary('add', a.cpu, b.cpu, [n]), shape: [n], dtype: 'float32' }, EXACT, [a.gpu.buf, b.gpu.buf]);
+    await check(
+      'add large',
+      g,
+      { buf: g.binary('add', a.gpu, b.gpu, [n]), shape: [n], dtype: 'float32' },
+      { buf: cpu.binary('add', a.cpu, b.cpu, [n]), shape: [n], dtype: 'float32' },
+      EXACT,
+      [a.gpu.buf, b.gpu.buf],
+    );
   });
 
   it.each(COMPARE_OPS)('compare %s with broadcasting', async (op) => {
@@ -108,7 +149,14 @@ describe.skipIf(!gpu)('webgpu elementwise vs cpu', () => {
         const out = broadcastShapes(op, sa, sb);
         const a = both(g, data(dtype, size(sa), seed, { lo: -2, hi: 2, specials: [NaN] }), sa, dtype);
         const b = both(g, data(dtype, size(sb), seed + 1, { lo: -2, hi: 2, specials: [NaN] }), sb, dtype);
-        await check(`${op}`, g, { buf: g.compare(op, a.gpu, b.gpu, out), shape: out, dtype: 'bool' }, { buf: cpu.compare(op, a.cpu, b.cpu, out), shape: out, dtype: 'bool' }, EXACT, [a.gpu.buf, b.gpu.buf]);
+        await check(
+          `${op}`,
+          g,
+          { buf: g.compare(op, a.gpu, b.gpu, out), shape: out, dtype: 'bool' },
+          { buf: cpu.compare(op, a.cpu, b.cpu, out), shape: out, dtype: 'bool' },
+          EXACT,
+          [a.gpu.buf, b.gpu.buf],
+        );
       }),
       { numRuns: 6 },
     );
@@ -122,7 +170,14 @@ describe.skipIf(!gpu)('webgpu elementwise vs cpu', () => {
         const c = both(g, data('bool', size(sc), seed), sc, 'bool');
         const a = both(g, data(dtype, size(sa), seed + 1), sa, dtype);
         const b = both(g, data(dtype, size(sb), seed + 2), sb, dtype);
-        await check('where', g, { buf: g.where(c.gpu, a.gpu, b.gpu, out), shape: out, dtype }, { buf: cpu.where(c.cpu, a.cpu, b.cpu, out), shape: out, dtype }, EXACT, [a.gpu.buf, b.gpu.buf, c.gpu.buf]);
+        await check(
+          'where',
+          g,
+          { buf: g.where(c.gpu, a.gpu, b.gpu, out), shape: out, dtype },
+          { buf: cpu.where(c.cpu, a.cpu, b.cpu, out), shape: out, dtype },
+          EXACT,
+          [a.gpu.buf, b.gpu.buf, c.gpu.buf],
+        );
       }),
       { numRuns: RUNS },
     );
@@ -133,14 +188,33 @@ describe.skipIf(!gpu)('webgpu elementwise vs cpu', () => {
     for (const from of dts) {
       for (const to of dts) {
         const x = both(g, data(from, 101, 9, { lo: -50, hi: 50, specials: [0, -0, 0.5, -0.5, -2.7, 2.7, NaN] }), [101], from);
-        await check(`cast ${from}->${to}`, g, { buf: g.cast(x.gpu, to), shape: [101], dtype: to }, { buf: cpu.cast(x.cpu, to), shape: [101], dtype: to }, EXACT, [x.gpu.buf]);
+        await check(
+          `cast ${from}->${to}`,
+          g,
+          { buf: g.cast(x.gpu, to), shape: [101], dtype: to },
+          { buf: cpu.cast(x.cpu, to), shape: [101], dtype: to },
+          EXACT,
+          [x.gpu.buf],
+        );
       }
     }
   });
 
   it('fill and upload/read round trips for every dtype', async () => {
-    for (const [dtype, value] of [['float32', -1.25], ['float32', NaN], ['float32', -Infinity], ['int32', -7], ['bool', 1]] as const) {
-      await check(`fill ${dtype} ${value}`, g, { buf: g.fill(77, value, dtype), shape: [77], dtype }, { buf: cpu.fill(77, value, dtype), shape: [77], dtype }, EXACT);
+    for (const [dtype, value] of [
+      ['float32', -1.25],
+      ['float32', NaN],
+      ['float32', -Infinity],
+      ['int32', -7],
+      ['bool', 1],
+    ] as const) {
+      await check(
+        `fill ${dtype} ${value}`,
+        g,
+        { buf: g.fill(77, value, dtype), shape: [77], dtype },
+        { buf: cpu.fill(77, value, dtype), shape: [77], dtype },
+        EXACT,
+      );
       const v = data(dtype, 33, 4);
       const up = g.upload(v, dtype);
       await check(`upload ${dtype}`, g, { buf: up, shape: [33], dtype }, { buf: cpu.upload(v, dtype), shape: [33], dtype }, EXACT);

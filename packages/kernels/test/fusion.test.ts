@@ -31,7 +31,8 @@ function expectNear(got: DataArray[], want: DataArray[]): void {
     const w = want[k]!;
     expect(g.length).toBe(w.length);
     for (let i = 0; i < g.length; i++) {
-      const a = g[i]!, b = w[i]!;
+      const a = g[i]!,
+        b = w[i]!;
       if (!Number.isFinite(b)) continue; // indeterminate in WGSL (see above)
       expect(Math.abs(a - b), `tensor ${k} [${i}]: ${a} vs ${b}`).toBeLessThanOrEqual(1e-30 + 1e-6 * Math.abs(b));
     }

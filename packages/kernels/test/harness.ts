@@ -91,10 +91,25 @@ export const EXACT: Tol = { atol: 0, rtol: 0 };
 
 /** Each unary op's tolerance, float32 on the GPU against the CPU (the reasons: elementwise.test.ts's header). */
 export const UNARY_TOL: Record<UnaryOp, Tol> = {
-  neg: EXACT, abs: EXACT, sign: EXACT, relu: EXACT, leakyRelu: { atol: 0, rtol: 1e-6 }, floor: EXACT, ceil: EXACT, round: EXACT, clamp: EXACT,
-  reciprocal: { atol: 1e-6, rtol: 1e-6 }, sqrt: { atol: 1e-6, rtol: 1e-6 }, rsqrt: { atol: 1e-6, rtol: 1e-6 },
-  exp: { atol: 1e-6, rtol: 2e-5 }, log: { atol: 1e-6, rtol: 2e-5 }, log1p: { atol: 1e-6, rtol: 2e-5 }, expm1: { atol: 1e-6, rtol: 2e-5 },
-  tanh: { atol: 1e-6, rtol: 2e-5 }, sigmoid: { atol: 1e-6, rtol: 2e-5 }, softplus: { atol: 1e-6, rtol: 2e-5 },
-  sin: { atol: 2e-6, rtol: 0 }, cos: { atol: 2e-6, rtol: 0 },
+  neg: EXACT,
+  abs: EXACT,
+  sign: EXACT,
+  relu: EXACT,
+  leakyRelu: { atol: 0, rtol: 1e-6 },
+  floor: EXACT,
+  ceil: EXACT,
+  round: EXACT,
+  clamp: EXACT,
+  reciprocal: { atol: 1e-6, rtol: 1e-6 },
+  sqrt: { atol: 1e-6, rtol: 1e-6 },
+  rsqrt: { atol: 1e-6, rtol: 1e-6 },
+  exp: { atol: 1e-6, rtol: 2e-5 },
+  log: { atol: 1e-6, rtol: 2e-5 },
+  log1p: { atol: 1e-6, rtol: 2e-5 },
+  expm1: { atol: 1e-6, rtol: 2e-5 },
+  tanh: { atol: 1e-6, rtol: 2e-5 },
+  sigmoid: { atol: 1e-6, rtol: 2e-5 },
+  softplus: { atol: 1e-6, rtol: 2e-5 },
+  sin: { atol: 2e-6, rtol: 0 },
+  cos: { atol: 2e-6, rtol: 0 },
 };
-

@@ -27,7 +27,33 @@ import { BufferPool } from '../src/pool.js';
 import { openGpu } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const DESCRIPTORS: KernelDescriptor[] = [FILL, UNARY, BINARY, COMPARE, WHERE, CAST, REDUCE_ROWS, REDUCE_WG, ARGREDUCE, STRIDED, PAD, CONCAT, GATHER, SCATTER_ADD, MATMUL, MATMUL_SG, CONV2D, CONV2D_INPUT_GRAD, CONV2D_WEIGHT_GRAD, CONV2D_SG, CONV2D_WEIGHT_GRAD_SG, CONV2D_DW, CONV2D_DW_WEIGHT_GRAD, MAXPOOL, FUSED];
+const DESCRIPTORS: KernelDescriptor[] = [
+  FILL,
+  UNARY,
+  BINARY,
+  COMPARE,
+  WHERE,
+  CAST,
+  REDUCE_ROWS,
+  REDUCE_WG,
+  ARGREDUCE,
+  STRIDED,
+  PAD,
+  CONCAT,
+  GATHER,
+  SCATTER_ADD,
+  MATMUL,
+  MATMUL_SG,
+  CONV2D,
+  CONV2D_INPUT_GRAD,
+  CONV2D_WEIGHT_GRAD,
+  CONV2D_SG,
+  CONV2D_WEIGHT_GRAD_SG,
+  CONV2D_DW,
+  CONV2D_DW_WEIGHT_GRAD,
+  MAXPOOL,
+  FUSED,
+];
 
 /** binding numbers that the host fills in (fused programs bind a varying number of inputs), as a plain reduce / a 1-input fused kernel has them */
 const BINDING_DEFINES: Record<string, string | number> = {
@@ -73,7 +99,8 @@ describe('shader descriptors (no GPU needed)', () => {
     expect([...Object.keys(WGSL)].sort()).toEqual([...used].sort());
     for (const d of DESCRIPTORS) {
       const src = WGSL[d.shader].replace(/\{\{(INPUTS|OUT_BINDING|U_BINDING|BINDINGS)\}\}/g, (_m, k: string) =>
-        String(d.shader === 'fused' && k === 'U_BINDING' ? FUSED_U_BINDING : BINDING_DEFINES[k]));
+        String(d.shader === 'fused' && k === 'U_BINDING' ? FUSED_U_BINDING : BINDING_DEFINES[k]),
+      );
       // struct Params fields, in order, with their types
       const body = /struct Params \{([\s\S]*?)\n\}/.exec(src)?.[1] ?? '';
       const fields = splitFields(body.replace(/\/\/.*$/gm, '')).map((f) => f.split(':').map((t) => t.trim()));
@@ -143,7 +170,10 @@ describe.skipIf(!gpu)('webgpu backend machinery', () => {
   });
 
   it('repeated work leaves no live buffers behind and compiles each pipeline once', async () => {
-    const x = g.upload(Float32Array.from({ length: 300 }, (_, i) => i / 100), 'float32');
+    const x = g.upload(
+      Float32Array.from({ length: 300 }, (_, i) => i / 100),
+      'float32',
+    );
     const v = { buf: x, shape: [3, 100], dtype: 'float32' as const };
     const step = () => {
       const a = g.unary('exp', v, {});
@@ -167,7 +197,13 @@ describe.skipIf(!gpu)('webgpu backend machinery', () => {
   it('a WGSL compile error is reported with the op, the error and the source; the engine stays usable', async () => {
     const x = g.upload(Float32Array.from([1, 2]), 'float32');
     const y = g.fill(2, 0, 'float32');
-    g.ctx.run({ kernel: UNARY, defines: { T: 'f32', C: 'f32', OP: 'op_does_not_exist', WG: 64 }, uniforms: { n: 2, p0: 0, p1: 0 }, buffers: [x.buffer, y.buffer], workgroups: [1, 1, 1] });
+    g.ctx.run({
+      kernel: UNARY,
+      defines: { T: 'f32', C: 'f32', OP: 'op_does_not_exist', WG: 64 },
+      uniforms: { n: 2, p0: 0, p1: 0 },
+      buffers: [x.buffer, y.buffer],
+      workgroups: [1, 1, 1],
+    });
     const err = await g.read({ buf: y, shape: [2], dtype: 'float32' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ShaderError);
     expect((err as Error).message).toMatch(/kernel 'unary' \(shaders\/unary\.wgsl/);
@@ -181,7 +217,13 @@ describe.skipIf(!gpu)('webgpu backend machinery', () => {
   it('a failure in a batch submitted in the background is thrown by the next read', async () => {
     const x = g.upload(Float32Array.from([1, 2]), 'float32');
     const y = g.fill(2, 0, 'float32');
-    g.ctx.run({ kernel: UNARY, defines: { T: 'f32', C: 'f32', OP: 'op_missing_too', WG: 64 }, uniforms: { n: 2, p0: 0, p1: 0 }, buffers: [x.buffer, y.buffer], workgroups: [1, 1, 1] });
+    g.ctx.run({
+      kernel: UNARY,
+      defines: { T: 'f32', C: 'f32', OP: 'op_missing_too', WG: 64 },
+      uniforms: { n: 2, p0: 0, p1: 0 },
+      buffers: [x.buffer, y.buffer],
+      workgroups: [1, 1, 1],
+    });
     // enough dispatches to trigger automatic submission of the batch holding the broken one
     const outs = Array.from({ length: 200 }, () => g.unary('abs', { buf: x, shape: [2], dtype: 'float32' }, {}));
     await new Promise((r) => setTimeout(r, 20));

@@ -45,7 +45,14 @@ describe.skipIf(!gpu)('webgpu matmul / conv / pool vs cpu', () => {
         const outShape = [...outBatch, m, n];
         const a = both(g, data('float32', size(aShape), c.seed, U), aShape, 'float32');
         const b = both(g, data('float32', size(bShape), c.seed + 1, U), bShape, 'float32');
-        await check(`matmul ${aShape}${c.transA ? 'T' : ''} @ ${bShape}${c.transB ? 'T' : ''}`, g, { buf: g.matmul(a.gpu, b.gpu, c.transA, c.transB, outShape), shape: outShape, dtype: 'float32' }, { buf: cpu.matmul(a.cpu, b.cpu, c.transA, c.transB, outShape), shape: outShape, dtype: 'float32' }, tolK(k), [a.gpu.buf, b.gpu.buf]);
+        await check(
+          `matmul ${aShape}${c.transA ? 'T' : ''} @ ${bShape}${c.transB ? 'T' : ''}`,
+          g,
+          { buf: g.matmul(a.gpu, b.gpu, c.transA, c.transB, outShape), shape: outShape, dtype: 'float32' },
+          { buf: cpu.matmul(a.cpu, b.cpu, c.transA, c.transB, outShape), shape: outShape, dtype: 'float32' },
+          tolK(k),
+          [a.gpu.buf, b.gpu.buf],
+        );
       }),
       { numRuns: 40 },
     );
@@ -53,12 +60,24 @@ describe.skipIf(!gpu)('webgpu matmul / conv / pool vs cpu', () => {
 
   it('matmul 256x192x320 (multi-workgroup, all four transpose combinations)', async () => {
     const [m, k, n] = [256, 192, 320];
-    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
       const aShape = ta ? [k, m] : [m, k];
       const bShape = tb ? [n, k] : [k, n];
       const a = both(g, data('float32', m * k, 3, U), aShape, 'float32');
       const b = both(g, data('float32', k * n, 4, U), bShape, 'float32');
-      await check(`matmul big ${ta} ${tb}`, g, { buf: g.matmul(a.gpu, b.gpu, ta, tb, [m, n]), shape: [m, n], dtype: 'float32' }, { buf: cpu.matmul(a.cpu, b.cpu, ta, tb, [m, n]), shape: [m, n], dtype: 'float32' }, tolK(k), [a.gpu.buf, b.gpu.buf]);
+      await check(
+        `matmul big ${ta} ${tb}`,
+        g,
+        { buf: g.matmul(a.gpu, b.gpu, ta, tb, [m, n]), shape: [m, n], dtype: 'float32' },
+        { buf: cpu.matmul(a.cpu, b.cpu, ta, tb, [m, n]), shape: [m, n], dtype: 'float32' },
+        tolK(k),
+        [a.gpu.buf, b.gpu.buf],
+      );
     }
   });
 
@@ -104,7 +123,14 @@ describe.skipIf(!gpu)('webgpu matmul / conv / pool vs cpu', () => {
         const { p, xShape, wShape, yShape, K } = geo!;
         const x = both(g, data('float32', size(xShape), c.seed, U), xShape, 'float32');
         const w = both(g, data('float32', size(wShape), c.seed + 1, U), wShape, 'float32');
-        await check(`conv2d x${xShape} w${wShape} ${JSON.stringify(p)}`, g, { buf: g.conv2d(x.gpu, w.gpu, p), shape: yShape, dtype: 'float32' }, { buf: cpu.conv2d(x.cpu, w.cpu, p), shape: yShape, dtype: 'float32' }, tolK(K), [x.gpu.buf, w.gpu.buf]);
+        await check(
+          `conv2d x${xShape} w${wShape} ${JSON.stringify(p)}`,
+          g,
+          { buf: g.conv2d(x.gpu, w.gpu, p), shape: yShape, dtype: 'float32' },
+          { buf: cpu.conv2d(x.cpu, w.cpu, p), shape: yShape, dtype: 'float32' },
+          tolK(K),
+          [x.gpu.buf, w.gpu.buf],
+        );
       }),
       { numRuns: 40 },
     );
@@ -119,8 +145,15 @@ describe.skipIf(!gpu)('webgpu matmul / conv / pool vs cpu', () => {
         const dy = both(g, data('float32', size(yShape), c.seed, U), yShape, 'float32');
         const w = both(g, data('float32', size(wShape), c.seed + 1, U), wShape, 'float32');
         const hw: [number, number] = [xShape[2]!, xShape[3]!];
-        const K = wShape[0]! / p.groups * wShape[2]! * wShape[3]!;
-        await check(`conv2dInputGrad x${xShape} w${wShape} ${JSON.stringify(p)}`, g, { buf: g.conv2dInputGrad(dy.gpu, w.gpu, p, hw), shape: xShape, dtype: 'float32' }, { buf: cpu.conv2dInputGrad(dy.cpu, w.cpu, p, hw), shape: xShape, dtype: 'float32' }, tolK(K), [dy.gpu.buf, w.gpu.buf]);
+        const K = (wShape[0]! / p.groups) * wShape[2]! * wShape[3]!;
+        await check(
+          `conv2dInputGrad x${xShape} w${wShape} ${JSON.stringify(p)}`,
+          g,
+          { buf: g.conv2dInputGrad(dy.gpu, w.gpu, p, hw), shape: xShape, dtype: 'float32' },
+          { buf: cpu.conv2dInputGrad(dy.cpu, w.cpu, p, hw), shape: xShape, dtype: 'float32' },
+          tolK(K),
+          [dy.gpu.buf, w.gpu.buf],
+        );
       }),
       { numRuns: 40 },
     );
@@ -136,7 +169,14 @@ describe.skipIf(!gpu)('webgpu matmul / conv / pool vs cpu', () => {
         const dy = both(g, data('float32', size(yShape), c.seed + 1, U), yShape, 'float32');
         const khw: [number, number] = [wShape[2]!, wShape[3]!];
         const K = yShape[0]! * yShape[2]! * yShape[3]!;
-        await check(`conv2dWeightGrad x${xShape} w${wShape} ${JSON.stringify(p)}`, g, { buf: g.conv2dWeightGrad(x.gpu, dy.gpu, p, khw), shape: wShape, dtype: 'float32' }, { buf: cpu.conv2dWeightGrad(x.cpu, dy.cpu, p, khw), shape: wShape, dtype: 'float32' }, tolK(K), [x.gpu.buf, dy.gpu.buf]);
+        await check(
+          `conv2dWeightGrad x${xShape} w${wShape} ${JSON.stringify(p)}`,
+          g,
+          { buf: g.conv2dWeightGrad(x.gpu, dy.gpu, p, khw), shape: wShape, dtype: 'float32' },
+          { buf: cpu.conv2dWeightGrad(x.cpu, dy.cpu, p, khw), shape: wShape, dtype: 'float32' },
+          tolK(K),
+          [x.gpu.buf, dy.gpu.buf],
+        );
       }),
       { numRuns: 40 },
     );
@@ -147,9 +187,28 @@ describe.skipIf(!gpu)('webgpu matmul / conv / pool vs cpu', () => {
     const x = both(g, data('float32', 8 * 32 * 32, 1, U), [1, 8, 32, 32], 'float32');
     const w = both(g, data('float32', 16 * 8 * 9, 2, U), [16, 8, 3, 3], 'float32');
     const dy = both(g, data('float32', 16 * 32 * 32, 3, U), [1, 16, 32, 32], 'float32');
-    await check('conv big', g, { buf: g.conv2d(x.gpu, w.gpu, p), shape: [1, 16, 32, 32], dtype: 'float32' }, { buf: cpu.conv2d(x.cpu, w.cpu, p), shape: [1, 16, 32, 32], dtype: 'float32' }, tolK(72));
-    await check('conv big dx', g, { buf: g.conv2dInputGrad(dy.gpu, w.gpu, p, [32, 32]), shape: [1, 8, 32, 32], dtype: 'float32' }, { buf: cpu.conv2dInputGrad(dy.cpu, w.cpu, p, [32, 32]), shape: [1, 8, 32, 32], dtype: 'float32' }, tolK(144));
-    await check('conv big dw', g, { buf: g.conv2dWeightGrad(x.gpu, dy.gpu, p, [3, 3]), shape: [16, 8, 3, 3], dtype: 'float32' }, { buf: cpu.conv2dWeightGrad(x.cpu, dy.cpu, p, [3, 3]), shape: [16, 8, 3, 3], dtype: 'float32' }, tolK(1024), [x.gpu.buf, w.gpu.buf, dy.gpu.buf]);
+    await check(
+      'conv big',
+      g,
+      { buf: g.conv2d(x.gpu, w.gpu, p), shape: [1, 16, 32, 32], dtype: 'float32' },
+      { buf: cpu.conv2d(x.cpu, w.cpu, p), shape: [1, 16, 32, 32], dtype: 'float32' },
+      tolK(72),
+    );
+    await check(
+      'conv big dx',
+      g,
+      { buf: g.conv2dInputGrad(dy.gpu, w.gpu, p, [32, 32]), shape: [1, 8, 32, 32], dtype: 'float32' },
+      { buf: cpu.conv2dInputGrad(dy.cpu, w.cpu, p, [32, 32]), shape: [1, 8, 32, 32], dtype: 'float32' },
+      tolK(144),
+    );
+    await check(
+      'conv big dw',
+      g,
+      { buf: g.conv2dWeightGrad(x.gpu, dy.gpu, p, [3, 3]), shape: [16, 8, 3, 3], dtype: 'float32' },
+      { buf: cpu.conv2dWeightGrad(x.cpu, dy.cpu, p, [3, 3]), shape: [16, 8, 3, 3], dtype: 'float32' },
+      tolK(1024),
+      [x.gpu.buf, w.gpu.buf, dy.gpu.buf],
+    );
   });
 
   const poolArb = fc.record({
@@ -185,13 +244,28 @@ describe.skipIf(!gpu)('webgpu matmul / conv / pool vs cpu', () => {
         fc.pre(ho >= 1 && wo >= 1);
         const p: Pool2dParams = { kernel: [c.kh, c.kw], stride: [c.sh, c.sw], padding: [ph, pw], dilation: [c.dh, c.dw], ceilMode: c.ceilMode };
         const shape = [c.planes[0], c.planes[1], c.h, c.w];
-        const v = c.ties ? Float32Array.from(data('int32', size(shape), c.seed, { lo: -2, hi: 2 })) : (data('float32', size(shape), c.seed, { specials: [NaN, -Infinity] }) as Float32Array);
+        const v = c.ties
+          ? Float32Array.from(data('int32', size(shape), c.seed, { lo: -2, hi: 2 }))
+          : (data('float32', size(shape), c.seed, { specials: [NaN, -Infinity] }) as Float32Array);
         const x = both(g, v, shape, 'float32');
         const r = g.maxPool2d(x.gpu, p, [ho, wo]);
         const rc = cpu.maxPool2d(x.cpu, p, [ho, wo]);
         const oshape = [c.planes[0], c.planes[1], ho, wo];
-        await check(`maxPool2d ${shape} ${JSON.stringify(p)} values`, g, { buf: r.values, shape: oshape, dtype: 'float32' }, { buf: rc.values, shape: oshape, dtype: 'float32' }, EXACT);
-        await check(`maxPool2d ${shape} ${JSON.stringify(p)} indices`, g, { buf: r.indices, shape: oshape, dtype: 'int32' }, { buf: rc.indices, shape: oshape, dtype: 'int32' }, EXACT, [x.gpu.buf]);
+        await check(
+          `maxPool2d ${shape} ${JSON.stringify(p)} values`,
+          g,
+          { buf: r.values, shape: oshape, dtype: 'float32' },
+          { buf: rc.values, shape: oshape, dtype: 'float32' },
+          EXACT,
+        );
+        await check(
+          `maxPool2d ${shape} ${JSON.stringify(p)} indices`,
+          g,
+          { buf: r.indices, shape: oshape, dtype: 'int32' },
+          { buf: rc.indices, shape: oshape, dtype: 'int32' },
+          EXACT,
+          [x.gpu.buf],
+        );
       }),
       { numRuns: 40 },
     );

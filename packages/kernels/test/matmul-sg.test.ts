@@ -57,7 +57,16 @@ describe.skipIf(!gpu)('webgpu subgroup matmul vs cpu', () => {
     m: fc.constantFrom(1, 2, 8, 15, 16, 17, 31, 33, 128, 143, 153),
     n: fc.constantFrom(1, 3, 4, 5, 31, 32, 33, 36, 65),
     k: fc.constantFrom(1, 3, 4, 5, 8, 12, 17, 64, 67),
-    batch: fc.constantFrom<number[][]>([[], []], [[2], [2]], [[3], [1]], [[2], []], [[1, 2], [3, 1]]),
+    batch: fc.constantFrom<number[][]>(
+      [[], []],
+      [[2], [2]],
+      [[3], [1]],
+      [[2], []],
+      [
+        [1, 2],
+        [3, 1],
+      ],
+    ),
     transA: fc.boolean(),
     transB: fc.boolean(),
     seed: fc.integer(),
@@ -76,21 +85,38 @@ describe.skipIf(!gpu)('webgpu subgroup matmul vs cpu', () => {
         const a = both(g, data('float32', size(aShape), seed, U), aShape, 'float32');
         const b = both(g, data('float32', size(bShape), seed + 1, U), bShape, 'float32');
         await check(
-          `matmul_sg ${aShape}${transA ? 'T' : ''} @ ${bShape}${transB ? 'T' : ''}`, g,
+          `matmul_sg ${aShape}${transA ? 'T' : ''} @ ${bShape}${transB ? 'T' : ''}`,
+          g,
           { buf: g.matmul(a.gpu, b.gpu, transA, transB, outShape), shape: outShape, dtype: 'float32' },
           { buf: cpu.matmul(a.cpu, b.cpu, transA, transB, outShape), shape: outShape, dtype: 'float32' },
-          tolK(k), [a.gpu.buf, b.gpu.buf],
+          tolK(k),
+          [a.gpu.buf, b.gpu.buf],
         );
       }),
       { numRuns: 40 },
     );
   });
 
-  it.each([[130, 97, 70], [136, 96, 72]])('a multi-tile product %i x %i x %i in every transpose combination', async (m, k, n) => {
-    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+  it.each([
+    [130, 97, 70],
+    [136, 96, 72],
+  ])('a multi-tile product %i x %i x %i in every transpose combination', async (m, k, n) => {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
       const a = both(g, data('float32', m * k, 5, U), ta ? [k, m] : [m, k], 'float32');
       const b = both(g, data('float32', k * n, 6, U), tb ? [n, k] : [k, n], 'float32');
-      await check(`matmul_sg ${ta} ${tb}`, g, { buf: g.matmul(a.gpu, b.gpu, ta, tb, [m, n]), shape: [m, n], dtype: 'float32' }, { buf: cpu.matmul(a.cpu, b.cpu, ta, tb, [m, n]), shape: [m, n], dtype: 'float32' }, tolK(k), [a.gpu.buf, b.gpu.buf]);
+      await check(
+        `matmul_sg ${ta} ${tb}`,
+        g,
+        { buf: g.matmul(a.gpu, b.gpu, ta, tb, [m, n]), shape: [m, n], dtype: 'float32' },
+        { buf: cpu.matmul(a.cpu, b.cpu, ta, tb, [m, n]), shape: [m, n], dtype: 'float32' },
+        tolK(k),
+        [a.gpu.buf, b.gpu.buf],
+      );
     }
   });
 });

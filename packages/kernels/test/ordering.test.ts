@@ -21,7 +21,10 @@ describe.skipIf(!g)('pooled buffers vs queued work', () => {
   it('an upload does not overtake a flushed batch whose submit is still pending', async () => {
     const gpu = g!;
     const n = 1000;
-    const x = gpu.upload(Float32Array.from({ length: n }, (_, i) => i), 'float32');
+    const x = gpu.upload(
+      Float32Array.from({ length: n }, (_, i) => i),
+      'float32',
+    );
     const y = gpu.unary('neg', f32(x, n), {});
     gpu.dispose(x); // pooled; neg has not run
     const flushed = gpu.ctx.flush(); // epoch bumped now, submitted later (after awaits)
@@ -38,7 +41,10 @@ describe.skipIf(!g)('pooled buffers vs queued work', () => {
   it('the same after an automatic flush (128 recorded dispatches)', async () => {
     const gpu = g!;
     const n = 4096;
-    const x = gpu.upload(Float32Array.from({ length: n }, (_, i) => i % 7), 'float32');
+    const x = gpu.upload(
+      Float32Array.from({ length: n }, (_, i) => i % 7),
+      'float32',
+    );
     const s = gpu.reduce('sum', f32(x, n), [0]);
     gpu.dispose(x); // pooled; the sum has not run
     // unrelated small dispatches until the batch holding the sum is flushed in the background

@@ -12,10 +12,71 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  IndexError, PRIM_NAMES, type DType, type PrimName, type Tensor, type UnaryOp, abs, add, argmax, argmin, atan2, cast, ceil, clamp, clone, concat, conv2d,
-  conv2dInputGrad, conv2dWeightGrad, cos, div, eq, exp, expand, expm1, floor, gather, ge, gt, le, leakyRelu, log, log1p, lt, matmul, max, maxPool2d,
-  maximum, min, minimum, mul, ne, neg, pad, permute, pow, prod, reciprocal, relu, reshape, round, rsqrt, scatterAdd, sigmoid, sign, sin, slice,
-  softplus, sqrt, sub, sum, tanh, tensor, tidy, where,
+  IndexError,
+  PRIM_NAMES,
+  type DType,
+  type PrimName,
+  type Tensor,
+  type UnaryOp,
+  abs,
+  add,
+  argmax,
+  argmin,
+  atan2,
+  cast,
+  ceil,
+  clamp,
+  clone,
+  concat,
+  conv2d,
+  conv2dInputGrad,
+  conv2dWeightGrad,
+  cos,
+  div,
+  eq,
+  exp,
+  expand,
+  expm1,
+  floor,
+  gather,
+  ge,
+  gt,
+  le,
+  leakyRelu,
+  log,
+  log1p,
+  lt,
+  matmul,
+  max,
+  maxPool2d,
+  maximum,
+  min,
+  minimum,
+  mul,
+  ne,
+  neg,
+  pad,
+  permute,
+  pow,
+  prod,
+  reciprocal,
+  relu,
+  reshape,
+  round,
+  rsqrt,
+  scatterAdd,
+  sigmoid,
+  sign,
+  sin,
+  slice,
+  softplus,
+  sqrt,
+  sub,
+  sum,
+  tanh,
+  tensor,
+  tidy,
+  where,
 } from '@pixgrad/core';
 import { init } from '../src/index.js';
 import { EXACT, UNARY_TOL, data, expectClose, openGpu, type Tol } from './harness.js';
@@ -45,20 +106,46 @@ const input = (shape: number[], dtype: DType = 'float32', lo?: number, hi?: numb
   seed.map((s): Input => ({ shape, dtype, seed: s, ...(lo !== undefined && { lo }), ...(hi !== undefined && { hi }) }));
 /** Two broadcastable shapes: b drops leading dims and sets some to 1. */
 const broadcastPair = shapeArb(3).chain((s) =>
-  fc.tuple(fc.integer({ min: 0, max: s.length }), fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length })).map(([drop, ones]) => [s, s.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d))] as const),
+  fc
+    .tuple(fc.integer({ min: 0, max: s.length }), fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }))
+    .map(([drop, ones]) => [s, s.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d))] as const),
 );
 
-const UNARY_RANGE: Partial<Record<UnaryOp, [number, number]>> = { sin: [-3, 3], cos: [-3, 3], log: [0.01, 20], sqrt: [0.01, 20], rsqrt: [0.01, 20], log1p: [-0.9, 20] };
+const UNARY_RANGE: Partial<Record<UnaryOp, [number, number]>> = {
+  sin: [-3, 3],
+  cos: [-3, 3],
+  log: [0.01, 20],
+  sqrt: [0.01, 20],
+  rsqrt: [0.01, 20],
+  log1p: [-0.9, 20],
+};
 const unary = (op: UnaryOp, f: (x: Tensor) => Tensor): DeviceCase<unknown> =>
-  row({ arb: shapeArb().chain((s) => fc.record({ inputs: fc.tuple(input(s, 'float32', ...(UNARY_RANGE[op] ?? [-20, 20]))), params: fc.constant(null) })), f: ([x]) => f(x!), tol: UNARY_TOL[op] });
+  row({
+    arb: shapeArb().chain((s) => fc.record({ inputs: fc.tuple(input(s, 'float32', ...(UNARY_RANGE[op] ?? [-20, 20]))), params: fc.constant(null) })),
+    f: ([x]) => f(x!),
+    tol: UNARY_TOL[op],
+  });
 const binary = (f: (a: Tensor, b: Tensor) => Tensor, tol: Tol, b: [number, number] = [-3, 3]): DeviceCase<unknown> =>
-  row({ arb: broadcastPair.chain(([sa, sb]) => fc.record({ inputs: fc.tuple(input(sa), input(sb, 'float32', ...b)), params: fc.constant(null) })), f: ([x, y]) => f(x!, y!), tol });
+  row({
+    arb: broadcastPair.chain(([sa, sb]) => fc.record({ inputs: fc.tuple(input(sa), input(sb, 'float32', ...b)), params: fc.constant(null) })),
+    f: ([x, y]) => f(x!, y!),
+    tol,
+  });
 /** comparisons on a coarse integer grid, so ties are frequent */
 const compare = (f: (a: Tensor, b: Tensor) => Tensor): DeviceCase<unknown> =>
-  row({ arb: broadcastPair.chain(([sa, sb]) => fc.record({ inputs: fc.tuple(input(sa, 'int32', -2, 3), input(sb, 'int32', -2, 3)), params: fc.constant(null) })), f: ([x, y]) => f(cast(x!, 'float32'), y!), tol: EXACT });
+  row({
+    arb: broadcastPair.chain(([sa, sb]) => fc.record({ inputs: fc.tuple(input(sa, 'int32', -2, 3), input(sb, 'int32', -2, 3)), params: fc.constant(null) })),
+    f: ([x, y]) => f(cast(x!, 'float32'), y!),
+    tol: EXACT,
+  });
 const reduce = (f: (x: Tensor, axis: number | undefined, keepdim: boolean) => Tensor, tol: Tol, lo = -3, hi = 3): DeviceCase<unknown> =>
   row({
-    arb: shapeArb().chain((s) => fc.record({ inputs: fc.tuple(input(s, 'float32', lo, hi)), params: fc.record({ axis: fc.option(fc.integer({ min: -s.length, max: s.length - 1 }), { nil: undefined }), keepdim: fc.boolean() }) })),
+    arb: shapeArb().chain((s) =>
+      fc.record({
+        inputs: fc.tuple(input(s, 'float32', lo, hi)),
+        params: fc.record({ axis: fc.option(fc.integer({ min: -s.length, max: s.length - 1 }), { nil: undefined }), keepdim: fc.boolean() }),
+      }),
+    ),
     f: ([x], p: { axis: number | undefined; keepdim: boolean }) => f(x!, p.axis, p.keepdim),
     tol,
   });
@@ -66,24 +153,83 @@ const movement = <P>(params: (s: number[]) => fc.Arbitrary<P>, f: (x: Tensor, p:
   row({ arb: shapeArb().chain((s) => fc.record({ inputs: fc.tuple(input(s)), params: params(s) })), f: ([x], p: P) => f(x!, p), tol: EXACT });
 /** An axis of s and an index along it, shape no larger than s off the axis. */
 const indexAlong = (s: number[]) =>
-  fc.nat(s.length - 1).chain((axis) => fc.record({ axis: fc.constant(axis), shape: fc.tuple(...s.map((d, i) => fc.integer({ min: 1, max: i === axis ? 4 : d }))), seed }));
+  fc
+    .nat(s.length - 1)
+    .chain((axis) => fc.record({ axis: fc.constant(axis), shape: fc.tuple(...s.map((d, i) => fc.integer({ min: 1, max: i === axis ? 4 : d }))), seed }));
 const indexTensor = (s: number[], p: { axis: number; shape: number[]; seed: number }, device: Tensor['device']) =>
-  tensor(data('int32', p.shape.reduce((a, b) => a * b, 1), p.seed, { lo: 0, hi: s[p.axis]! }), { shape: p.shape, dtype: 'int32', device });
+  tensor(
+    data(
+      'int32',
+      p.shape.reduce((a, b) => a * b, 1),
+      p.seed,
+      { lo: 0, hi: s[p.axis]! },
+    ),
+    { shape: p.shape, dtype: 'int32', device },
+  );
 const conv = fc
-  .record({ n: fc.integer({ min: 1, max: 2 }), groups: fc.constantFrom(1, 2), ci: fc.integer({ min: 1, max: 3 }), co: fc.integer({ min: 1, max: 3 }), k: fc.integer({ min: 1, max: 3 }), stride: fc.integer({ min: 1, max: 2 }), padding: fc.nat(1), dilation: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 5, max: 9 }), w: fc.integer({ min: 5, max: 9 }) })
-  .map((g) => ({ ...g, ho: Math.floor((g.h + 2 * g.padding - g.dilation * (g.k - 1) - 1) / g.stride) + 1, wo: Math.floor((g.w + 2 * g.padding - g.dilation * (g.k - 1) - 1) / g.stride) + 1 }))
-  .map((g) => ({ ...g, p: { stride: [g.stride, g.stride] as [number, number], padding: [g.padding, g.padding] as [number, number], dilation: [g.dilation, g.dilation] as [number, number], groups: g.groups } }));
+  .record({
+    n: fc.integer({ min: 1, max: 2 }),
+    groups: fc.constantFrom(1, 2),
+    ci: fc.integer({ min: 1, max: 3 }),
+    co: fc.integer({ min: 1, max: 3 }),
+    k: fc.integer({ min: 1, max: 3 }),
+    stride: fc.integer({ min: 1, max: 2 }),
+    padding: fc.nat(1),
+    dilation: fc.integer({ min: 1, max: 2 }),
+    h: fc.integer({ min: 5, max: 9 }),
+    w: fc.integer({ min: 5, max: 9 }),
+  })
+  .map((g) => ({
+    ...g,
+    ho: Math.floor((g.h + 2 * g.padding - g.dilation * (g.k - 1) - 1) / g.stride) + 1,
+    wo: Math.floor((g.w + 2 * g.padding - g.dilation * (g.k - 1) - 1) / g.stride) + 1,
+  }))
+  .map((g) => ({
+    ...g,
+    p: {
+      stride: [g.stride, g.stride] as [number, number],
+      padding: [g.padding, g.padding] as [number, number],
+      dilation: [g.dilation, g.dilation] as [number, number],
+      groups: g.groups,
+    },
+  }));
 
 const DEVICE_CASES: Record<PrimName, DeviceCase<unknown>> = {
-  neg: unary('neg', neg), abs: unary('abs', abs), sign: unary('sign', sign), exp: unary('exp', exp), log: unary('log', log), log1p: unary('log1p', log1p),
-  expm1: unary('expm1', expm1), sqrt: unary('sqrt', sqrt), rsqrt: unary('rsqrt', rsqrt), reciprocal: unary('reciprocal', reciprocal), sin: unary('sin', sin),
-  cos: unary('cos', cos), tanh: unary('tanh', tanh), sigmoid: unary('sigmoid', sigmoid), relu: unary('relu', relu),
-  leakyRelu: unary('leakyRelu', (x) => leakyRelu(x, 0.2)), softplus: unary('softplus', (x) => softplus(x, { beta: 2, threshold: 10 })),
-  floor: unary('floor', floor), ceil: unary('ceil', ceil), round: unary('round', round), clamp: unary('clamp', (x) => clamp(x, -1.5, 2)),
-  add: binary(add, EXACT), sub: binary(sub, EXACT), mul: binary(mul, EXACT), div: binary(div, { atol: 1e-6, rtol: 1e-6 }, [0.5, 3]),
-  pow: binary((a, b) => pow(abs(a), b), { atol: 1e-6, rtol: 2e-5 }), maximum: binary(maximum, EXACT), minimum: binary(minimum, EXACT),
+  neg: unary('neg', neg),
+  abs: unary('abs', abs),
+  sign: unary('sign', sign),
+  exp: unary('exp', exp),
+  log: unary('log', log),
+  log1p: unary('log1p', log1p),
+  expm1: unary('expm1', expm1),
+  sqrt: unary('sqrt', sqrt),
+  rsqrt: unary('rsqrt', rsqrt),
+  reciprocal: unary('reciprocal', reciprocal),
+  sin: unary('sin', sin),
+  cos: unary('cos', cos),
+  tanh: unary('tanh', tanh),
+  sigmoid: unary('sigmoid', sigmoid),
+  relu: unary('relu', relu),
+  leakyRelu: unary('leakyRelu', (x) => leakyRelu(x, 0.2)),
+  softplus: unary('softplus', (x) => softplus(x, { beta: 2, threshold: 10 })),
+  floor: unary('floor', floor),
+  ceil: unary('ceil', ceil),
+  round: unary('round', round),
+  clamp: unary('clamp', (x) => clamp(x, -1.5, 2)),
+  add: binary(add, EXACT),
+  sub: binary(sub, EXACT),
+  mul: binary(mul, EXACT),
+  div: binary(div, { atol: 1e-6, rtol: 1e-6 }, [0.5, 3]),
+  pow: binary((a, b) => pow(abs(a), b), { atol: 1e-6, rtol: 2e-5 }),
+  maximum: binary(maximum, EXACT),
+  minimum: binary(minimum, EXACT),
   atan2: binary(atan2, { atol: 1e-6, rtol: 2e-5 }),
-  eq: compare(eq), ne: compare(ne), lt: compare(lt), le: compare(le), gt: compare(gt), ge: compare(ge),
+  eq: compare(eq),
+  ne: compare(ne),
+  lt: compare(lt),
+  le: compare(le),
+  gt: compare(gt),
+  ge: compare(ge),
   where: row({
     arb: broadcastPair.chain(([sa, sb]) => fc.record({ inputs: fc.tuple(input(sb, 'bool'), input(sa), input(sb)), params: fc.constant(null) })),
     f: ([c, a, b]) => where(c!, a!, b!),
@@ -95,15 +241,38 @@ const DEVICE_CASES: Record<PrimName, DeviceCase<unknown>> = {
     tol: EXACT,
   }),
   clone: unary('neg', clone),
-  sum: reduce(sum, SUMS), prod: reduce(prod, SUMS, 0.5, 1.5), max: reduce(max, EXACT), min: reduce(min, EXACT),
-  argmax: reduce((x, axis, keepdim) => argmax(x, axis, keepdim), EXACT), argmin: reduce((x, axis, keepdim) => argmin(x, axis, keepdim), EXACT),
-  reshape: movement((s) => fc.constant(s), (x, s) => reshape(x, [...s].reverse())),
-  expand: movement((s) => fc.integer({ min: 1, max: 3 }), (x, k) => expand(x, [k, ...x.shape])),
-  permute: movement((s) => fc.shuffledSubarray([...s.keys()], { minLength: s.length, maxLength: s.length }), (x, axes) => permute(x, axes)),
-  slice: movement((s) => fc.tuple(...s.map((n) => fc.tuple(fc.integer({ min: -n, max: n }), fc.integer({ min: -n, max: n }), fc.constantFrom(1, 2, -1)))), (x, spec) => slice(x, spec)),
-  pad: movement((s) => fc.array(fc.nat(2), { minLength: 2, maxLength: 2 * s.length }).map((p) => (p.length % 2 ? p.slice(1) : p)), (x, pads) => pad(x, pads, { value: 0.25 })),
+  sum: reduce(sum, SUMS),
+  prod: reduce(prod, SUMS, 0.5, 1.5),
+  max: reduce(max, EXACT),
+  min: reduce(min, EXACT),
+  argmax: reduce((x, axis, keepdim) => argmax(x, axis, keepdim), EXACT),
+  argmin: reduce((x, axis, keepdim) => argmin(x, axis, keepdim), EXACT),
+  reshape: movement(
+    (s) => fc.constant(s),
+    (x, s) => reshape(x, [...s].reverse()),
+  ),
+  expand: movement(
+    () => fc.integer({ min: 1, max: 3 }),
+    (x, k) => expand(x, [k, ...x.shape]),
+  ),
+  permute: movement(
+    (s) => fc.shuffledSubarray([...s.keys()], { minLength: s.length, maxLength: s.length }),
+    (x, axes) => permute(x, axes),
+  ),
+  slice: movement(
+    (s) => fc.tuple(...s.map((n) => fc.tuple(fc.integer({ min: -n, max: n }), fc.integer({ min: -n, max: n }), fc.constantFrom(1, 2, -1)))),
+    (x, spec) => slice(x, spec),
+  ),
+  pad: movement(
+    (s) => fc.array(fc.nat(2), { minLength: 2, maxLength: 2 * s.length }).map((p) => (p.length % 2 ? p.slice(1) : p)),
+    (x, pads) => pad(x, pads, { value: 0.25 }),
+  ),
   concat: row({
-    arb: shapeArb(3).chain((s) => fc.nat(s.length - 1).chain((axis) => fc.record({ inputs: fc.tuple(input(s), input(s.map((d, i) => (i === axis ? d + 1 : d)))), params: fc.constant(axis) }))),
+    arb: shapeArb(3).chain((s) =>
+      fc
+        .nat(s.length - 1)
+        .chain((axis) => fc.record({ inputs: fc.tuple(input(s), input(s.map((d, i) => (i === axis ? d + 1 : d)))), params: fc.constant(axis) })),
+    ),
     f: ([a, b], axis: number) => concat([a!, b!], axis),
     tol: EXACT,
   }),
@@ -114,35 +283,47 @@ const DEVICE_CASES: Record<PrimName, DeviceCase<unknown>> = {
   }),
   scatterAdd: row({
     arb: shapeArb(3).chain((s) => indexAlong(s).chain((p) => fc.record({ inputs: fc.tuple(input(s), input(p.shape)), params: fc.constant(p) }))),
-    f: ([x, src], p: { axis: number; shape: number[]; seed: number }) => tidy(() => scatterAdd(x!, p.axis, indexTensor(x!.shape as number[], p, x!.device), src!)),
+    f: ([x, src], p: { axis: number; shape: number[]; seed: number }) =>
+      tidy(() => scatterAdd(x!, p.axis, indexTensor(x!.shape as number[], p, x!.device), src!)),
     tol: SUMS,
   }),
   matmul: row({
-    arb: fc.record({ b: fc.constantFrom([], [2], [1, 3]), m: fc.integer({ min: 1, max: 40 }), k: fc.integer({ min: 1, max: 40 }), n: fc.integer({ min: 1, max: 40 }) }).chain(({ b, m, k, n }) =>
-      fc.record({ inputs: fc.tuple(input([...b, m, k]), input([k, n])), params: fc.constant(null) }),
-    ),
+    arb: fc
+      .record({
+        b: fc.constantFrom([], [2], [1, 3]),
+        m: fc.integer({ min: 1, max: 40 }),
+        k: fc.integer({ min: 1, max: 40 }),
+        n: fc.integer({ min: 1, max: 40 }),
+      })
+      .chain(({ b, m, k, n }) => fc.record({ inputs: fc.tuple(input([...b, m, k]), input([k, n])), params: fc.constant(null) })),
     f: ([a, b]) => matmul(a!, b!),
     tol: SUMS,
   }),
   conv2d: row({
-    arb: conv.chain((g) => fc.record({ inputs: fc.tuple(input([g.n, g.groups * g.ci, g.h, g.w]), input([g.groups * g.co, g.ci, g.k, g.k])), params: fc.constant(g) })),
+    arb: conv.chain((g) =>
+      fc.record({ inputs: fc.tuple(input([g.n, g.groups * g.ci, g.h, g.w]), input([g.groups * g.co, g.ci, g.k, g.k])), params: fc.constant(g) }),
+    ),
     f: ([x, w], g: { p: Parameters<typeof conv2d>[2] }) => conv2d(x!, w!, g.p),
     tol: SUMS,
   }),
   conv2dInputGrad: row({
-    arb: conv.chain((g) => fc.record({ inputs: fc.tuple(input([g.n, g.groups * g.co, g.ho, g.wo]), input([g.groups * g.co, g.ci, g.k, g.k])), params: fc.constant(g) })),
+    arb: conv.chain((g) =>
+      fc.record({ inputs: fc.tuple(input([g.n, g.groups * g.co, g.ho, g.wo]), input([g.groups * g.co, g.ci, g.k, g.k])), params: fc.constant(g) }),
+    ),
     f: ([dy, w], g: { p: Parameters<typeof conv2dInputGrad>[2]; h: number; w: number }) => conv2dInputGrad(dy!, w!, g.p, [g.h, g.w]),
     tol: SUMS,
   }),
   conv2dWeightGrad: row({
-    arb: conv.chain((g) => fc.record({ inputs: fc.tuple(input([g.n, g.groups * g.ci, g.h, g.w]), input([g.n, g.groups * g.co, g.ho, g.wo])), params: fc.constant(g) })),
+    arb: conv.chain((g) =>
+      fc.record({ inputs: fc.tuple(input([g.n, g.groups * g.ci, g.h, g.w]), input([g.n, g.groups * g.co, g.ho, g.wo])), params: fc.constant(g) }),
+    ),
     f: ([x, dy], g: { p: Parameters<typeof conv2dWeightGrad>[2]; k: number }) => conv2dWeightGrad(x!, dy!, g.p, [g.k, g.k]),
     tol: SUMS,
   }),
   maxPool2d: row({
-    arb: fc.record({ k: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 3, max: 9 }), w: fc.integer({ min: 3, max: 9 }) }).chain((g) =>
-      fc.record({ inputs: fc.tuple(input([2, 3, g.h, g.w])), params: fc.constant(g) }),
-    ),
+    arb: fc
+      .record({ k: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 3, max: 9 }), w: fc.integer({ min: 3, max: 9 }) })
+      .chain((g) => fc.record({ inputs: fc.tuple(input([2, 3, g.h, g.w])), params: fc.constant(g) })),
     f: ([x], g: { k: number; s: number }) => maxPool2d(x!, { kernelSize: g.k, stride: g.s, padding: Math.floor(g.k / 2) }),
     tol: EXACT,
   }),
@@ -150,7 +331,17 @@ const DEVICE_CASES: Record<PrimName, DeviceCase<unknown>> = {
 
 /** The inputs of a case on one device. */
 function make(inputs: Input[], device: 'cpu' | 'webgpu'): Tensor[] {
-  return inputs.map((i) => tensor(data(i.dtype, i.shape.reduce((a, b) => a * b, 1), i.seed, { ...(i.lo !== undefined && { lo: i.lo }), ...(i.hi !== undefined && { hi: i.hi }) }), { shape: i.shape, dtype: i.dtype, device }));
+  return inputs.map((i) =>
+    tensor(
+      data(
+        i.dtype,
+        i.shape.reduce((a, b) => a * b, 1),
+        i.seed,
+        { ...(i.lo !== undefined && { lo: i.lo }), ...(i.hi !== undefined && { hi: i.hi }) },
+      ),
+      { shape: i.shape, dtype: i.dtype, device },
+    ),
+  );
 }
 
 describe.skipIf(!gpu)('every primitive: webgpu device vs cpu device', () => {
@@ -177,7 +368,23 @@ describe.skipIf(!gpu)('out-of-range indices: the same IndexError on both devices
   afterAll(() => init('cpu'));
   const cases: [string, (device: 'cpu' | 'webgpu') => Tensor][] = [
     ['gather', (device) => tidy(() => gather(tensor([1, 2, 3], { device }), 0, tensor([0, 7], { dtype: 'int32', device })))],
-    ['gather', (device) => tidy(() => gather(tensor([[1, 2], [3, 4]], { device }), 1, tensor([[0], [-1]], { dtype: 'int32', device })))],
+    [
+      'gather',
+      (device) =>
+        tidy(() =>
+          gather(
+            tensor(
+              [
+                [1, 2],
+                [3, 4],
+              ],
+              { device },
+            ),
+            1,
+            tensor([[0], [-1]], { dtype: 'int32', device }),
+          ),
+        ),
+    ],
     ['scatterAdd', (device) => tidy(() => scatterAdd(tensor([0, 0, 0], { device }), 0, tensor([3], { dtype: 'int32', device }), tensor([5], { device })))],
   ];
   it.each(cases)('%s', async (op, run) => {
@@ -195,7 +402,9 @@ describe.skipIf(!gpu)('out-of-range indices: the same IndexError on both devices
     const words = (cpuError as Error).message.match(/^(\w+): index (-?\d+) is out of range for dimension (\d+) of size (\d+)/)!;
     expect(words[1]).toBe(op);
     const again = run('webgpu');
-    await expect(again.data()).rejects.toThrow(new RegExp(`^${op}: index ${words[2]} is out of range for dimension ${words[3]} of size ${words[4]} \\(1 out-of-range index;`));
+    await expect(again.data()).rejects.toThrow(
+      new RegExp(`^${op}: index ${words[2]} is out of range for dimension ${words[3]} of size ${words[4]} \\(1 out-of-range index;`),
+    );
     again.dispose();
     // the flag was reset: a good gather reads normally afterwards
     const ok = tidy(() => gather(tensor([1, 2, 3], { device: 'webgpu' }), 0, tensor([2, 0], { dtype: 'int32', device: 'webgpu' })));

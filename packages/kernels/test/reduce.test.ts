@@ -14,7 +14,16 @@ const gpu = await openGpu();
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 const shapeArb = fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 5 });
-const caseArb = shapeArb.chain((s) => fc.tuple(fc.constant(s), fc.subarray(s.map((_, i) => i), { minLength: 1 }), fc.integer()));
+const caseArb = shapeArb.chain((s) =>
+  fc.tuple(
+    fc.constant(s),
+    fc.subarray(
+      s.map((_, i) => i),
+      { minLength: 1 },
+    ),
+    fc.integer(),
+  ),
+);
 
 describe.skipIf(!gpu)('webgpu reductions vs cpu', () => {
   const g = gpu!;
@@ -26,7 +35,14 @@ describe.skipIf(!gpu)('webgpu reductions vs cpu', () => {
         const lohi = op === 'prod' ? { lo: 0.5, hi: 1.5 } : { lo: -3, hi: 3 };
         const x = both(g, data('float32', size(shape), seed, lohi), shape, 'float32');
         const out = shape.map((d, i) => (axes.includes(i) ? 1 : d));
-        await check(`${op} ${JSON.stringify(shape)} axes ${axes}`, g, { buf: g.reduce(op, x.gpu, axes), shape: out, dtype: 'float32' }, { buf: cpu.reduce(op, x.cpu, axes), shape: out, dtype: 'float32' }, tol, [x.gpu.buf]);
+        await check(
+          `${op} ${JSON.stringify(shape)} axes ${axes}`,
+          g,
+          { buf: g.reduce(op, x.gpu, axes), shape: out, dtype: 'float32' },
+          { buf: cpu.reduce(op, x.cpu, axes), shape: out, dtype: 'float32' },
+          tol,
+          [x.gpu.buf],
+        );
       }),
       { numRuns: 10 },
     );
@@ -37,7 +53,14 @@ describe.skipIf(!gpu)('webgpu reductions vs cpu', () => {
       for (const op of dtype === 'bool' ? (['max', 'min'] as const) : REDUCE_OPS) {
         const shape = [4, 5, 3];
         const x = both(g, data(dtype, 60, 3, { lo: -3, hi: 4 }), shape, dtype);
-        await check(`${op} ${dtype}`, g, { buf: g.reduce(op, x.gpu, [0, 2]), shape: [1, 5, 1], dtype }, { buf: cpu.reduce(op, x.cpu, [0, 2]), shape: [1, 5, 1], dtype }, EXACT, [x.gpu.buf]);
+        await check(
+          `${op} ${dtype}`,
+          g,
+          { buf: g.reduce(op, x.gpu, [0, 2]), shape: [1, 5, 1], dtype },
+          { buf: cpu.reduce(op, x.cpu, [0, 2]), shape: [1, 5, 1], dtype },
+          EXACT,
+          [x.gpu.buf],
+        );
       }
     }
   });
@@ -50,7 +73,13 @@ describe.skipIf(!gpu)('webgpu reductions vs cpu', () => {
     for (const op of REDUCE_OPS) {
       for (const axes of [[0], [1], [0, 1]]) {
         const out = axes.length === 2 ? [1, 1] : axes[0] === 0 ? [1, 10] : [4, 1];
-        await check(`${op} NaN ${axes}`, g, { buf: g.reduce(op, x.gpu, axes), shape: out, dtype: 'float32' }, { buf: cpu.reduce(op, x.cpu, axes), shape: out, dtype: 'float32' }, { atol: 1e-5, rtol: 1e-6 });
+        await check(
+          `${op} NaN ${axes}`,
+          g,
+          { buf: g.reduce(op, x.gpu, axes), shape: out, dtype: 'float32' },
+          { buf: cpu.reduce(op, x.cpu, axes), shape: out, dtype: 'float32' },
+          { atol: 1e-5, rtol: 1e-6 },
+        );
       }
     }
     g.dispose(x.gpu.buf);
@@ -64,8 +93,20 @@ describe.skipIf(!gpu)('webgpu reductions vs cpu', () => {
       const x = both(g, vals, shape, 'float32');
       for (const axes of shape.length === 1 ? [[0]] : [[0], [1], [0, 1]]) {
         const out = shape.map((d, i) => (axes.includes(i) ? 1 : d));
-        await check(`sum ${shape} ${axes}`, g, { buf: g.reduce('sum', x.gpu, axes), shape: out, dtype: 'float32' }, { buf: cpu.reduce('sum', x.cpu, axes), shape: out, dtype: 'float32' }, { atol: 0, rtol: 2e-6 });
-        await check(`max ${shape} ${axes}`, g, { buf: g.reduce('max', x.gpu, axes), shape: out, dtype: 'float32' }, { buf: cpu.reduce('max', x.cpu, axes), shape: out, dtype: 'float32' }, EXACT);
+        await check(
+          `sum ${shape} ${axes}`,
+          g,
+          { buf: g.reduce('sum', x.gpu, axes), shape: out, dtype: 'float32' },
+          { buf: cpu.reduce('sum', x.cpu, axes), shape: out, dtype: 'float32' },
+          { atol: 0, rtol: 2e-6 },
+        );
+        await check(
+          `max ${shape} ${axes}`,
+          g,
+          { buf: g.reduce('max', x.gpu, axes), shape: out, dtype: 'float32' },
+          { buf: cpu.reduce('max', x.cpu, axes), shape: out, dtype: 'float32' },
+          EXACT,
+        );
       }
       g.dispose(x.gpu.buf);
     }
@@ -80,7 +121,14 @@ describe.skipIf(!gpu)('webgpu reductions vs cpu', () => {
         if (seed % 3 === 0 && v.length > 2) v[seed % v.length] = NaN;
         const x = both(g, v, shape, 'float32');
         const out = shape.map((d, i) => (i === axis ? 1 : d));
-        await check(`${op} ${shape} axis ${axis}`, g, { buf: g.argReduce(op, x.gpu, axis), shape: out, dtype: 'int32' }, { buf: cpu.argReduce(op, x.cpu, axis), shape: out, dtype: 'int32' }, EXACT, [x.gpu.buf]);
+        await check(
+          `${op} ${shape} axis ${axis}`,
+          g,
+          { buf: g.argReduce(op, x.gpu, axis), shape: out, dtype: 'int32' },
+          { buf: cpu.argReduce(op, x.cpu, axis), shape: out, dtype: 'int32' },
+          EXACT,
+          [x.gpu.buf],
+        );
       }),
       { numRuns: 12 },
     );

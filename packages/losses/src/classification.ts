@@ -71,7 +71,12 @@ function nll(input: Tensor, target: Tensor, weight: Tensor | undefined, ignoreIn
   const picked = input.gather(batched ? 1 : 0, idx);
   const logp = batched ? picked.squeeze(1) : picked.reshape([]);
   const keepF = keep.cast(input.dtype);
-  const w = weight ? weight.indexSelect(0, safe.reshape([-1])).reshape(safe.shape).mul(keepF) : keepF;
+  const w = weight
+    ? weight
+        .indexSelect(0, safe.reshape([-1]))
+        .reshape(safe.shape)
+        .mul(keepF)
+    : keepF;
   const per = logp.neg().mul(w);
   let loss: Tensor;
   if (reduction === 'none') loss = per;
@@ -241,7 +246,11 @@ export function bceWithLogits(x: Tensor, y: Tensor, opts: BceWithLogitsOptions =
   return tidy(() => {
     const sp = x.neg().softplus();
     const coef = opts.posWeight ? opts.posWeight.sub(1).mul(y).add(1) : null;
-    let l = y.neg().add(1).mul(x).add(coef ? coef.mul(sp) : sp);
+    let l = y
+      .neg()
+      .add(1)
+      .mul(x)
+      .add(coef ? coef.mul(sp) : sp);
     if (opts.weight) l = l.mul(opts.weight);
     if (reduction === 'none') return l;
     return reduction === 'sum' ? l.sum() : l.mean();

@@ -89,10 +89,22 @@ export function labToRgb(lab: Tensor): Tensor {
     // fy = (L + 16)/116, fx = fy + a/500, fz = fy - b/200
     const m = constLike(lab, [1 / 116, 1 / 500, 0, 1 / 116, 0, 0, 1 / 116, 0, -1 / 200], [3, 3]);
     const off = constLike(lab, [16 / 116, 16 / 116, 16 / 116], [1, 3, 1, 1]);
-    const f = m.matmul(lab.reshape([N, 3, H * W])).reshape([N, 3, H, W]).add(off);
+    const f = m
+      .matmul(lab.reshape([N, 3, H * W]))
+      .reshape([N, 3, H, W])
+      .add(off);
     const t = select(f.gt(DELTA), f.pow(3), f.sub(4 / 29).mul(3 * DELTA * DELTA), lab);
     const white = constLike(lab, [...D65_WHITE], [1, 3, 1, 1]);
     const lin = mix3(t.mul(white), XYZ_TO_SRGB);
-    return select(lin.le(0.0031308), lin.mul(12.92), lin.maximum(0.0031308).pow(1 / 2.4).mul(1.055).sub(0.055), lab);
+    return select(
+      lin.le(0.0031308),
+      lin.mul(12.92),
+      lin
+        .maximum(0.0031308)
+        .pow(1 / 2.4)
+        .mul(1.055)
+        .sub(0.055),
+      lab,
+    );
   });
 }

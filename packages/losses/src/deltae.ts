@@ -84,7 +84,11 @@ function cie94(lab1: Tensor, lab2: Tensor, opts: DeltaEOptions): Tensor {
   const dH2 = C1.mul(C2).sub(a1.mul(a2)).sub(b1.mul(b2)).mul(2).relu();
   const SC = C1.mul(K1).add(1);
   const SH = C1.mul(K2).add(1);
-  const e2 = dL.div(kL).square().add(dC.div(SC.mul(kC)).square()).add(dH2.div(SH.mul(kH).square()));
+  const e2 = dL
+    .div(kL)
+    .square()
+    .add(dC.div(SC.mul(kC)).square())
+    .add(dH2.div(SH.mul(kH).square()));
   return safeSqrt(e2);
 }
 
@@ -127,7 +131,9 @@ function ciede2000(lab1: Tensor, lab2: Tensor, opts: DeltaEOptions): Tensor {
   const dhRaw = h2p.sub(h1p);
   const dhWrapped = select(dhRaw.gt(180), dhRaw.sub(360), select(dhRaw.lt(-180), dhRaw.add(360), dhRaw, dhRaw), dhRaw);
   const dhp = select(zero, 0, dhWrapped, dhRaw);
-  const dHp = safeSqrt(Cprod).mul(dhp.mul(DEG / 2).sin()).mul(2);
+  const dHp = safeSqrt(Cprod)
+    .mul(dhp.mul(DEG / 2).sin())
+    .mul(2);
   // (11)-(14)
   const Lbar = L1.add(L2).mul(0.5);
   const Cbarp = C1p.add(C2p).mul(0.5);
@@ -138,10 +144,25 @@ function ciede2000(lab1: Tensor, lab2: Tensor, opts: DeltaEOptions): Tensor {
   // (15)-(22)
   const hr = hbar.mul(DEG);
   const T = hr
-    .sub(30 * DEG).cos().mul(-0.17).add(1)
+    .sub(30 * DEG)
+    .cos()
+    .mul(-0.17)
+    .add(1)
     .add(hr.mul(2).cos().mul(0.24))
-    .add(hr.mul(3).add(6 * DEG).cos().mul(0.32))
-    .sub(hr.mul(4).sub(63 * DEG).cos().mul(0.2));
+    .add(
+      hr
+        .mul(3)
+        .add(6 * DEG)
+        .cos()
+        .mul(0.32),
+    )
+    .sub(
+      hr
+        .mul(4)
+        .sub(63 * DEG)
+        .cos()
+        .mul(0.2),
+    );
   const dTheta = hbar.sub(275).div(25).square().neg().exp().mul(30);
   const cbarp7 = pow7(Cbarp);
   const RC = Cbarp.pow(3.5).div(cbarp7.add(pow25_7).sqrt()).mul(2);
@@ -149,7 +170,11 @@ function ciede2000(lab1: Tensor, lab2: Tensor, opts: DeltaEOptions): Tensor {
   const SL = l50.mul(0.015).div(l50.add(20).sqrt()).add(1);
   const SC = Cbarp.mul(0.045).add(1);
   const SH = Cbarp.mul(T).mul(0.015).add(1);
-  const RT = dTheta.mul(2 * DEG).sin().mul(RC).neg();
+  const RT = dTheta
+    .mul(2 * DEG)
+    .sin()
+    .mul(RC)
+    .neg();
   const tL = dLp.div(SL.mul(kL));
   const tC = dCp.div(SC.mul(kC));
   const tH = dHp.div(SH.mul(kH));

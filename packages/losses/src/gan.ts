@@ -46,7 +46,8 @@ export function ganLoss(outputs: { real?: Tensor; fake: Tensor }, opts: GanLossO
   }
   const { real, fake } = outputs;
   if (!fake) throw new ValueError('ganLoss: outputs.fake (the critic on generated samples) is required');
-  if (opts.role === 'discriminator' && !real) throw new ValueError(`ganLoss: the discriminator loss needs outputs.real as well as outputs.fake ${fmtShape(fake.shape)}`);
+  if (opts.role === 'discriminator' && !real)
+    throw new ValueError(`ganLoss: the discriminator loss needs outputs.real as well as outputs.fake ${fmtShape(fake.shape)}`);
   const red = (t: Tensor) => (reduction === 'sum' ? t.sum() : t.mean());
   return tidy(() => {
     if (opts.role === 'generator') {
@@ -142,7 +143,9 @@ export function r1Penalty(critic: (x: Tensor) => Tensor, real: Tensor, opts: { g
   return tidy(() => {
     const x = real.detach();
     x.requiresGrad = true;
-    return inputGradNorm2(critic, x).mean().mul(gamma / 2);
+    return inputGradNorm2(critic, x)
+      .mean()
+      .mul(gamma / 2);
   });
 }
 
@@ -154,5 +157,9 @@ export function r1Penalty(critic: (x: Tensor) => Tensor, real: Tensor, opts: { g
  */
 export function cycleConsistencyLoss(G: (x: Tensor) => Tensor, F: (y: Tensor) => Tensor, x: Tensor, y: Tensor, opts: { lambda?: number } = {}): Tensor {
   const lambda = opts.lambda ?? 1;
-  return tidy(() => l1Loss(F(G(x)), x).add(l1Loss(G(F(y)), y)).mul(lambda));
+  return tidy(() =>
+    l1Loss(F(G(x)), x)
+      .add(l1Loss(G(F(y)), y))
+      .mul(lambda),
+  );
 }

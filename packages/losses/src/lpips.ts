@@ -72,7 +72,8 @@ export class LpipsModel {
     if (!(backbone instanceof Vgg)) {
       const want = this.taps.map((t) => backbone.channelsAt(t));
       const got = heads.channels;
-      if (want.some((c, k) => c !== got[k])) throw new ValueError(`LpipsModel: the heads have ${got.join(', ')} channels but the ${this.net} backbone's taps have ${want.join(', ')}`);
+      if (want.some((c, k) => c !== got[k]))
+        throw new ValueError(`LpipsModel: the heads have ${got.join(', ')} channels but the ${this.net} backbone's taps have ${want.join(', ')}`);
     }
   }
 
@@ -102,7 +103,9 @@ export class LpipsModel {
       const f1 = this.backbone.features(in1, this.taps, { normalize: false });
       const [H, W] = [x.shape[2]!, x.shape[3]!];
       return this.taps.map((tap, k) => {
-        const d = unitNormalize(f0.get(tap)!).sub(unitNormalize(f1.get(tap)!)).square();
+        const d = unitNormalize(f0.get(tap)!)
+          .sub(unitNormalize(f1.get(tap)!))
+          .square();
         let w = this.heads.weights[k]!;
         if (w.dtype !== x.dtype) w = w.cast(x.dtype);
         const lin = conv2d(d, w);
@@ -172,7 +175,8 @@ function isBackbone(b: unknown): b is LpipsBackbone {
 export async function loadLpips(opts: LoadLpipsOptions = {}): Promise<LpipsModel> {
   const net = opts.net ?? (isBackbone(opts.backbone) ? lpipsNetOf(opts.backbone) : 'vgg');
   if (net !== 'vgg' && net !== 'alex' && net !== 'squeeze') throw new ValueError(`lpips: unknown net ${JSON.stringify(net)} (use 'vgg', 'alex' or 'squeeze')`);
-  if (isBackbone(opts.backbone) && lpipsNetOf(opts.backbone) !== net) throw new ValueError(`lpips: net '${net}' asked for but the backbone is ${lpipsNetOf(opts.backbone)}`);
+  if (isBackbone(opts.backbone) && lpipsNetOf(opts.backbone) !== net)
+    throw new ValueError(`lpips: net '${net}' asked for but the backbone is ${lpipsNetOf(opts.backbone)}`);
   const version = opts.version ?? '0.1';
   const heads = opts.weights instanceof LpipsHeads ? opts.weights : await loadLpipsHeads(opts.weights, { net, version });
   try {
@@ -236,7 +240,8 @@ export function lpips(
     return opts.weights.forward(x, y, fwd);
   }
   if (opts.weights instanceof LpipsHeads && isBackbone(opts.backbone)) {
-    if (opts.net !== undefined && opts.net !== lpipsNetOf(opts.backbone)) throw new ValueError(`lpips: net '${opts.net}' asked for but the backbone is ${lpipsNetOf(opts.backbone)}`);
+    if (opts.net !== undefined && opts.net !== lpipsNetOf(opts.backbone))
+      throw new ValueError(`lpips: net '${opts.net}' asked for but the backbone is ${lpipsNetOf(opts.backbone)}`);
     const model = new LpipsModel(opts.backbone, opts.weights, opts.version ?? opts.weights.version);
     return model.forward(x, y, fwd);
   }

@@ -57,7 +57,9 @@ export interface PerceptualLossOptions {
 
 /** Tap -> weight from a list or record. */
 export function layerWeights(op: string, layers: readonly string[] | Readonly<Record<string, number>>): [string, number][] {
-  const entries: [string, number][] = Array.isArray(layers) ? (layers as readonly string[]).map((l) => [l, 1]) : Object.entries(layers as Record<string, number>);
+  const entries: [string, number][] = Array.isArray(layers)
+    ? (layers as readonly string[]).map((l) => [l, 1])
+    : Object.entries(layers as Record<string, number>);
   if (entries.length === 0) throw new ValueError(`${op}: at least one layer is needed`);
   for (const [l, w] of entries) if (!Number.isFinite(w)) throw new ValueError(`${op}: the weight of ${l} must be a finite number, got ${w}`);
   return entries;
@@ -95,7 +97,8 @@ export function perceptualLoss(x: Tensor, y: Tensor, opts: PerceptualLossOptions
   checkImage(op, y, 'target');
   checkSameShape(op, x, y);
   const preset = opts.preset !== undefined ? PERCEPTUAL_PRESETS[opts.preset] : undefined;
-  if (opts.preset !== undefined && !preset) throw new ValueError(`${op}: unknown preset ${JSON.stringify(opts.preset)} (use ${Object.keys(PERCEPTUAL_PRESETS).join(', ')})`);
+  if (opts.preset !== undefined && !preset)
+    throw new ValueError(`${op}: unknown preset ${JSON.stringify(opts.preset)} (use ${Object.keys(PERCEPTUAL_PRESETS).join(', ')})`);
   const layers = layerWeights(op, opts.layers ?? preset?.layers ?? ['relu2_2']);
   const criterion = opts.criterion ?? preset?.criterion ?? 'l2';
   if (criterion !== 'l1' && criterion !== 'l2') throw new ValueError(`${op}: criterion must be 'l1' or 'l2', got ${JSON.stringify(criterion)}`);

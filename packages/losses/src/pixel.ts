@@ -108,5 +108,15 @@ export function charbonnierLoss(x: Tensor, y: Tensor, opts: PixelLossOptions & {
   checkSameShape('charbonnierLoss', x, y);
   const eps = opts.eps ?? 1e-3;
   if (!(eps > 0)) throw new ValueError(`charbonnierLoss: eps must be > 0, got ${eps}`);
-  return tidy(() => weightedReduce('charbonnierLoss', x.sub(y).square().add(eps * eps).sqrt(), opts));
+  return tidy(() =>
+    weightedReduce(
+      'charbonnierLoss',
+      x
+        .sub(y)
+        .square()
+        .add(eps * eps)
+        .sqrt(),
+      opts,
+    ),
+  );
 }

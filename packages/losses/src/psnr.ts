@@ -30,7 +30,10 @@ export function psnr(x: Tensor, y: Tensor, opts: PsnrOptions = {}): Tensor {
   return tidy(() => {
     const mse = x.sub(y).square().mean([1, 2, 3]);
     // 10 log10(R^2 / mse) = 20 log10(R) - 10 ln(mse) / ln(10)
-    const per = mse.log().mul(-10 / Math.LN10).add(20 * Math.log10(dataRange));
+    const per = mse
+      .log()
+      .mul(-10 / Math.LN10)
+      .add(20 * Math.log10(dataRange));
     if (reduction === 'none') return per;
     return reduction === 'sum' ? per.sum() : per.mean();
   });

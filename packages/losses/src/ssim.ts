@@ -4,9 +4,7 @@
  * "Multiscale structural similarity for image quality assessment", Asilomar).
  */
 import { type Tensor, ValueError, avgPool2d, concat, tidy } from '@pixgrad/core';
-import {
-  type Reduction, checkImage, checkReduction, checkSameShape, gaussian1d, matlabDownsample, pad2d, separableFilter,
-} from './util.js';
+import { type Reduction, checkImage, checkReduction, checkSameShape, gaussian1d, matlabDownsample, pad2d, separableFilter } from './util.js';
 
 export interface SsimOptions {
   /** range of the pixel values, L in C1 = (K1 L)^2, C2 = (K2 L)^2; default 1 (images in [0, 1]) */
@@ -206,7 +204,8 @@ export function msSsim(x: Tensor, y: Tensor, opts: MsSsimOptions = {}): Tensor {
     );
   }
   const downsampling = opts.downsampling ?? 'msssim.m';
-  if (downsampling !== 'msssim.m' && downsampling !== 'pytorch-msssim') throw new ValueError(`msSsim: downsampling must be 'msssim.m' or 'pytorch-msssim', got ${JSON.stringify(downsampling)}`);
+  if (downsampling !== 'msssim.m' && downsampling !== 'pytorch-msssim')
+    throw new ValueError(`msSsim: downsampling must be 'msssim.m' or 'pytorch-msssim', got ${JSON.stringify(downsampling)}`);
   const halve = (t: Tensor): Tensor =>
     downsampling === 'msssim.m' ? matlabDownsample(t, 2) : avgPool2d(t, { kernelSize: 2, padding: [t.shape[2]! % 2, t.shape[3]! % 2], countIncludePad: true });
   return tidy(() => {

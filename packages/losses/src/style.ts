@@ -44,7 +44,15 @@ export interface StyleLossOptions {
 }
 
 /** sum_l w_l * scale * ||G_l(x) - T_l||_F^2 per sample ([N]); `fx` may already hold x's features. */
-function gramDistance(op: string, x: Tensor, target: Tensor | GramTargets, net: Vgg, layers: [string, number][], scale: number, fx?: Map<string, Tensor>): Tensor {
+function gramDistance(
+  op: string,
+  x: Tensor,
+  target: Tensor | GramTargets,
+  net: Vgg,
+  layers: [string, number][],
+  scale: number,
+  fx?: Map<string, Tensor>,
+): Tensor {
   checkImage(op, x, 'input');
   const taps = layers.map(([l]) => l);
   if (!(target instanceof Map)) checkImage(op, target as Tensor, 'style target');
@@ -58,9 +66,15 @@ function gramDistance(op: string, x: Tensor, target: Tensor | GramTargets, net: 
       if (!t) throw new ValueError(`${op}: the precomputed targets have no Gram matrix for ${l} (they have ${[...targets.keys()].join(', ')})`);
       const g = gramMatrix(feats.get(l)!);
       if (t.rank !== 3 || t.shape[1] !== g.shape[1] || t.shape[2] !== g.shape[2] || (t.shape[0] !== 1 && t.shape[0] !== N)) {
-        throw new ShapeError(`${op}: the style target's Gram matrix at ${l} is ${fmtShape(t.shape)}, expected [1 or ${N}, ${g.shape[1]}, ${g.shape[2]}] (input ${fmtShape(x.shape)})`);
+        throw new ShapeError(
+          `${op}: the style target's Gram matrix at ${l} is ${fmtShape(t.shape)}, expected [1 or ${N}, ${g.shape[1]}, ${g.shape[2]}] (input ${fmtShape(x.shape)})`,
+        );
       }
-      const term = g.sub(t).square().sum([1, 2]).mul(w * scale);
+      const term = g
+        .sub(t)
+        .square()
+        .sum([1, 2])
+        .mul(w * scale);
       total = total ? total.add(term) : term;
     }
     return total!;

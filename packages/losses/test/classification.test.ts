@@ -12,7 +12,16 @@ import { describe, expect, it } from 'vitest';
 import { IndexError, tensor, tidy, type Tensor } from '@pixgrad/core';
 import { propertyGradcheck, specOf, type TensorSpec } from '@pixgrad/core/testing';
 import {
-  bceWithLogits, binaryCrossEntropy, classBalanceWeightMap, crossEntropy, entropy, frobeniusNorm, gramMatrix, jsDivergence, klDiv, nllLoss,
+  bceWithLogits,
+  binaryCrossEntropy,
+  classBalanceWeightMap,
+  crossEntropy,
+  entropy,
+  frobeniusNorm,
+  gramMatrix,
+  jsDivergence,
+  klDiv,
+  nllLoss,
   pixelWeightedCrossEntropy,
 } from '@pixgrad/losses';
 
@@ -23,7 +32,11 @@ const lse = (r: number[]) => Math.log(r.reduce((s, v) => s + Math.exp(v), 0));
 const logSoftmax = (r: number[]) => r.map((v) => v - lse(r));
 
 describe('crossEntropy and nllLoss', () => {
-  const rows = [[1, 2, 3], [1, 1, 1], [0.5, -1, 2]];
+  const rows = [
+    [1, 2, 3],
+    [1, 1, 1],
+    [0.5, -1, 2],
+  ];
   const logits = f(rows.flat(), [3, 3]);
   const lp = rows.map(logSoftmax);
 
@@ -72,7 +85,11 @@ describe('crossEntropy and nllLoss', () => {
   });
 
   it('probability targets: -sum t log p, smoothed t, mean over samples (weights do not normalise)', () => {
-    const t = [[0, 0.5, 0.5], [1 / 3, 1 / 3, 1 / 3], [1, 0, 0]];
+    const t = [
+      [0, 0.5, 0.5],
+      [1 / 3, 1 / 3, 1 / 3],
+      [1, 0, 0],
+    ];
     const per = t.map((r, i) => -r.reduce((s, v, c) => s + v * lp[i]![c]!, 0));
     expect(crossEntropy(logits, f(t.flat(), [3, 3])).itemSync()).toBeCloseTo((per[0]! + per[1]! + per[2]!) / 3, 14);
     const w = [1, 2, 3];
@@ -85,7 +102,10 @@ describe('crossEntropy and nllLoss', () => {
 
   it('per-pixel segmentation [N, C, H, W] with [N, H, W] labels; unbatched [C]', () => {
     // N = 1, C = 3, H = 1, W = 3: pixel j has the logits rows[j]
-    const seg = f([0, 1, 2].flatMap((c) => rows.map((r) => r[c]!)), [1, 3, 1, 3]);
+    const seg = f(
+      [0, 1, 2].flatMap((c) => rows.map((r) => r[c]!)),
+      [1, 3, 1, 3],
+    );
     const labels = i32([2, 0, 1], [1, 1, 3]);
     const flat = crossEntropy(logits, i32([2, 0, 1]), { reduction: 'none' });
     const map = crossEntropy(seg, labels, { reduction: 'none' });
@@ -101,7 +121,10 @@ describe('crossEntropy and nllLoss', () => {
   });
 
   it('pixelWeightedCrossEntropy and classBalanceWeightMap', () => {
-    const seg = f([0, 1, 2].flatMap((c) => rows.map((r) => r[c]!)), [1, 3, 1, 3]);
+    const seg = f(
+      [0, 1, 2].flatMap((c) => rows.map((r) => r[c]!)),
+      [1, 3, 1, 3],
+    );
     const labels = i32([2, 0, 0], [1, 1, 3]);
     const ce = vals(crossEntropy(seg, labels, { reduction: 'none' }));
     const wm = classBalanceWeightMap(labels, 3, { dtype: 'float64' });
@@ -158,7 +181,10 @@ describe('divergences, entropy, norms', () => {
     expect(js[0]).toBeCloseTo(Math.LN2, 15);
     expect(js[1]).toBe(0);
     const m = [0.4, 0.6];
-    expect(js[2]).toBeCloseTo(0.5 * (0.2 * Math.log(0.2 / m[0]!) + 0.8 * Math.log(0.8 / m[1]!)) + 0.5 * (0.6 * Math.log(0.6 / m[0]!) + 0.4 * Math.log(0.4 / m[1]!)), 14);
+    expect(js[2]).toBeCloseTo(
+      0.5 * (0.2 * Math.log(0.2 / m[0]!) + 0.8 * Math.log(0.8 / m[1]!)) + 0.5 * (0.6 * Math.log(0.6 / m[0]!) + 0.4 * Math.log(0.4 / m[1]!)),
+      14,
+    );
     vals(jsDivergence(q, p, { reduction: 'none' })).forEach((v, i) => expect(v).toBeCloseTo(js[i]!, 15));
     expect(jsDivergence(p.log(), q.log(), { log: true, reduction: 'none' }).dataSync()[0]).toBeCloseTo(Math.LN2, 15);
   });
@@ -169,29 +195,37 @@ describe('divergences, entropy, norms', () => {
     expect(frobeniusNorm(f([3, 4], [1, 2])).itemSync()).toBe(5);
     expect(vals(frobeniusNorm(f([3, 4, 0, 0, 6, 8, 0, 0], [2, 2, 2]), { axis: [-2, -1] }))).toEqual([5, 10]);
     const g = gramMatrix(f([1, 2, 3, 4], [1, 2, 1, 2]));
-    expect(g.arraySync()).toEqual([[[5 / 4, 11 / 4], [11 / 4, 25 / 4]]]);
+    expect(g.arraySync()).toEqual([
+      [
+        [5 / 4, 11 / 4],
+        [11 / 4, 25 / 4],
+      ],
+    ]);
   });
 });
 
 /** logits [N, C] or [N, C, 1, W] with int labels (some ignored), saturated logits included */
-const ceCase = fc
-  .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 4 }), fc.constantFrom<number[]>([], [1, 2]))
-  .chain(([N, C, sp]) => {
-    const inShape = [N, C, ...sp];
-    const tShape = [N, ...sp];
-    const nT = tShape.reduce((a, b) => a * b, 1);
-    return fc.record({
-      inputs: fc.tuple(specOf(inShape, { min: -30, max: 30, large: 30 })).map((s) => [...s] as TensorSpec[]),
-      params: fc.record({
-        labels: fc.array(fc.oneof({ arbitrary: fc.integer({ min: 0, max: C - 1 }), weight: 4 }, { arbitrary: fc.constant(-100), weight: 1 }), { minLength: nT, maxLength: nT }).filter((l) => l.some((v) => v >= 0)),
-        probs: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: N * C * nT / N, maxLength: N * C * nT / N }),
-        weight: fc.array(fc.double({ min: 0.1, max: 3, noNaN: true }), { minLength: C, maxLength: C }),
-        smoothing: fc.constantFrom(0, 0.1),
-        tShape: fc.constant(tShape),
-        inShape: fc.constant(inShape),
-      }),
-    });
+const ceCase = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 4 }), fc.constantFrom<number[]>([], [1, 2])).chain(([N, C, sp]) => {
+  const inShape = [N, C, ...sp];
+  const tShape = [N, ...sp];
+  const nT = tShape.reduce((a, b) => a * b, 1);
+  return fc.record({
+    inputs: fc.tuple(specOf(inShape, { min: -30, max: 30, large: 30 })).map((s) => [...s] as TensorSpec[]),
+    params: fc.record({
+      labels: fc
+        .array(fc.oneof({ arbitrary: fc.integer({ min: 0, max: C - 1 }), weight: 4 }, { arbitrary: fc.constant(-100), weight: 1 }), {
+          minLength: nT,
+          maxLength: nT,
+        })
+        .filter((l) => l.some((v) => v >= 0)),
+      probs: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: (N * C * nT) / N, maxLength: (N * C * nT) / N }),
+      weight: fc.array(fc.double({ min: 0.1, max: 3, noNaN: true }), { minLength: C, maxLength: C }),
+      smoothing: fc.constantFrom(0, 0.1),
+      tShape: fc.constant(tShape),
+      inShape: fc.constant(inShape),
+    }),
   });
+});
 
 describe('classification gradcheck (float64, incl. saturated logits)', () => {
   it('crossEntropy (indices with weight, ignoreIndex, smoothing; probabilities), nllLoss, pixelWeightedCrossEntropy', () => {
@@ -208,7 +242,10 @@ describe('classification gradcheck (float64, incl. saturated logits)', () => {
             .add(crossEntropy(x!, probs, { labelSmoothing: p.smoothing, weight: w }))
             .add(nllLoss(x!.logSoftmax(1), y, { weight: w, reduction: 'sum' }));
           if (p.tShape.length === 3) {
-            const map = tensor(p.labels.map((_, i) => 0.5 + (i % 3)), { shape: p.tShape, dtype: 'float64' });
+            const map = tensor(
+              p.labels.map((_, i) => 0.5 + (i % 3)),
+              { shape: p.tShape, dtype: 'float64' },
+            );
             l = l.add(pixelWeightedCrossEntropy(x!, y, map));
           }
           return l;
@@ -224,8 +261,13 @@ describe('classification gradcheck (float64, incl. saturated logits)', () => {
       s.chain((sh) => fc.tuple(specOf(sh, { min: 0.02, max: 0.98 }), specOf(sh, { min: 0, max: 1 }), specOf(sh, { min: -40, max: 40, large: 40 }))),
       (p: Tensor, y: Tensor, x: Tensor) =>
         tidy(() => {
-          const pw = tensor(Array.from({ length: x.shape[1]! }, (_, i) => 0.5 + i), { dtype: 'float64' });
-          return binaryCrossEntropy(p, y).add(bceWithLogits(x, y, { posWeight: pw, reduction: 'sum' })).add(bceWithLogits(x, y));
+          const pw = tensor(
+            Array.from({ length: x.shape[1]! }, (_, i) => 0.5 + i),
+            { dtype: 'float64' },
+          );
+          return binaryCrossEntropy(p, y)
+            .add(bceWithLogits(x, y, { posWeight: pw, reduction: 'sum' }))
+            .add(bceWithLogits(x, y));
         }),
       { numRuns: 50, gradgrad: false },
     );
@@ -247,7 +289,14 @@ describe('classification gradcheck (float64, incl. saturated logits)', () => {
         ),
       { numRuns: 50, gradgrad: false },
     );
-    const g = fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 })).map((t) => [...t]);
-    propertyGradcheck('gramMatrix', g.chain((sh) => specOf(sh)).map((a) => [a]), (x: Tensor) => gramMatrix(x), { numRuns: 50 });
+    const g = fc
+      .tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }))
+      .map((t) => [...t]);
+    propertyGradcheck(
+      'gramMatrix',
+      g.chain((sh) => specOf(sh)).map((a) => [a]),
+      (x: Tensor) => gramMatrix(x),
+      { numRuns: 50 },
+    );
   });
 });

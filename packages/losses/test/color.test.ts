@@ -63,13 +63,34 @@ const SHARMA = [
 describe('rgbToLab / labToRgb', () => {
   it('matches hand-computed CIELAB values (sRGB, D65, 2 degrees)', () => {
     const cases: [number[], number[]][] = [
-      [[1, 0, 0], [53.2405879437449, 80.0923082256922, 67.2027510444287]],
-      [[0, 1, 0], [87.73509948831895, -86.18302974439501, 83.17970317538452]],
-      [[0, 0, 1], [32.29567256501351, 79.18559091176556, -107.85730020669489]],
-      [[1, 1, 1], [100, -0.0024549378620508655, 0.004653421154054982]],
-      [[0.2, 0.4, 0.6], [42.008000589382185, -0.15404119847206577, -32.842897418997154]],
-      [[0.01, 0.02, 0.03], [1.3000601055498215, -0.31235176290218825, -1.199770701604591]], // linear sRGB and linear f branches
-      [[0, 0, 0], [0, 0, 0]],
+      [
+        [1, 0, 0],
+        [53.2405879437449, 80.0923082256922, 67.2027510444287],
+      ],
+      [
+        [0, 1, 0],
+        [87.73509948831895, -86.18302974439501, 83.17970317538452],
+      ],
+      [
+        [0, 0, 1],
+        [32.29567256501351, 79.18559091176556, -107.85730020669489],
+      ],
+      [
+        [1, 1, 1],
+        [100, -0.0024549378620508655, 0.004653421154054982],
+      ],
+      [
+        [0.2, 0.4, 0.6],
+        [42.008000589382185, -0.15404119847206577, -32.842897418997154],
+      ],
+      [
+        [0.01, 0.02, 0.03],
+        [1.3000601055498215, -0.31235176290218825, -1.199770701604591],
+      ], // linear sRGB and linear f branches
+      [
+        [0, 0, 0],
+        [0, 0, 0],
+      ],
     ];
     for (const [rgb, lab] of cases) {
       const got = rgbToLab(px(rgb)).dataSync();
@@ -93,10 +114,19 @@ describe('rgbToLab / labToRgb', () => {
 
   it('gradcheck (values away from the 0.04045 and (6/29)^3 kinks)', () => {
     const shape = fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 })).map(([n, h, w]) => [n, 3, h, w]);
-    propertyGradcheck('rgbToLab', shape.chain((s) => specOf(s, { min: 0, max: 1, kinks: [0.04045], margin: 1e-3 })).map((a) => [a]), (x: Tensor) => rgbToLab(x), { numRuns: 30, gradgrad: false });
+    propertyGradcheck(
+      'rgbToLab',
+      shape.chain((s) => specOf(s, { min: 0, max: 1, kinks: [0.04045], margin: 1e-3 })).map((a) => [a]),
+      (x: Tensor) => rgbToLab(x),
+      { numRuns: 30, gradgrad: false },
+    );
     const lab = shape.chain((s) => {
       const n = s.reduce((a, b) => a * b, 1) / 3;
-      const per = fc.tuple(fc.double({ min: 30, max: 80, noNaN: true }), fc.double({ min: -30, max: 30, noNaN: true }), fc.double({ min: -30, max: 30, noNaN: true }));
+      const per = fc.tuple(
+        fc.double({ min: 30, max: 80, noNaN: true }),
+        fc.double({ min: -30, max: 30, noNaN: true }),
+        fc.double({ min: -30, max: 30, noNaN: true }),
+      );
       return fc.array(per, { minLength: n, maxLength: n }).map((ps) => [toNCHW(s, ps)]);
     });
     propertyGradcheck('labToRgb', lab, (x: Tensor) => labToRgb(x), { numRuns: 30, gradgrad: false });
@@ -122,13 +152,21 @@ describe('deltaE', () => {
     const got = d.dataSync();
     SHARMA.forEach((r, i) => expect(Math.abs(got[i]! - r[6]!), `pair ${i + 1}`).toBeLessThan(1e-4));
     // float32 too, at a looser tolerance
-    const d32 = deltaE(labs(SHARMA.map((r) => r.slice(0, 3))).cast('float32'), labs(SHARMA.map((r) => r.slice(3, 6))).cast('float32'), { reduction: 'none' }).dataSync();
+    const d32 = deltaE(labs(SHARMA.map((r) => r.slice(0, 3))).cast('float32'), labs(SHARMA.map((r) => r.slice(3, 6))).cast('float32'), {
+      reduction: 'none',
+    }).dataSync();
     SHARMA.forEach((r, i) => expect(Math.abs(d32[i]! - r[6]!), `pair ${i + 1} float32`).toBeLessThan(1e-3));
   });
 
   it('CIE76 is the Euclidean distance; CIE94 of pair 1 is 1.3950; reductions', () => {
-    const a = labs([[50, 2.6772, -79.7751], [50, 0, 0]]);
-    const b = labs([[50, 0, -82.7485], [53, 4, 0]]);
+    const a = labs([
+      [50, 2.6772, -79.7751],
+      [50, 0, 0],
+    ]);
+    const b = labs([
+      [50, 0, -82.7485],
+      [53, 4, 0],
+    ]);
     const d76 = deltaE(a, b, { formula: 'cie76', reduction: 'none' }).dataSync();
     expect(d76[0]).toBeCloseTo(Math.hypot(2.6772, -79.7751 + 82.7485), 12);
     expect(d76[1]).toBeCloseTo(5, 12);
@@ -145,8 +183,18 @@ describe('deltaE', () => {
 
   it('gradients are finite at C = 0, at identical colours and across the hue wrap', () => {
     for (const formula of ['cie76', 'cie94', 'ciede2000'] as const) {
-      const a = labs([[50, 0, 0], [50, 10, 10], [60, 0, 0], [50, 20, 1e-9]]);
-      const b = labs([[50, -1, 2], [50, 10, 10], [55, 0, 0], [50, 20, -1e-9]]);
+      const a = labs([
+        [50, 0, 0],
+        [50, 10, 10],
+        [60, 0, 0],
+        [50, 20, 1e-9],
+      ]);
+      const b = labs([
+        [50, -1, 2],
+        [50, 10, 10],
+        [55, 0, 0],
+        [50, 20, -1e-9],
+      ]);
       a.requiresGrad = true;
       b.requiresGrad = true;
       const [ga, gb] = gradients(deltaE(a, b, { formula, reduction: 'sum' }), [a, b]);
@@ -165,34 +213,75 @@ describe('deltaE', () => {
     const d = Math.abs(h(a1, b1) - h(a2, b2));
     return Math.min(d, 360 - d);
   };
-  const colour = fc.tuple(fc.double({ min: 5, max: 95, noNaN: true }), fc.double({ min: -60, max: 60, noNaN: true }), fc.double({ min: -60, max: 60, noNaN: true }));
-  const pairArb = (identical: boolean) => fc
-    .oneof(
-      { arbitrary: fc.tuple(colour, colour), weight: 5 },
-      // identical colours
-      { arbitrary: colour.map((c) => [c, [...c]] as [number[], number[]]), weight: identical ? 1 : 0 },
-      // across the hue wrap: b on both sides of 0 with a > 0
-      {
-        arbitrary: fc.tuple(fc.double({ min: 5, max: 95, noNaN: true }), fc.double({ min: 5, max: 40, noNaN: true }), fc.double({ min: 0.01, max: 2, noNaN: true }), fc.double({ min: 5, max: 95, noNaN: true }), fc.double({ min: 5, max: 40, noNaN: true }), fc.double({ min: 0.01, max: 2, noNaN: true }))
-          .map(([L1, a1, b1, L2, a2, b2]) => [[L1, a1, b1], [L2, a2, -b2]] as [number[], number[]]),
-        weight: 2,
-      },
-      // both grey (C = 0): lightness term only
-      { arbitrary: fc.tuple(fc.double({ min: 5, max: 95, noNaN: true }), fc.double({ min: 5, max: 95, noNaN: true })).filter(([p, q]) => Math.abs(p - q) > 0.1).map(([p, q]) => [[p, 0, 0], [q, 0, 0]] as [number[], number[]]), weight: 1 },
-    )
-    .filter(([c1, c2]) => {
-      const grey = c1[1] === 0 && c1[2] === 0 && c2[1] === 0 && c2[2] === 0;
-      if (grey) return true;
-      const same = c1.every((v, i) => v === c2[i]);
-      // identical colours sit on the kink of the distance at 0; central differences read 0 there only
-      // up to eps times the curvature, which grows as 1/C: keep their chroma >= 5
-      if (same) return Math.hypot(c1[1]!, c1[2]!) > 5;
-      // nearly identical colours are next to that kink: a central difference whose step (1e-6)
-      // straddles it reads a wrong slope, so distinct colours stay >= 0.01 apart in Lab
-      if (Math.hypot(c1[0]! - c2[0]!, c1[1]! - c2[1]!, c1[2]! - c2[2]!) < 0.01) return false;
-      return Math.hypot(c1[1]!, c1[2]!) > 0.5 && Math.hypot(c2[1]!, c2[2]!) > 0.5 && hueP(c1[1]!, c1[2]!, c2[1]!, c2[2]!) < 175;
-    });
-  const inputs = (identical: boolean) => fc.array(pairArb(identical), { minLength: 1, maxLength: 3 }).map((ps) => [toNCHW([ps.length, 3, 1, 1], ps.map((p) => p[0])), toNCHW([ps.length, 3, 1, 1], ps.map((p) => p[1]))]);
+  const colour = fc.tuple(
+    fc.double({ min: 5, max: 95, noNaN: true }),
+    fc.double({ min: -60, max: 60, noNaN: true }),
+    fc.double({ min: -60, max: 60, noNaN: true }),
+  );
+  const pairArb = (identical: boolean) =>
+    fc
+      .oneof(
+        { arbitrary: fc.tuple(colour, colour), weight: 5 },
+        // identical colours
+        { arbitrary: colour.map((c) => [c, [...c]] as [number[], number[]]), weight: identical ? 1 : 0 },
+        // across the hue wrap: b on both sides of 0 with a > 0
+        {
+          arbitrary: fc
+            .tuple(
+              fc.double({ min: 5, max: 95, noNaN: true }),
+              fc.double({ min: 5, max: 40, noNaN: true }),
+              fc.double({ min: 0.01, max: 2, noNaN: true }),
+              fc.double({ min: 5, max: 95, noNaN: true }),
+              fc.double({ min: 5, max: 40, noNaN: true }),
+              fc.double({ min: 0.01, max: 2, noNaN: true }),
+            )
+            .map(
+              ([L1, a1, b1, L2, a2, b2]) =>
+                [
+                  [L1, a1, b1],
+                  [L2, a2, -b2],
+                ] as [number[], number[]],
+            ),
+          weight: 2,
+        },
+        // both grey (C = 0): lightness term only
+        {
+          arbitrary: fc
+            .tuple(fc.double({ min: 5, max: 95, noNaN: true }), fc.double({ min: 5, max: 95, noNaN: true }))
+            .filter(([p, q]) => Math.abs(p - q) > 0.1)
+            .map(
+              ([p, q]) =>
+                [
+                  [p, 0, 0],
+                  [q, 0, 0],
+                ] as [number[], number[]],
+            ),
+          weight: 1,
+        },
+      )
+      .filter(([c1, c2]) => {
+        const grey = c1[1] === 0 && c1[2] === 0 && c2[1] === 0 && c2[2] === 0;
+        if (grey) return true;
+        const same = c1.every((v, i) => v === c2[i]);
+        // identical colours sit on the kink of the distance at 0; central differences read 0 there only
+        // up to eps times the curvature, which grows as 1/C: keep their chroma >= 5
+        if (same) return Math.hypot(c1[1]!, c1[2]!) > 5;
+        // nearly identical colours are next to that kink: a central difference whose step (1e-6)
+        // straddles it reads a wrong slope, so distinct colours stay >= 0.01 apart in Lab
+        if (Math.hypot(c1[0]! - c2[0]!, c1[1]! - c2[1]!, c1[2]! - c2[2]!) < 0.01) return false;
+        return Math.hypot(c1[1]!, c1[2]!) > 0.5 && Math.hypot(c2[1]!, c2[2]!) > 0.5 && hueP(c1[1]!, c1[2]!, c2[1]!, c2[2]!) < 175;
+      });
+  const inputs = (identical: boolean) =>
+    fc.array(pairArb(identical), { minLength: 1, maxLength: 3 }).map((ps) => [
+      toNCHW(
+        [ps.length, 3, 1, 1],
+        ps.map((p) => p[0]),
+      ),
+      toNCHW(
+        [ps.length, 3, 1, 1],
+        ps.map((p) => p[1]),
+      ),
+    ]);
 
   for (const formula of ['cie76', 'cie94', 'ciede2000'] as const) {
     // CIE94's dH^2 = 2 (C1 C2 - a1 a2 - b1 b2) cancels to rounding noise (~1e-14) at identical
@@ -200,7 +289,10 @@ describe('deltaE', () => {
     // zero gradient is asserted directly (above) instead of by finite differences
     const identical = formula !== 'cie94';
     it(`gradcheck ${formula} (${identical ? 'incl. identical colours, ' : ''}hue wrap, greys)`, () => {
-      propertyGradcheck(`deltaE ${formula}`, inputs(identical), (a: Tensor, b: Tensor) => deltaE(a, b, { formula, reduction: 'sum' }), { numRuns: 40, gradgrad: false });
+      propertyGradcheck(`deltaE ${formula}`, inputs(identical), (a: Tensor, b: Tensor) => deltaE(a, b, { formula, reduction: 'sum' }), {
+        numRuns: 40,
+        gradgrad: false,
+      });
     });
   }
 });
@@ -218,7 +310,10 @@ describe('colour losses', () => {
   });
 
   it('blurColorLoss: a constant shift survives blurring (reflect borders), zero padding blurs it at the border', () => {
-    const x = tensor(Array.from({ length: 3 * 36 }, (_, i) => (i % 7) / 7), { shape: [1, 3, 6, 6], dtype: 'float64' });
+    const x = tensor(
+      Array.from({ length: 3 * 36 }, (_, i) => (i % 7) / 7),
+      { shape: [1, 3, 6, 6], dtype: 'float64' },
+    );
     // blur is linear and normalised: blur(x + c) - blur(x) = c away from zero padding
     expect(blurColorLoss(x.add(0.1), x, { kernelSize: 5, sigma: 1, padding: 'reflect' }).itemSync()).toBeCloseTo(0.01, 12);
     expect(blurColorLoss(x.add(0.1), x, { kernelSize: 5, sigma: 1 }).itemSync()).toBeLessThan(0.01);
@@ -263,10 +358,28 @@ describe('colour losses', () => {
       atol: 1e-4,
     });
     const img = fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 3, max: 5 }), fc.integer({ min: 3, max: 5 })).map(([c, h, w]) => [1, c, h, w]);
-    propertyGradcheck('blurColorLoss', img.chain((sh) => fc.tuple(specOf(sh), specOf(sh))), (x: Tensor, y: Tensor) => tidy(() => blurColorLoss(x, y, { kernelSize: 3, sigma: 1 }).add(blurColorLoss(x, y, { kernelSize: 3, padding: 'reflect' }))), { numRuns: 25, gradgrad: false });
+    propertyGradcheck(
+      'blurColorLoss',
+      img.chain((sh) => fc.tuple(specOf(sh), specOf(sh))),
+      (x: Tensor, y: Tensor) => tidy(() => blurColorLoss(x, y, { kernelSize: 3, sigma: 1 }).add(blurColorLoss(x, y, { kernelSize: 3, padding: 'reflect' }))),
+      { numRuns: 25, gradgrad: false },
+    );
     // the mask is a constant of the target; |x - y| kept away from its kink at 0
-    const edgeIn = img.chain((sh) => fc.tuple(specOf(sh, { min: 0, max: 1 }), specOf(sh, { min: 0.01, max: 1 }), fc.array(fc.boolean(), { minLength: sh.reduce((a, b) => a * b, 1), maxLength: sh.reduce((a, b) => a * b, 1) })))
-      .map(([t, d, sg]) => [{ ...t, values: t.values.map((v, i) => v + (sg[i] ? 1 : -1) * d.values[i]!) }, { ...t, requiresGrad: false }]);
-    propertyGradcheck('edgeLoss', edgeIn, (x: Tensor, y: Tensor) => tidy(() => edgeLoss(x, y).add(edgeLoss(x, y, { loss: 'mse', threshold: 0.05 }))), { numRuns: 25, gradgrad: false });
+    const edgeIn = img
+      .chain((sh) =>
+        fc.tuple(
+          specOf(sh, { min: 0, max: 1 }),
+          specOf(sh, { min: 0.01, max: 1 }),
+          fc.array(fc.boolean(), { minLength: sh.reduce((a, b) => a * b, 1), maxLength: sh.reduce((a, b) => a * b, 1) }),
+        ),
+      )
+      .map(([t, d, sg]) => [
+        { ...t, values: t.values.map((v, i) => v + (sg[i] ? 1 : -1) * d.values[i]!) },
+        { ...t, requiresGrad: false },
+      ]);
+    propertyGradcheck('edgeLoss', edgeIn, (x: Tensor, y: Tensor) => tidy(() => edgeLoss(x, y).add(edgeLoss(x, y, { loss: 'mse', threshold: 0.05 }))), {
+      numRuns: 25,
+      gradgrad: false,
+    });
   });
 });

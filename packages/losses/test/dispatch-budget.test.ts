@@ -58,7 +58,10 @@ describe('CPU kernel calls and allocations per evaluation', () => {
   for (const [name, loss] of LOSSES) {
     it(`${name}: forward, and forward + backward`, async () => {
       const b = BUDGET[name]!;
-      for (const [k, backward] of [[0, false], [1, true]] as const) {
+      for (const [k, backward] of [
+        [0, false],
+        [1, true],
+      ] as const) {
         const c = await cost('cpu', loss, backward);
         expect(c.dispatches, `${name} ${backward ? 'fwd+bwd' : 'fwd'} kernel calls`).toBeLessThanOrEqual(b.cpu[k]);
         expect(c.allocations, `${name} ${backward ? 'fwd+bwd' : 'fwd'} allocations`).toBeLessThanOrEqual(b.cpuAllocs[k]);
@@ -74,7 +77,10 @@ describeWebgpu('WebGPU dispatches per evaluation', 'dispatch budgets', () => {
       await init('webgpu');
       try {
         const b = BUDGET[name]!;
-        for (const [k, backward] of [[0, false], [1, true]] as const) {
+        for (const [k, backward] of [
+          [0, false],
+          [1, true],
+        ] as const) {
           const c = await cost('webgpu', loss, backward);
           expect(c.dispatches, `${name} ${backward ? 'fwd+bwd' : 'fwd'} dispatches`).toBeLessThanOrEqual(b.webgpu[k]);
         }

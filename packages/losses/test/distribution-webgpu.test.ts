@@ -41,7 +41,7 @@ describeWebgpu('Inception-v3 and fidLoss: WebGPU vs CPU', 'Inception WebGPU-vs-C
     taps.forEach((t, i) => close(`tap ${t}`, gpu[i]!, cpu[i]!, true));
   }, 180_000);
 
-  it("fidLoss on the 192-d pool of three images (pytorch-fid resize from 64x80): value and d/d images", async () => {
+  it('fidLoss on the 192-d pool of three images (pytorch-fid resize from 64x80): value and d/d images', async () => {
     const s = new FeatureStats(192).add(data(6 * 192, 3, 0, 0.5));
     const ref = fidReference(s.mean(), s.covariance());
     const run = async (device: Device) => {

@@ -41,8 +41,16 @@ describe('frechetDistance: closed forms (spec §9)', () => {
   });
 
   it("O6: torch-fidelity's NaN case (4x4 features, a -5e-17 eigenvalue) is finite and equals scipy's 4.753837617472015", () => {
-    const f1 = [1.6243453636632417, -0.6117564136500754, -0.5281717522634557, -1.0729686221561705, 0.8654076293246785, -2.3015386968802827, 1.74481176421648, -0.7612069008951028, 0.31903909605709857, -0.2493703754774101, 1.462107937044974, -2.060140709497654, -0.3224172040135075, -0.38405435466841564, 1.1337694423354374, -1.0998912673140309];
-    const f2 = [-0.17242820755043575, -0.8778584179213718, 0.04221374671559283, 0.5828152137158222, -1.1006191772129212, 1.1447237098396141, 0.9015907205927955, 0.5024943389018682, 0.9008559492644118, -0.6837278591743331, -0.12289022551864817, -0.9357694342590688, -0.2678880796260159, 0.530355466738186, -0.691660751725309, -0.39675352685597737];
+    const f1 = [
+      1.6243453636632417, -0.6117564136500754, -0.5281717522634557, -1.0729686221561705, 0.8654076293246785, -2.3015386968802827, 1.74481176421648,
+      -0.7612069008951028, 0.31903909605709857, -0.2493703754774101, 1.462107937044974, -2.060140709497654, -0.3224172040135075, -0.38405435466841564,
+      1.1337694423354374, -1.0998912673140309,
+    ];
+    const f2 = [
+      -0.17242820755043575, -0.8778584179213718, 0.04221374671559283, 0.5828152137158222, -1.1006191772129212, 1.1447237098396141, 0.9015907205927955,
+      0.5024943389018682, 0.9008559492644118, -0.6837278591743331, -0.12289022551864817, -0.9357694342590688, -0.2678880796260159, 0.530355466738186,
+      -0.691660751725309, -0.39675352685597737,
+    ];
     const a = stats(f1, 4, 4);
     const b = stats(f2, 4, 4);
     const v = frechetDistance(a.mu, a.sigma, b.mu, b.sigma);
@@ -91,7 +99,13 @@ describe('linear algebra', () => {
   };
 
   it('pivoted Cholesky: P A P^T = L L^T, and the rank of a rank-deficient matrix, across panel edges', () => {
-    for (const [d, rank] of [[1, 1], [7, 7], [70, 70], [130, 41], [65, 64]] as const) {
+    for (const [d, rank] of [
+      [1, 1],
+      [7, 7],
+      [70, 70],
+      [130, 41],
+      [65, 64],
+    ] as const) {
       const a = spd(d, rank, d);
       const f = pivotedCholesky(a, d);
       expect(f.rank).toBe(rank);
@@ -116,8 +130,18 @@ describe('linear algebra', () => {
     let fro = 0;
     for (let i = 0; i < d; i++) tr += a[i * d + i]!;
     for (const v of a) fro += v * v;
-    expect(relErr(e.reduce((s, v) => s + v, 0), tr)).toBeLessThan(1e-12);
-    expect(relErr(e.reduce((s, v) => s + v * v, 0), fro)).toBeLessThan(1e-12);
+    expect(
+      relErr(
+        e.reduce((s, v) => s + v, 0),
+        tr,
+      ),
+    ).toBeLessThan(1e-12);
+    expect(
+      relErr(
+        e.reduce((s, v) => s + v * v, 0),
+        fro,
+      ),
+    ).toBeLessThan(1e-12);
     // diag(1..5) rotated by a Householder reflection
     const u = [1, -2, 0.5, 3, 1];
     const uu = u.reduce((s, v) => s + v * v, 0);
@@ -131,7 +155,12 @@ describe('linear algebra', () => {
     const ev = symmetricEigenvalues(congruence(b, d, f), f.rank);
     let trAB = 0;
     for (let i = 0; i < d; i++) for (let k = 0; k < d; k++) trAB += a[i * d + k]! * b[k * d + i]!;
-    expect(relErr(ev.reduce((s, v) => s + v, 0), trAB)).toBeLessThan(1e-11);
+    expect(
+      relErr(
+        ev.reduce((s, v) => s + v, 0),
+        trAB,
+      ),
+    ).toBeLessThan(1e-11);
     expect(ev.filter((v) => v > 1e-10).length).toBe(30);
   });
 });
@@ -147,31 +176,37 @@ describe('FeatureStats: streaming, merging, np.cov', () => {
 
   it('batches of any size, and four shards merged in any order, equal one pass to float64 rounding', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 60 }), fc.integer({ min: 1, max: 9 }), fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 6 }), fc.integer(), (n, d, cuts, seed) => {
-        const g = new RandomState(seed >>> 0);
-        const x = Float64Array.from({ length: n * d }, () => 1e3 + (g.nextUint32() / 2 ** 32) * 4);
-        const one = new FeatureStats(d).add(x);
-        const streamed = new FeatureStats(d);
-        let at = 0;
-        for (let i = 0; at < n; i++) {
-          const k = Math.min(cuts[i % cuts.length]!, n - at);
-          streamed.add(x.subarray(at * d, (at + k) * d));
-          at += k;
-        }
-        const shards = [0, 1, 2, 3].map((s) => {
-          const st = new FeatureStats(d);
-          for (let i = s; i < n; i += 4) st.add(x.subarray(i * d, (i + 1) * d));
-          return st;
-        });
-        const merged = new FeatureStats(d).merge(shards[2]!).merge(shards[0]!).merge(shards[3]!).merge(shards[1]!);
-        for (const s of [streamed, merged]) {
-          expect(s.count).toBe(n);
-          s.mean().forEach((v, i) => expect(relErr(v, one.mean()[i]!)).toBeLessThan(1e-14));
-          const c1 = one.covariance();
-          // the covariance of values near 1e3 with spread 4 is ~1; shifted data keeps full precision with centred co-moments
-          s.covariance().forEach((v, i) => expect(Math.abs(v - c1[i]!)).toBeLessThan(1e-11));
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 60 }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 6 }),
+        fc.integer(),
+        (n, d, cuts, seed) => {
+          const g = new RandomState(seed >>> 0);
+          const x = Float64Array.from({ length: n * d }, () => 1e3 + (g.nextUint32() / 2 ** 32) * 4);
+          const one = new FeatureStats(d).add(x);
+          const streamed = new FeatureStats(d);
+          let at = 0;
+          for (let i = 0; at < n; i++) {
+            const k = Math.min(cuts[i % cuts.length]!, n - at);
+            streamed.add(x.subarray(at * d, (at + k) * d));
+            at += k;
+          }
+          const shards = [0, 1, 2, 3].map((s) => {
+            const st = new FeatureStats(d);
+            for (let i = s; i < n; i += 4) st.add(x.subarray(i * d, (i + 1) * d));
+            return st;
+          });
+          const merged = new FeatureStats(d).merge(shards[2]!).merge(shards[0]!).merge(shards[3]!).merge(shards[1]!);
+          for (const s of [streamed, merged]) {
+            expect(s.count).toBe(n);
+            s.mean().forEach((v, i) => expect(relErr(v, one.mean()[i]!)).toBeLessThan(1e-14));
+            const c1 = one.covariance();
+            // the covariance of values near 1e3 with spread 4 is ~1; shifted data keeps full precision with centred co-moments
+            s.covariance().forEach((v, i) => expect(Math.abs(v - c1[i]!)).toBeLessThan(1e-11));
+          }
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -195,8 +230,18 @@ describe("numpy's legacy RandomState", () => {
 
 describe('KID', () => {
   const mat = (rows: number[][]) => ({ data: Float64Array.from(rows.flat()), rows: rows.length, dims: rows[0]!.length });
-  const X = [[0, 1, 2], [1, 0, 1], [2, 2, 0], [1, 1, 1]];
-  const Y = [[1, 2, 3], [0, 0, 1], [2, 1, 1], [3, 0, 2]];
+  const X = [
+    [0, 1, 2],
+    [1, 0, 1],
+    [2, 2, 0],
+    [1, 1, 1],
+  ];
+  const Y = [
+    [1, 2, 3],
+    [0, 0, 1],
+    [2, 1, 1],
+    [3, 0, 2],
+  ];
 
   it('K1-K3: the small example 44/27, identical sets -6.8426, and subset = set size is the deterministic full MMD with std 0', async () => {
     const r = await kid(mat(X), mat(Y), { subsets: 5, subsetSize: 4 });
@@ -207,11 +252,19 @@ describe('KID', () => {
 
   it("torch-fidelity's value with its RandomState(2020) subsets (6 subsets of 12 from 40 and 35 samples)", async () => {
     const k = ref.kid;
-    const r = await kid({ data: Float32Array.from(k.f1), rows: k.n1, dims: k.d }, { data: Float32Array.from(k.f2), rows: k.n2, dims: k.d }, { subsets: k.subsets, subsetSize: k.subset_size });
+    const r = await kid(
+      { data: Float32Array.from(k.f1), rows: k.n1, dims: k.d },
+      { data: Float32Array.from(k.f2), rows: k.n2, dims: k.d },
+      { subsets: k.subsets, subsetSize: k.subset_size },
+    );
     expect(relErr(r.mean, k.mean)).toBeLessThan(1e-5);
     expect(relErr(r.std, k.std)).toBeLessThan(1e-4);
     // the per-subset Gram path gives the same numbers as the one-Gram path
-    const r2 = await kid({ data: Float32Array.from(k.f1), rows: k.n1, dims: k.d }, { data: Float32Array.from(k.f2), rows: k.n2, dims: k.d }, { subsets: k.subsets, subsetSize: k.subset_size, maxGramBytes: 0 });
+    const r2 = await kid(
+      { data: Float32Array.from(k.f1), rows: k.n1, dims: k.d },
+      { data: Float32Array.from(k.f2), rows: k.n2, dims: k.d },
+      { subsets: k.subsets, subsetSize: k.subset_size, maxGramBytes: 0 },
+    );
     expect(relErr(r2.mean, r.mean)).toBeLessThan(1e-6);
   });
 
@@ -227,7 +280,12 @@ describe('Inception Score', () => {
   const mat = (rows: number[][]) => ({ data: Float64Array.from(rows.flat()), rows: rows.length, dims: rows[0]!.length });
   it('I1-I4: constant logits 1, the spec example 1.405691886427673, one-hot 4 classes 4, two splits', () => {
     expect(inceptionScore({ data: new Float32Array(20 * 1008), rows: 20, dims: 1008 }).mean).toBeCloseTo(1, 12);
-    const L = [[2, 0, 0], [0, 2, 0], [0, 0, 2], [1, 1, 0]];
+    const L = [
+      [2, 0, 0],
+      [0, 2, 0],
+      [0, 0, 2],
+      [1, 1, 0],
+    ];
     expect(inceptionScore(mat(L), { splits: 1 }).mean).toBeCloseTo(1.405691886427673, 13);
     const hot = Array.from({ length: 200 }, (_, i) => [0, 1, 2, 3].map((c) => (c === i % 4 ? 1000 : 0)));
     expect(inceptionScore(mat(hot), { splits: 1 }).mean).toBeCloseTo(4, 12);
@@ -259,7 +317,12 @@ describe('fidLoss', () => {
   };
 
   it('equals frechetDistance of the batch statistics (batch smaller and larger than the reference rank, a rank-deficient reference)', () => {
-    for (const [n, d, nRef] of [[6, 16, 40], [30, 8, 40], [5, 12, 4], [2, 3, 9]] as const) {
+    for (const [n, d, nRef] of [
+      [6, 16, 40],
+      [30, 8, 40],
+      [5, 12, 4],
+      [2, 3, 9],
+    ] as const) {
       const r = reference(d, nRef, n + d);
       const x = features(n, d, 99 + n);
       const b = new FeatureStats(d).add(x);
@@ -291,7 +354,9 @@ describe('fidLoss', () => {
     .record({ n: fc.integer({ min: 2, max: 5 }), d: fc.integer({ min: 1, max: 4 }), nRef: fc.integer({ min: 2, max: 8 }) })
     .chain(({ n, d, nRef }) =>
       specOf([n, d], { min: 0, max: 2, tiny: false })
-        .filter((x: TensorSpec) => Array.from({ length: d }, (_, j) => x.values.filter((_, i) => i % d === j)).every((col) => Math.max(...col) - Math.min(...col) >= 0.05))
+        .filter((x: TensorSpec) =>
+          Array.from({ length: d }, (_, j) => x.values.filter((_, i) => i % d === j)).every((col) => Math.max(...col) - Math.min(...col) >= 0.05),
+        )
         .map((x: TensorSpec) => ({ inputs: [x], params: refFor(d, nRef) })),
     );
   it('gradcheck and gradgradcheck in float64 on generated batches and references', () => {

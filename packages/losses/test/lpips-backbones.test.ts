@@ -60,14 +60,31 @@ function squeezeTaps(sd: Map<string, Tensor>, x: Img): Img[] {
   return [t1, t2, t3, t4, t5, t6, t7];
 }
 
-function refLpips(net: AlexNet | SqueezeNet, kind: 'alex' | 'squeeze', heads: LpipsHeads, a: Img, b: Img, version: '0.1' | '0.0', spatial: boolean): number | Float64Array {
+function refLpips(
+  net: AlexNet | SqueezeNet,
+  kind: 'alex' | 'squeeze',
+  heads: LpipsHeads,
+  a: Img,
+  b: Img,
+  version: '0.1' | '0.0',
+  spatial: boolean,
+): number | Float64Array {
   const sd = net.stateDict();
   const taps = kind === 'alex' ? alexTaps : squeezeTaps;
-  return lpipsFormula((x) => taps(sd, x), (k) => heads.weights[k]!.dataSync(), a, b, version, spatial);
+  return lpipsFormula(
+    (x) => taps(sd, x),
+    (k) => heads.weights[k]!.dataSync(),
+    a,
+    b,
+    version,
+    spatial,
+  );
 }
 
-const tapChannels = (net: AlexNet | SqueezeNet, kind: 'alex' | 'squeeze') => (kind === 'alex' ? LPIPS_ALEX_TAPS : LPIPS_SQUEEZE_TAPS).map((t) => net.channelsAt(t));
-const makeNet = (kind: 'alex' | 'squeeze', o: { seed: number; widthMultiplier?: number; dtype?: 'float64' }) => (kind === 'alex' ? randomAlexNet(o) : randomSqueezeNet(o));
+const tapChannels = (net: AlexNet | SqueezeNet, kind: 'alex' | 'squeeze') =>
+  (kind === 'alex' ? LPIPS_ALEX_TAPS : LPIPS_SQUEEZE_TAPS).map((t) => net.channelsAt(t));
+const makeNet = (kind: 'alex' | 'squeeze', o: { seed: number; widthMultiplier?: number; dtype?: 'float64' }) =>
+  kind === 'alex' ? randomAlexNet(o) : randomSqueezeNet(o);
 
 // ---------------------------------------------------------------- tests
 
@@ -105,7 +122,16 @@ describeFixtures('LPIPS alex / squeeze on the fixture images against the indepen
       // 60x58 crops: SqueezeNet's ceil-mode pools then differ from floor mode (29 -> 14 -> 7, not 6)
       const heads = randomLpipsHeads(tapChannels(net, kind), { seed: 6, dtype: 'float64' });
       const model = new LpipsModel(net, heads);
-      const [rc, pc] = tidy(() => [ref!, p1!].map((t) => t.slice([[0, 1], [0, 3], [2, 62], [3, 61]])));
+      const [rc, pc] = tidy(() =>
+        [ref!, p1!].map((t) =>
+          t.slice([
+            [0, 1],
+            [0, 3],
+            [2, 62],
+            [3, 61],
+          ]),
+        ),
+      );
       if (kind === 'squeeze') expect(net.features(rc!, ['fire5']).get('fire5')!.shape.slice(2)).toEqual([7, 7]);
       const got = model.forward(rc!, pc!);
       const want = refLpips(net, kind, heads, toImg(rc!), toImg(pc!), '0.1', false) as number;
@@ -121,7 +147,12 @@ describeFixtures('LPIPS alex / squeeze on the fixture images against the indepen
       const net = makeNet(kind, { seed: 8 });
       const heads = await loadLpipsHeads(fixture('lpips', 'weights', 'v0.1', `${kind}.pth`), { net: kind });
       const want = refLpips(net, kind, heads, toImg(ref!), toImg(p0!), '0.1', false) as number;
-      const [r32, q32, r01, q01] = tidy(() => [ref!.cast('float32'), p0!.cast('float32'), ref!.add(1).div(2).cast('float32'), p0!.add(1).div(2).cast('float32')]);
+      const [r32, q32, r01, q01] = tidy(() => [
+        ref!.cast('float32'),
+        p0!.cast('float32'),
+        ref!.add(1).div(2).cast('float32'),
+        p0!.add(1).div(2).cast('float32'),
+      ]);
       const got = lpips(r32!, q32!, { weights: heads, backbone: net });
       expect(want).toBeGreaterThan(0);
       expect(Math.abs(got.itemSync() - want) / want).toBeLessThan(1e-4);
@@ -148,7 +179,9 @@ describeFixtures('LPIPS alex / squeeze on the fixture images against the indepen
     const sq = await loadLpipsHeads(fixture('lpips', 'weights', 'v0.1', 'squeeze.pth'), { net: 'squeeze' });
     expect(() => new LpipsModel(net, sq)).toThrow(/an AlexNet backbone needs 5 heads, got 7/);
     const narrow = randomSqueezeNet({ widthMultiplier: 1 / 8 });
-    expect(() => new LpipsModel(narrow, sq)).toThrow(/the heads have 64, 128, 256, 384, 384, 512, 512 channels but the squeeze backbone's taps have 8, 16, 32, 48, 48, 64, 64/);
+    expect(() => new LpipsModel(narrow, sq)).toThrow(
+      /the heads have 64, 128, 256, 384, 384, 512, 512 channels but the squeeze backbone's taps have 8, 16, 32, 48, 48, 64, 64/,
+    );
     for (const t of [d, e, x, y]) t.dispose();
     sq.dispose();
     narrow.dispose();
@@ -157,7 +190,10 @@ describeFixtures('LPIPS alex / squeeze on the fixture images against the indepen
 });
 
 describe('LPIPS alex / squeeze properties and gradients', () => {
-  const nets = { alex: randomAlexNet({ seed: 3, widthMultiplier: 1 / 16, dtype: 'float64' }), squeeze: randomSqueezeNet({ seed: 3, widthMultiplier: 1 / 16, dtype: 'float64' }) };
+  const nets = {
+    alex: randomAlexNet({ seed: 3, widthMultiplier: 1 / 16, dtype: 'float64' }),
+    squeeze: randomSqueezeNet({ seed: 3, widthMultiplier: 1 / 16, dtype: 'float64' }),
+  };
   const models = {
     alex: new LpipsModel(nets.alex, randomLpipsHeads(tapChannels(nets.alex, 'alex'), { seed: 1, dtype: 'float64' })),
     squeeze: new LpipsModel(nets.squeeze, randomLpipsHeads(tapChannels(nets.squeeze, 'squeeze'), { seed: 1, dtype: 'float64' })),

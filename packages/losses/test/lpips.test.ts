@@ -24,7 +24,8 @@ function refTaps(net: Vgg, x: Img): Img[] {
   const tapAfter = new Set([3, 8, 15, 22, 29]);
   for (const l of net.layers) {
     if (l.index > 29) break;
-    if (l.kind === 'conv') h = conv(h, sd.get(`features.${l.index}.weight`)!.dataSync(), sd.get(`features.${l.index}.bias`)!.dataSync(), l.outChannels!, 3, 1, 1);
+    if (l.kind === 'conv')
+      h = conv(h, sd.get(`features.${l.index}.weight`)!.dataSync(), sd.get(`features.${l.index}.bias`)!.dataSync(), l.outChannels!, 3, 1, 1);
     else if (l.kind === 'relu') h = relu(h);
     else h = pool2(h);
     if (tapAfter.has(l.index)) taps.push(h);
@@ -34,7 +35,14 @@ function refTaps(net: Vgg, x: Img): Img[] {
 
 /** LPIPS of one image pair ([3, H, W] values in [-1, 1]); scalar, or the [H, W] map when spatial. */
 const refLpips = (net: Vgg, heads: LpipsHeads, a: Img, b: Img, version: '0.1' | '0.0', spatial: boolean): number | Float64Array =>
-  lpipsFormula((x) => refTaps(net, x), (k) => heads.weights[k]!.dataSync(), a, b, version, spatial);
+  lpipsFormula(
+    (x) => refTaps(net, x),
+    (k) => heads.weights[k]!.dataSync(),
+    a,
+    b,
+    version,
+    spatial,
+  );
 
 // ---------------------------------------------------------------- tests
 
@@ -49,7 +57,11 @@ describeFixtures('LPIPS on the fixture images against the independent float64 fo
     const [ref, p0, p1] = await load();
     const net = randomVgg('vgg16', { widthMultiplier: 1 / 16, seed: 21, dtype: 'float64' });
     for (const version of ['0.1', '0.0'] as const) {
-      const heads = randomLpipsHeads(net.config.filter((v) => v !== 'M').filter((_, i) => [1, 3, 6, 9, 12].includes(i)) as number[], { seed: 5, dtype: 'float64', version });
+      const heads = randomLpipsHeads(net.config.filter((v) => v !== 'M').filter((_, i) => [1, 3, 6, 9, 12].includes(i)) as number[], {
+        seed: 5,
+        dtype: 'float64',
+        version,
+      });
       const model = new LpipsModel(net, heads);
       for (const p of [p0!, p1!]) {
         const got = model.forward(ref!, p);
@@ -76,7 +88,12 @@ describeFixtures('LPIPS on the fixture images against the independent float64 fo
   it('full-width random VGG16 (float32) with the real v0.1 heads: within float32 rounding of the float64 formula; normalize maps [0, 1]', async () => {
     // a 32x32 crop keeps the float64 loops (full-width VGG16 twice) to a few seconds
     const [ref, p0] = (await load()).map((t) => {
-      const c = t.slice([[0, 1], [0, 3], [16, 48], [16, 48]]);
+      const c = t.slice([
+        [0, 1],
+        [0, 3],
+        [16, 48],
+        [16, 48],
+      ]);
       t.dispose();
       return c;
     });
@@ -138,7 +155,11 @@ describe('LPIPS properties', () => {
     expect(Array.from(gx!.dataSync()).some((v) => Math.abs(v) > 1e-6)).toBe(true);
     gx!.dispose();
     const f = tidy(() => {
-      const xin = img(bx, px).mul(2).sub(1).sub(tensor([-0.03, -0.088, -0.188], { shape: [1, 3, 1, 1], dtype: 'float64' })).div(tensor([0.458, 0.448, 0.45], { shape: [1, 3, 1, 1], dtype: 'float64' }));
+      const xin = img(bx, px)
+        .mul(2)
+        .sub(1)
+        .sub(tensor([-0.03, -0.088, -0.188], { shape: [1, 3, 1, 1], dtype: 'float64' }))
+        .div(tensor([0.458, 0.448, 0.45], { shape: [1, 3, 1, 1], dtype: 'float64' }));
       return net.features(xin, ['relu1_2', 'relu2_2', 'relu3_3', 'relu4_3', 'relu5_3'], { normalize: false });
     });
     for (const t of f.values()) expect(Array.from(t.square().sum(1).dataSync()).some((v) => v > 0)).toBe(true);
@@ -193,9 +214,13 @@ describeFixtures('LPIPS loading paths', () => {
     Object.assign(process.env, { TORCH_HOME: join(dir, 'none'), HOME: join(dir, 'nohome'), VIRTUAL_ENV: join(dir, 'novenv'), PYTHONPATH: '' });
     const x = rand([1, 3, 32, 32]);
     try {
-      await expect(lpips(x, x, { weights: fixture('lpips', 'weights', 'v0.1', 'vgg.pth') })).rejects.toThrow(/vgg16-397923af\.pth is not in the torch hub cache/);
+      await expect(lpips(x, x, { weights: fixture('lpips', 'weights', 'v0.1', 'vgg.pth') })).rejects.toThrow(
+        /vgg16-397923af\.pth is not in the torch hub cache/,
+      );
       writeFileSync(join(dir, 'x'), '');
-      await expect(lpips(x, x, { backbone: new Map() })).rejects.toThrow(/lpips: no head weights given and no installed lpips package has lpips\/weights\/v0\.1\/vgg\.pth/);
+      await expect(lpips(x, x, { backbone: new Map() })).rejects.toThrow(
+        /lpips: no head weights given and no installed lpips package has lpips\/weights\/v0\.1\/vgg\.pth/,
+      );
     } finally {
       process.env = saved;
       x.dispose();

@@ -11,7 +11,14 @@ import { describe, expect, it } from 'vitest';
 import { Generator, conv2d, gradcheck, gradients, memory, rand, tensor, tidy, type Tensor } from '@pixgrad/core';
 import { propertyGradcheck, specOf } from '@pixgrad/core/testing';
 import {
-  contrastiveLoss, cosineEmbeddingLoss, cycleConsistencyLoss, ganLoss, gradientPenalty, marginRankingLoss, r1Penalty, tripletMarginLoss,
+  contrastiveLoss,
+  cosineEmbeddingLoss,
+  cycleConsistencyLoss,
+  ganLoss,
+  gradientPenalty,
+  marginRankingLoss,
+  r1Penalty,
+  tripletMarginLoss,
 } from '@pixgrad/losses';
 
 const f = (v: number[], shape = [v.length]) => tensor(v, { shape, dtype: 'float64' });
@@ -23,14 +30,21 @@ describe('metric learning', () => {
   const p = f([3, 4, 1, 2], [2, 2]);
   const n = f([6, 8, 1, 1], [2, 2]);
   const e = 1e-6;
-  const d = (u: number[], v: number[], q = 2) => Math.pow(u.reduce((s, x, i) => s + Math.abs(x - v[i]! + e) ** q, 0), 1 / q);
+  const d = (u: number[], v: number[], q = 2) =>
+    Math.pow(
+      u.reduce((s, x, i) => s + Math.abs(x - v[i]! + e) ** q, 0),
+      1 / q,
+    );
 
   it('tripletMarginLoss: max(d(a, p) - d(a, n) + margin, 0) with eps in the distance; swap; p', () => {
     const want = [Math.max(d([0, 0], [3, 4]) - d([0, 0], [6, 8]) + 6, 0), Math.max(d([1, 1], [1, 2]) - d([1, 1], [1, 1]) + 6, 0)];
     vals(tripletMarginLoss(a, p, n, { margin: 6, reduction: 'none' })).forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 12));
     // swap: the negative distance is min(d(a, n), d(p, n)) = d(p, n) = 5 for the first triplet
     expect(vals(tripletMarginLoss(a, p, n, { margin: 6, swap: true, reduction: 'none' }))[0]).toBeCloseTo(d([0, 0], [3, 4]) - d([3, 4], [6, 8]) + 6, 12);
-    expect(tripletMarginLoss(a, p, n, { p: 1, margin: 6 }).itemSync()).toBeCloseTo((Math.max(d([0, 0], [3, 4], 1) - d([0, 0], [6, 8], 1) + 6, 0) + Math.max(d([1, 1], [1, 2], 1) - d([1, 1], [1, 1], 1) + 6, 0)) / 2, 12);
+    expect(tripletMarginLoss(a, p, n, { p: 1, margin: 6 }).itemSync()).toBeCloseTo(
+      (Math.max(d([0, 0], [3, 4], 1) - d([0, 0], [6, 8], 1) + 6, 0) + Math.max(d([1, 1], [1, 2], 1) - d([1, 1], [1, 1], 1) + 6, 0)) / 2,
+      12,
+    );
     expect(tripletMarginLoss(a, p, n).itemSync()).toBeCloseTo((0 + Math.max(d([1, 1], [1, 2]) - d([1, 1], [1, 1]) + 1, 0)) / 2, 12);
   });
 
@@ -46,7 +60,10 @@ describe('metric learning', () => {
     const x1 = f([1, 0, 1, 0], [2, 2]);
     const x2 = f([1, 1, 1, 1], [2, 2]);
     const cos = 1 / Math.sqrt((1 + 1e-12) * (2 + 1e-12));
-    expect(vals(cosineEmbeddingLoss(x1, x2, f([1, -1]), { margin: 0.5, reduction: 'none' })).map((v) => +v.toFixed(12))).toEqual([+(1 - cos).toFixed(12), +(cos - 0.5).toFixed(12)]);
+    expect(vals(cosineEmbeddingLoss(x1, x2, f([1, -1]), { margin: 0.5, reduction: 'none' })).map((v) => +v.toFixed(12))).toEqual([
+      +(1 - cos).toFixed(12),
+      +(cos - 0.5).toFixed(12),
+    ]);
     expect(cosineEmbeddingLoss(x1, x2, f([-1, -1]), { margin: 0.9 }).itemSync()).toBe(0);
     expect(marginRankingLoss(f([1, 2]), f([2, 1]), f([1, 1]), { margin: 0.5 }).itemSync()).toBeCloseTo(0.75, 15);
     expect(vals(marginRankingLoss(f([1, 2]), f([2, 1]), f([-1, -1]), { reduction: 'none' }))).toEqual([0, 1]);
@@ -54,7 +71,10 @@ describe('metric learning', () => {
 
   it('identical embeddings have finite gradients (eps in the distance)', () => {
     const x = f([1, 2, 3], [1, 3]).requiresGrad_();
-    const [g] = gradients(tidy(() => tripletMarginLoss(x, x, x.add(1)).add(contrastiveLoss(x, x, f([1])))), [x]);
+    const [g] = gradients(
+      tidy(() => tripletMarginLoss(x, x, x.add(1)).add(contrastiveLoss(x, x, f([1])))),
+      [x],
+    );
     for (const v of g!.dataSync()) expect(Number.isFinite(v)).toBe(true);
   });
 
@@ -62,14 +82,25 @@ describe('metric learning', () => {
     const s = fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 4 })).map(([N, D]) => [N, D]);
     propertyGradcheck(
       'metric losses',
-      s.chain((sh) => fc.record({
-        // every coordinate of the three inputs differs by >= 1e-3: a zero difference sits on the
-        // kink of |d + eps|^p (p = 1.5) and of the norm
-        inputs: fc.tuple(specOf(sh, { tiny: false }), specOf(sh, { tiny: false }), specOf(sh, { tiny: false })).map((t) => [...t]).filter((t) =>
-          t[0]!.values.every((v, j) => Math.abs(v - t[1]!.values[j]!) > 1e-3 && Math.abs(v - t[2]!.values[j]!) > 1e-3 && Math.abs(t[1]!.values[j]! - t[2]!.values[j]!) > 1e-3),
-        ),
-        params: fc.record({ y: fc.array(fc.constantFrom(0, 1), { minLength: sh[0]!, maxLength: sh[0]! }), margin: fc.double({ min: 0.1, max: 2, noNaN: true }) }),
-      })),
+      s.chain((sh) =>
+        fc.record({
+          // every coordinate of the three inputs differs by >= 1e-3: a zero difference sits on the
+          // kink of |d + eps|^p (p = 1.5) and of the norm
+          inputs: fc
+            .tuple(specOf(sh, { tiny: false }), specOf(sh, { tiny: false }), specOf(sh, { tiny: false }))
+            .map((t) => [...t])
+            .filter((t) =>
+              t[0]!.values.every(
+                (v, j) =>
+                  Math.abs(v - t[1]!.values[j]!) > 1e-3 && Math.abs(v - t[2]!.values[j]!) > 1e-3 && Math.abs(t[1]!.values[j]! - t[2]!.values[j]!) > 1e-3,
+              ),
+            ),
+          params: fc.record({
+            y: fc.array(fc.constantFrom(0, 1), { minLength: sh[0]!, maxLength: sh[0]! }),
+            margin: fc.double({ min: 0.1, max: 2, noNaN: true }),
+          }),
+        }),
+      ),
       ([x, y, z], q) =>
         tidy(() => {
           const lab = tensor(q.y, { dtype: 'float64' });
@@ -112,7 +143,11 @@ describe('GAN losses', () => {
 
   it('saturated logits stay finite in value and gradient', () => {
     const big = f([1000, -1000]).requiresGrad_();
-    const l = tidy(() => ganLoss({ real: big, fake: big }, { role: 'discriminator', mode: 'minimax' }).add(ganLoss({ fake: big }, { role: 'generator', mode: 'nonSaturating' })).add(ganLoss({ fake: big }, { role: 'generator', mode: 'minimax' })));
+    const l = tidy(() =>
+      ganLoss({ real: big, fake: big }, { role: 'discriminator', mode: 'minimax' })
+        .add(ganLoss({ fake: big }, { role: 'generator', mode: 'nonSaturating' }))
+        .add(ganLoss({ fake: big }, { role: 'generator', mode: 'minimax' })),
+    );
     expect(l.itemSync()).toBeCloseTo((1000 + 1000) / 2 + 1000 / 2 - 1000 / 2, 9);
     const [g] = gradients(l, [big]);
     for (const v of g!.dataSync()) expect(Number.isFinite(v)).toBe(true);
@@ -138,8 +173,23 @@ describe('GAN losses', () => {
   it('cycleConsistencyLoss', () => {
     const x = f([1, 2, 3], [1, 3]);
     const y = f([4, 5, 6], [1, 3]);
-    expect(cycleConsistencyLoss((u) => u.mul(2), (v) => v.div(2), x, y).itemSync()).toBe(0);
-    expect(cycleConsistencyLoss((u) => u.add(1), (v) => v, x, y, { lambda: 10 }).itemSync()).toBeCloseTo(20, 14);
+    expect(
+      cycleConsistencyLoss(
+        (u) => u.mul(2),
+        (v) => v.div(2),
+        x,
+        y,
+      ).itemSync(),
+    ).toBe(0);
+    expect(
+      cycleConsistencyLoss(
+        (u) => u.add(1),
+        (v) => v,
+        x,
+        y,
+        { lambda: 10 },
+      ).itemSync(),
+    ).toBeCloseTo(20, 14);
   });
 });
 
@@ -156,7 +206,11 @@ describe('gradient penalties on a small conv critic', () => {
     const gp = gradientPenalty(critic(w1, w2), real, fake, { generator: new Generator(11), lambda: 10 }).itemSync();
     // recompute by hand from the same seeded eps
     const e = rand([2, 1, 1, 1], { dtype: 'float64', generator: new Generator(11) });
-    const xhat = real.mul(e).add(fake.mul(e.neg().add(1))).detach().requiresGrad_();
+    const xhat = real
+      .mul(e)
+      .add(fake.mul(e.neg().add(1)))
+      .detach()
+      .requiresGrad_();
     const [g] = gradients(critic(w1.detach(), w2.detach())(xhat).sum(), [xhat]);
     const gv = g!.dataSync();
     const per = [0, 1].map((n) => Math.sqrt(Array.from(gv.slice(n * 32, (n + 1) * 32)).reduce((s, v) => s + v * v, 0)));
@@ -166,7 +220,10 @@ describe('gradient penalties on a small conv critic', () => {
   });
 
   it('d GP / d critic weights matches finite differences (gradients of gradients through conv2d)', () => {
-    const r = gradcheck((a: Tensor, b: Tensor) => gradientPenalty(critic(a, b), real, fake, { generator: new Generator(5) }), [w1, w2], { atol: 1e-5, rtol: 1e-3 });
+    const r = gradcheck((a: Tensor, b: Tensor) => gradientPenalty(critic(a, b), real, fake, { generator: new Generator(5) }), [w1, w2], {
+      atol: 1e-5,
+      rtol: 1e-3,
+    });
     expect(r.ok, r.report).toBe(true);
   });
 

@@ -30,35 +30,72 @@ async function run(device: Device, shape: number[], build: Case): Promise<number
 }
 
 const CASES: [string, number[], Case][] = [
-  ['perceptualLoss (VGG16 / 8: relu2_2 + relu4_3, l2; conv3_3 l1)', [2, 3, 16, 16], (device) => {
-    const net = randomVgg('vgg16', { seed: 1, widthMultiplier: 1 / 8, device });
-    return {
-      f: (x, y) => tidy(() => perceptualLoss(x, y, { net, layers: ['relu2_2', 'relu4_3'], reduction: 'none' }).add(perceptualLoss(x, y, { net, layers: { conv3_3: 0.5 }, criterion: 'l1', reduction: 'none' }))),
-      dispose: () => net.dispose(),
-    };
-  }],
-  ['styleLoss (VGG19 / 8, Johnson layers)', [1, 3, 16, 16], (device) => {
-    const net = randomVgg('vgg19', { seed: 2, widthMultiplier: 1 / 8, device });
-    return { f: (x, y) => styleLoss(x, y, { net, reduction: 'none' }), dispose: () => net.dispose() };
-  }],
-  ['lpips vgg (VGG16 / 16, v0.1, scalar + spatial)', [2, 3, 16, 16], (device) => {
-    const net = randomVgg('vgg16', { seed: 3, widthMultiplier: 1 / 16, device });
-    const model = new LpipsModel(net, randomLpipsHeads([4, 8, 16, 32, 32], { seed: 1, device }));
-    return {
-      f: (x, y) => tidy(() => model.forward(x, y, { normalize: true }).add(model.forward(x, y, { normalize: true, spatial: true }).mean([2, 3], true))),
-      dispose: () => model.dispose(),
-    };
-  }],
-  ['lpips alex (AlexNet / 8, v0.0)', [1, 3, 32, 32], (device) => {
-    const net = randomAlexNet({ seed: 4, widthMultiplier: 1 / 8, device });
-    const model = new LpipsModel(net, randomLpipsHeads(LPIPS_ALEX_TAPS.map((t) => net.channelsAt(t)), { seed: 2, device, version: '0.0' }));
-    return { f: (x, y) => model.forward(x, y, { normalize: true }), dispose: () => model.dispose() };
-  }],
-  ['lpips squeeze (SqueezeNet 1.1 / 8, v0.1, ceil-mode pools at 34x34)', [1, 3, 34, 34], (device) => {
-    const net = randomSqueezeNet({ seed: 5, widthMultiplier: 1 / 8, device });
-    const model = new LpipsModel(net, randomLpipsHeads(LPIPS_SQUEEZE_TAPS.map((t) => net.channelsAt(t)), { seed: 3, device }));
-    return { f: (x, y) => model.forward(x, y, { normalize: true }), dispose: () => model.dispose() };
-  }],
+  [
+    'perceptualLoss (VGG16 / 8: relu2_2 + relu4_3, l2; conv3_3 l1)',
+    [2, 3, 16, 16],
+    (device) => {
+      const net = randomVgg('vgg16', { seed: 1, widthMultiplier: 1 / 8, device });
+      return {
+        f: (x, y) =>
+          tidy(() =>
+            perceptualLoss(x, y, { net, layers: ['relu2_2', 'relu4_3'], reduction: 'none' }).add(
+              perceptualLoss(x, y, { net, layers: { conv3_3: 0.5 }, criterion: 'l1', reduction: 'none' }),
+            ),
+          ),
+        dispose: () => net.dispose(),
+      };
+    },
+  ],
+  [
+    'styleLoss (VGG19 / 8, Johnson layers)',
+    [1, 3, 16, 16],
+    (device) => {
+      const net = randomVgg('vgg19', { seed: 2, widthMultiplier: 1 / 8, device });
+      return { f: (x, y) => styleLoss(x, y, { net, reduction: 'none' }), dispose: () => net.dispose() };
+    },
+  ],
+  [
+    'lpips vgg (VGG16 / 16, v0.1, scalar + spatial)',
+    [2, 3, 16, 16],
+    (device) => {
+      const net = randomVgg('vgg16', { seed: 3, widthMultiplier: 1 / 16, device });
+      const model = new LpipsModel(net, randomLpipsHeads([4, 8, 16, 32, 32], { seed: 1, device }));
+      return {
+        f: (x, y) => tidy(() => model.forward(x, y, { normalize: true }).add(model.forward(x, y, { normalize: true, spatial: true }).mean([2, 3], true))),
+        dispose: () => model.dispose(),
+      };
+    },
+  ],
+  [
+    'lpips alex (AlexNet / 8, v0.0)',
+    [1, 3, 32, 32],
+    (device) => {
+      const net = randomAlexNet({ seed: 4, widthMultiplier: 1 / 8, device });
+      const model = new LpipsModel(
+        net,
+        randomLpipsHeads(
+          LPIPS_ALEX_TAPS.map((t) => net.channelsAt(t)),
+          { seed: 2, device, version: '0.0' },
+        ),
+      );
+      return { f: (x, y) => model.forward(x, y, { normalize: true }), dispose: () => model.dispose() };
+    },
+  ],
+  [
+    'lpips squeeze (SqueezeNet 1.1 / 8, v0.1, ceil-mode pools at 34x34)',
+    [1, 3, 34, 34],
+    (device) => {
+      const net = randomSqueezeNet({ seed: 5, widthMultiplier: 1 / 8, device });
+      const model = new LpipsModel(
+        net,
+        randomLpipsHeads(
+          LPIPS_SQUEEZE_TAPS.map((t) => net.channelsAt(t)),
+          { seed: 3, device },
+        ),
+      );
+      return { f: (x, y) => model.forward(x, y, { normalize: true }), dispose: () => model.dispose() };
+    },
+  ],
 ];
 
 describeWebgpu('LPIPS and VGG losses: WebGPU matches the CPU backend (float32)', 'LPIPS/perceptual WebGPU-vs-CPU suite', () => {

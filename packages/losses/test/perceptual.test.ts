@@ -6,15 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Generator, type Tensor, gradcheck, memory, rand, tidy } from '@pixgrad/core';
 import { randomVgg } from '@pixgrad/models';
-import {
-  PERCEPTUAL_PRESETS,
-  contentStyleLoss,
-  perceptualLoss,
-  styleLoss,
-  styleTargets,
-  textureLoss,
-  topologyLoss,
-} from '../src/index.js';
+import { PERCEPTUAL_PRESETS, contentStyleLoss, perceptualLoss, styleLoss, styleTargets, textureLoss, topologyLoss } from '../src/index.js';
 
 const net16 = randomVgg('vgg16', { widthMultiplier: 1 / 32, seed: 1, dtype: 'float64' }); // 2, 4, 8, 16, 16 channels
 const net19 = randomVgg('vgg19', { widthMultiplier: 1 / 32, seed: 2, dtype: 'float64' });
@@ -62,7 +54,10 @@ describe('perceptualLoss', () => {
       const b = feats(net16, y, tap)[0]!.flat();
       return a.reduce((s, v, i) => s + (l1 ? Math.abs(v - b[i]!) : (v - b[i]!) ** 2), 0) / a.length;
     };
-    close(perceptualLoss(x, y, { net: net16, layers: { conv1_2: 0.5, relu3_3: 2 }, criterion: 'l1' }).itemSync(), 0.5 * term('conv1_2', true) + 2 * term('relu3_3', true));
+    close(
+      perceptualLoss(x, y, { net: net16, layers: { conv1_2: 0.5, relu3_3: 2 }, criterion: 'l1' }).itemSync(),
+      0.5 * term('conv1_2', true) + 2 * term('relu3_3', true),
+    );
     close(perceptualLoss(x, y, { net: net16, layers: ['relu1_1', 'pool2'] }).itemSync(), term('relu1_1', false) + term('pool2', false));
   });
   it("BasicSR presets: 'realesrgan' on VGG19 = sum of weighted L1 means at conv1_2 ... conv5_4", () => {

@@ -85,7 +85,14 @@ describe('pixel losses: PyTorch semantics', () => {
 /** x, y of one small [N, C, H, W] shape; sometimes identical; |x - y| kept >= 1e-3 or exactly 0. */
 const pairs = fc
   .tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }))
-  .chain((s) => fc.tuple(specOf([...s]), specOf([...s], { min: -2, max: 2, kinks: [0] }), fc.boolean(), fc.array(fc.boolean(), { minLength: s.reduce((a, b) => a * b, 1), maxLength: s.reduce((a, b) => a * b, 1) })))
+  .chain((s) =>
+    fc.tuple(
+      specOf([...s]),
+      specOf([...s], { min: -2, max: 2, kinks: [0] }),
+      fc.boolean(),
+      fc.array(fc.boolean(), { minLength: s.reduce((a, b) => a * b, 1), maxLength: s.reduce((a, b) => a * b, 1) }),
+    ),
+  )
   .map(([x, d, same, w]) => ({
     inputs: [x, { ...x, values: x.values.map((v, i) => (same ? v : v - d.values[i]!)) }] as TensorSpec[],
     params: { weight: w.map((b) => (b ? 1 : 0.5)), shape: x.shape },
@@ -154,9 +161,13 @@ describe('totalVariation', () => {
   });
 
   it('gradcheck, anisotropic and isotropic, with exact ties (flat regions)', () => {
-    const img = fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }))
+    const img = fc
+      .tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }))
       .chain((s) => specOf([...s], { grid: { step: 0.01 }, ties: true }))
       .map((s) => [s]);
-    propertyGradcheck('totalVariation', img, (x: Tensor) => tidy(() => totalVariation(x).add(totalVariation(x, { mode: 'isotropic', reduction: 'mean' }))), { numRuns: 50, gradgrad: false });
+    propertyGradcheck('totalVariation', img, (x: Tensor) => tidy(() => totalVariation(x).add(totalVariation(x, { mode: 'isotropic', reduction: 'mean' }))), {
+      numRuns: 50,
+      gradgrad: false,
+    });
   });
 });

@@ -91,13 +91,19 @@ describeFixtures('ssim on the reference images', () => {
 describe("MS-SSIM's two downsampling conventions", () => {
   // packages/losses/scripts/gen-msssim-reference.py: pytorch-msssim (VainF, b057b07) ms_ssim on
   // torch 1.13 in float64, images from the counter hash of models' gen-inception-reference.py
-  const ref = JSON.parse(readFileSync(new URL('./data/msssim-reference.json', import.meta.url), 'utf8')) as Record<string, { value: number; grad_norm: number; grad_dot_r: number; grad_at: number[] }> & { indices: number[] };
+  const ref = JSON.parse(readFileSync(new URL('./data/msssim-reference.json', import.meta.url), 'utf8')) as Record<
+    string,
+    { value: number; grad_norm: number; grad_dot_r: number; grad_at: number[] }
+  > & { indices: number[] };
   const pair = (s: number) => {
     const n = 3 * s * s;
     const x = tensor(hashUniform('msssim:x', n), { shape: [1, 3, s, s], dtype: 'float64', requiresGrad: true });
     const u = hashUniform('msssim:y', n);
     const xv = hashUniform('msssim:x', n);
-    const y = tensor(xv.map((v, i) => Math.min(1, Math.max(0, 0.7 * v + 0.3 * u[i]!))), { shape: [1, 3, s, s], dtype: 'float64' });
+    const y = tensor(
+      xv.map((v, i) => Math.min(1, Math.max(0, 0.7 * v + 0.3 * u[i]!))),
+      { shape: [1, 3, s, s], dtype: 'float64' },
+    );
     return { x, y, r: hashUniform('msssim:r', n) };
   };
 
@@ -138,7 +144,7 @@ describe('ssim semantics', () => {
   const img = (seed: number, shape = [2, 3, 13, 14]) => {
     let s = seed;
     const n = shape.reduce((a, b) => a * b, 1);
-    const v = Array.from({ length: n }, () => ((s = (s * 16807) % 2147483647) / 2147483647));
+    const v = Array.from({ length: n }, () => (s = (s * 16807) % 2147483647) / 2147483647);
     return f64(v, shape);
   };
 
@@ -180,8 +186,19 @@ describe('ssim semantics', () => {
   });
 
   it("matlabDownsample matches imfilter(ones(f)/f^2, 'symmetric', 'same') then (1:f:end) on odd sizes", () => {
-    const x = f64(Array.from({ length: 35 }, (_, i) => i), [1, 1, 5, 7]);
-    expect(matlabDownsample(x, 2).arraySync()).toEqual([[[[4, 6, 8, 9.5], [18, 20, 22, 23.5], [28.5, 30.5, 32.5, 34]]]]);
+    const x = f64(
+      Array.from({ length: 35 }, (_, i) => i),
+      [1, 1, 5, 7],
+    );
+    expect(matlabDownsample(x, 2).arraySync()).toEqual([
+      [
+        [
+          [4, 6, 8, 9.5],
+          [18, 20, 22, 23.5],
+          [28.5, 30.5, 32.5, 34],
+        ],
+      ],
+    ]);
     const d3 = matlabDownsample(x, 3).dataSync();
     [8 / 3, 16 / 3, 8, 64 / 3, 24, 80 / 3].forEach((v, i) => expect(d3[i]).toBeCloseTo(v, 12));
   });
@@ -209,9 +226,10 @@ describe('ssim semantics', () => {
 });
 
 describe('ssim gradients (float64 gradcheck, fast-check)', () => {
-  const pair = (shape: fc.Arbitrary<number[]>) =>
-    shape.chain((s) => fc.tuple(specOf(s, { min: 0, max: 1 }), specOf(s, { min: 0, max: 1 }), fc.boolean()));
-  const small = fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 5, max: 7 }), fc.integer({ min: 5, max: 7 })).map((t) => [...t]);
+  const pair = (shape: fc.Arbitrary<number[]>) => shape.chain((s) => fc.tuple(specOf(s, { min: 0, max: 1 }), specOf(s, { min: 0, max: 1 }), fc.boolean()));
+  const small = fc
+    .tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 2 }), fc.integer({ min: 5, max: 7 }), fc.integer({ min: 5, max: 7 }))
+    .map((t) => [...t]);
 
   it('ssim (valid and reflect borders, including identical images)', () => {
     propertyGradcheck(
@@ -227,7 +245,8 @@ describe('ssim gradients (float64 gradcheck, fast-check)', () => {
     propertyGradcheck(
       'msSsim',
       pair(s).map(([a, b]) => [a, b] as const),
-      (x: Tensor, y: Tensor) => tidy(() => msSsim(x, y, { winSize: 3, sigma: 1, weights: [0.4, 0.6], dataRange: 0.5 }).add(matlabDownsample(x, 3).square().sum())),
+      (x: Tensor, y: Tensor) =>
+        tidy(() => msSsim(x, y, { winSize: 3, sigma: 1, weights: [0.4, 0.6], dataRange: 0.5 }).add(matlabDownsample(x, 3).square().sum())),
       { numRuns: 20, gradgrad: false },
     );
   });

@@ -176,7 +176,8 @@ export class TorchvisionFeatures {
             h = concat([e1, e3], 1);
           }
         } catch (e) {
-          if (e instanceof ShapeError) throw new ShapeError(`${op}: the image ${fmtShape(x.shape)} is too small for ${l.name} (taps ${taps.join(', ')}): ${e.message}`);
+          if (e instanceof ShapeError)
+            throw new ShapeError(`${op}: the image ${fmtShape(x.shape)} is too small for ${l.name} (taps ${taps.join(', ')}): ${e.message}`);
           throw e;
         }
         if (want.has(l.name)) out.set(l.name, h);
@@ -195,7 +196,13 @@ export class TorchvisionFeatures {
 }
 
 /** Checks `tensors` against `layers` strictly (classifier.* ignored) and makes frozen, kept handles (cast/moved as asked). */
-export function paramsFromStateDict(what: string, layers: readonly NetLayer[], tensors: ReadonlyMap<string, Tensor>, opts: BackboneOptions, owned: boolean): Map<string, Tensor> {
+export function paramsFromStateDict(
+  what: string,
+  layers: readonly NetLayer[],
+  tensors: ReadonlyMap<string, Tensor>,
+  opts: BackboneOptions,
+  owned: boolean,
+): Map<string, Tensor> {
   const expected = netStateDictShapes(layers);
   checkStateDict(what, expected, tensors, BackboneWeightsError);
   const out = new Map<string, Tensor>();
@@ -209,7 +216,12 @@ export function paramsFromStateDict(what: string, layers: readonly NetLayer[], t
  * `features.*` tensors are read, `classifier.*` is skipped without being read, anything else is
  * reported as unexpected. A Map is checked and used as it is (the caller keeps it).
  */
-export async function loadNetParams(what: string, layers: readonly NetLayer[], src: BackboneWeightsSource, opts: BackboneOptions): Promise<Map<string, Tensor>> {
+export async function loadNetParams(
+  what: string,
+  layers: readonly NetLayer[],
+  src: BackboneWeightsSource,
+  opts: BackboneOptions,
+): Promise<Map<string, Tensor>> {
   if (src instanceof Map) return paramsFromStateDict(what, layers, src, opts, false);
   if (!(typeof src === 'string' || src instanceof Uint8Array || src instanceof ArrayBuffer)) {
     throw new ValueError(`${what}: weights must be a path, bytes or a Map of tensors, got ${Object.prototype.toString.call(src)}`);
@@ -240,7 +252,8 @@ export const ALEXNET_CHANNELS = [64, 192, 384, 256, 256] as const;
  *   6 conv3 3x3 pad 1, 7 relu3, 8 conv4, 9 relu4, 10 conv5, 11 relu5, 12 pool5 3/2.
  */
 export function alexnetLayers(channels: readonly number[] = ALEXNET_CHANNELS): NetLayer[] {
-  if (channels.length !== 5 || channels.some((c) => !Number.isInteger(c) || c < 1)) throw new ValueError(`alexnetLayers: 5 positive channel counts expected, got ${JSON.stringify(channels)}`);
+  if (channels.length !== 5 || channels.some((c) => !Number.isInteger(c) || c < 1))
+    throw new ValueError(`alexnetLayers: 5 positive channel counts expected, got ${JSON.stringify(channels)}`);
   const [c1, c2, c3, c4, c5] = channels as [number, number, number, number, number];
   const conv = (index: number, k: number, inC: number, outC: number, kernel: number, stride: number, padding: number): NetLayer => ({
     index,
@@ -251,11 +264,19 @@ export function alexnetLayers(channels: readonly number[] = ALEXNET_CHANNELS): N
   const pool = (index: number, k: number): NetLayer => ({ index, name: `pool${k}`, kind: 'pool', pool: { kernel: 3, stride: 2, ceilMode: false } });
   const r = (index: number, k: number): NetLayer => ({ index, name: `relu${k}`, kind: 'relu' });
   return [
-    conv(0, 1, 3, c1, 11, 4, 2), r(1, 1), pool(2, 1),
-    conv(3, 2, c1, c2, 5, 1, 2), r(4, 2), pool(5, 2),
-    conv(6, 3, c2, c3, 3, 1, 1), r(7, 3),
-    conv(8, 4, c3, c4, 3, 1, 1), r(9, 4),
-    conv(10, 5, c4, c5, 3, 1, 1), r(11, 5), pool(12, 5),
+    conv(0, 1, 3, c1, 11, 4, 2),
+    r(1, 1),
+    pool(2, 1),
+    conv(3, 2, c1, c2, 5, 1, 2),
+    r(4, 2),
+    pool(5, 2),
+    conv(6, 3, c2, c3, 3, 1, 1),
+    r(7, 3),
+    conv(8, 4, c3, c4, 3, 1, 1),
+    r(9, 4),
+    conv(10, 5, c4, c5, 3, 1, 1),
+    r(11, 5),
+    pool(12, 5),
   ];
 }
 

@@ -63,12 +63,18 @@ export function strictCheck(
   const parts: string[] = [];
   if (missing.length) parts.push(`missing keys (${missing.length}): ${missing.join(', ')}`);
   if (unexpected.length) parts.push(`unexpected keys (${unexpected.length}): ${unexpected.join(', ')}`);
-  if (misshaped.length) parts.push(`mis-shaped keys (${misshaped.length}): ${misshaped.map((m) => `${m.key} expected ${fmtShape(m.expected)} got ${fmtShape(m.got)}`).join(', ')}`);
+  if (misshaped.length)
+    parts.push(`mis-shaped keys (${misshaped.length}): ${misshaped.map((m) => `${m.key} expected ${fmtShape(m.expected)} got ${fmtShape(m.got)}`).join(', ')}`);
   throw new ErrorClass(`${what}: the weights do not match the architecture: ${parts.join('; ')}`, missing, unexpected, misshaped);
 }
 
 /** Checks a state dict strictly against `expected` (`classifier.*` ignored) and that every expected tensor is float32 or float64. */
-export function checkStateDict(what: string, expected: ReadonlyMap<string, number[]>, tensors: ReadonlyMap<string, Tensor>, ErrorClass: WeightsErrorClass): void {
+export function checkStateDict(
+  what: string,
+  expected: ReadonlyMap<string, number[]>,
+  tensors: ReadonlyMap<string, Tensor>,
+  ErrorClass: WeightsErrorClass,
+): void {
   const got = new Map<string, readonly number[]>();
   for (const [k, t] of tensors) if (!k.startsWith('classifier.')) got.set(k, t.shape);
   strictCheck(what, expected, got, ErrorClass);
@@ -100,7 +106,13 @@ export async function readExpectedRaw(
   raw.objects = null;
   const got = new Map<string, readonly number[]>();
   for (const [k, t] of raw.tensors) got.set(k, t.shape);
-  strictCheck(label, expected, got, ErrorClass, seen.filter((n) => !expected.has(n) && !ignore(n)));
+  strictCheck(
+    label,
+    expected,
+    got,
+    ErrorClass,
+    seen.filter((n) => !expected.has(n) && !ignore(n)),
+  );
   return raw.tensors;
 }
 

@@ -29,18 +29,8 @@ export interface ByteSource {
 
 /** Throws `UnexpectedEof` unless `[offset, offset + length)` lies inside `[0, size)`. */
 export function checkRange(src: ByteSource, offset: number, length: number, what = 'data'): void {
-  if (
-    !Number.isSafeInteger(offset) ||
-    !Number.isSafeInteger(length) ||
-    offset < 0 ||
-    length < 0 ||
-    offset + length > src.size
-  ) {
-    fail(
-      'UnexpectedEof',
-      `unexpected EOF: ${what} needs ${length} bytes at byte ${offset} but the data end at byte ${src.size}`,
-      { file: src.name, offset },
-    );
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > src.size) {
+    fail('UnexpectedEof', `unexpected EOF: ${what} needs ${length} bytes at byte ${offset} but the data end at byte ${src.size}`, { file: src.name, offset });
   }
 }
 

@@ -154,10 +154,7 @@ export function parseCheckpoint(input: ByteSource | Uint8Array, opts: Checkpoint
  * tensors.get('model_state_dict.fc1.weight'); // { dtype: 'float32', sourceDtype: 'float32', shape: [10, 5], data: Float32Array(50) }
  * (objects as PyDict).get('epoch'); // 42
  */
-export async function readCheckpointRaw(
-  pathOrBytes: string | Uint8Array | ArrayBuffer,
-  opts: CheckpointOptions = {},
-): Promise<RawCheckpoint> {
+export async function readCheckpointRaw(pathOrBytes: string | Uint8Array | ArrayBuffer, opts: CheckpointOptions = {}): Promise<RawCheckpoint> {
   const o = { inflateRaw: host.inflateRaw, ...(host.crc32 ? { crc32: host.crc32 } : {}), ...stripUndefined(opts) };
   if (typeof pathOrBytes !== 'string') {
     const bytes = pathOrBytes instanceof Uint8Array ? pathOrBytes : new Uint8Array(pathOrBytes);

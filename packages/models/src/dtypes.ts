@@ -9,19 +9,7 @@
 
 /** A file's element type, named as torch names it (`torch.float16` -> 'float16'). */
 export type SourceDtype =
-  | 'bool'
-  | 'uint8'
-  | 'int8'
-  | 'uint16'
-  | 'int16'
-  | 'uint32'
-  | 'int32'
-  | 'uint64'
-  | 'int64'
-  | 'float16'
-  | 'bfloat16'
-  | 'float32'
-  | 'float64';
+  'bool' | 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'uint64' | 'int64' | 'float16' | 'bfloat16' | 'float32' | 'float64';
 
 /** pixgrad's element types (the same union as `DType` in `@pixgrad/core`). */
 export type OutDtype = 'float32' | 'float64' | 'int32' | 'bool';
@@ -138,15 +126,7 @@ export const SAFETENSORS_DTYPES: { readonly [name: string]: SourceDtype } = {
 };
 
 /** safetensors dtypes that exist in the spec but that pixgrad cannot represent. */
-export const SAFETENSORS_UNSUPPORTED: readonly string[] = [
-  'F8_E5M2',
-  'F8_E4M3',
-  'F8_E8M0',
-  'F6_E2M3',
-  'F6_E3M2',
-  'F4',
-  'C64',
-];
+export const SAFETENSORS_UNSUPPORTED: readonly string[] = ['F8_E5M2', 'F8_E4M3', 'F8_E8M0', 'F6_E2M3', 'F6_E3M2', 'F4', 'C64'];
 
 /** The safetensors dtype string that pixgrad's dtypes are written as. */
 export const SAFETENSORS_OF_OUT: { readonly [D in OutDtype]: string } = {

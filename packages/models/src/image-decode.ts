@@ -139,7 +139,12 @@ function unpackSamples(src: Uint8Array, width: number, height: number, depth: nu
 function decodeJpeg(b: Uint8Array, name: string | undefined, maxPixels: number): DecodedImage {
   let img;
   try {
-    img = jpeg.decode(b, { useTArray: true, formatAsRGBA: false, maxResolutionInMP: maxPixels / 1e6, maxMemoryUsageInMB: Math.max(512, (maxPixels * 16) / 2 ** 20) });
+    img = jpeg.decode(b, {
+      useTArray: true,
+      formatAsRGBA: false,
+      maxResolutionInMP: maxPixels / 1e6,
+      maxMemoryUsageInMB: Math.max(512, (maxPixels * 16) / 2 ** 20),
+    });
   } catch (e) {
     throw new ImageError(`corrupt JPEG: ${(e as Error).message}`, name);
   }

@@ -17,10 +17,7 @@ export interface EncodePngOptions {
  * @example
  * const png = encodePng({ width: 2, height: 1, channels: 1, data: new Float32Array([0, 1]) }, { bitDepth: 16 });
  */
-export function encodePng(
-  img: { width: number; height: number; channels: number; data: ArrayLike<number> },
-  opts: EncodePngOptions = {},
-): Uint8Array {
+export function encodePng(img: { width: number; height: number; channels: number; data: ArrayLike<number> }, opts: EncodePngOptions = {}): Uint8Array {
   const depth = opts.bitDepth ?? 8;
   if (depth !== 8 && depth !== 16) throw new ImageError(`bitDepth must be 8 or 16, got ${String(depth)}`);
   const { width, height, channels } = img;

@@ -76,7 +76,10 @@ export function resampleMatrix(inSize: number, outSize: number, kernel: Resample
  */
 export function resample(x: Tensor, outH: number, outW: number, kernel: ResampleKernel): Tensor {
   if (x.rank !== 4) throw new ShapeError(`resample: input must be [N, C, H, W], got ${fmtShape(x.shape)}`);
-  for (const [n, v] of [['outH', outH], ['outW', outW]] as const) {
+  for (const [n, v] of [
+    ['outH', outH],
+    ['outW', outW],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new ValueError(`resample: ${n} must be a positive integer, got ${v}`);
   }
   const [, , h, w] = x.shape as [number, number, number, number];
@@ -95,8 +98,10 @@ export function resample(x: Tensor, outH: number, outW: number, kernel: Resample
  * @example const input = inceptionPreprocess(images, 'pytorch-fid'); // [N, 3, 299, 299] in [-1, 1]
  */
 export function inceptionPreprocess(x: Tensor, preset: InceptionPreprocess, size = 299): Tensor {
-  if (!INCEPTION_PREPROCESS.includes(preset)) throw new ValueError(`inceptionPreprocess: unknown preprocessing ${JSON.stringify(preset)} (choose from ${INCEPTION_PREPROCESS.join(', ')})`);
-  if (x.rank !== 4 || x.shape[1] !== 3) throw new ShapeError(`inceptionPreprocess: images must be [N, 3, H, W] RGB, got ${fmtShape(x.shape)} (convert grey or RGBA images to RGB first)`);
+  if (!INCEPTION_PREPROCESS.includes(preset))
+    throw new ValueError(`inceptionPreprocess: unknown preprocessing ${JSON.stringify(preset)} (choose from ${INCEPTION_PREPROCESS.join(', ')})`);
+  if (x.rank !== 4 || x.shape[1] !== 3)
+    throw new ShapeError(`inceptionPreprocess: images must be [N, 3, H, W] RGB, got ${fmtShape(x.shape)} (convert grey or RGBA images to RGB first)`);
   return tidy(() => {
     if (preset === 'pytorch-fid') return resample(x, size, size, 'bilinear').mul(2).sub(1);
     const y = resample(x.mul(255), size, size, preset === 'tf' ? 'tf1-bilinear' : 'pil-bicubic');

@@ -140,7 +140,12 @@ const BLOCKS: Block[] = [
   {
     name: 'Mixed_6a',
     kind: 'B',
-    units: [u('Mixed_6a.branch3x3', 288, 384, 3, 2), u('Mixed_6a.branch3x3dbl_1', 288, 64, 1), u('Mixed_6a.branch3x3dbl_2', 64, 96, 3, 1, 1), u('Mixed_6a.branch3x3dbl_3', 96, 96, 3, 2)],
+    units: [
+      u('Mixed_6a.branch3x3', 288, 384, 3, 2),
+      u('Mixed_6a.branch3x3dbl_1', 288, 64, 1),
+      u('Mixed_6a.branch3x3dbl_2', 64, 96, 3, 1, 1),
+      u('Mixed_6a.branch3x3dbl_3', 96, 96, 3, 2),
+    ],
   },
   blockC('Mixed_6b', 128),
   blockC('Mixed_6c', 160),
@@ -296,7 +301,8 @@ export class InceptionV3 {
     const op = `inceptionV3(${this.variant}).features`;
     if (this.disposed) throw new ValueError(`${op}: the network was disposed`);
     if (taps.length === 0) throw new ValueError(`${op}: no taps requested (choose from ${INCEPTION_TAPS.join(', ')})`);
-    for (const t of taps) if (!INCEPTION_TAPS.includes(t)) throw new ValueError(`${op}: unknown tap ${JSON.stringify(t)} (choose from ${INCEPTION_TAPS.join(', ')})`);
+    for (const t of taps)
+      if (!INCEPTION_TAPS.includes(t)) throw new ValueError(`${op}: unknown tap ${JSON.stringify(t)} (choose from ${INCEPTION_TAPS.join(', ')})`);
     if (x.rank !== 4 || x.shape[1] !== 3) throw new ShapeError(`${op}: input must be [N, 3, H, W], got ${fmtShape(x.shape)}`);
     if (x.dtype !== this.dtype) throw new ValueError(`${op}: input is ${x.dtype} but the network is ${this.dtype}`);
     const want = new Set<InceptionTap>(taps);
@@ -315,7 +321,20 @@ export class InceptionV3 {
         }
         if (deepest >= 2) {
           for (const b of BLOCKS.slice(0, 8)) {
-            h = this.block(h, b, b.name === 'Mixed_6d' && want.has('spatial') ? (s) => out.set('spatial', s.slice([null, [0, 7]]).permute([0, 2, 3, 1]).flatten(1)) : undefined);
+            h = this.block(
+              h,
+              b,
+              b.name === 'Mixed_6d' && want.has('spatial')
+                ? (s) =>
+                    out.set(
+                      'spatial',
+                      s
+                        .slice([null, [0, 7]])
+                        .permute([0, 2, 3, 1])
+                        .flatten(1),
+                    )
+                : undefined,
+            );
             if (b.name === 'Mixed_6d' && deepest === 2) break;
           }
           if (want.has('768')) out.set('768', gap(h));
@@ -331,7 +350,10 @@ export class InceptionV3 {
           }
         }
       } catch (e) {
-        if (e instanceof ShapeError) throw new ShapeError(`${op}: the input ${fmtShape(x.shape)} is too small for taps ${taps.join(', ')} (299x299 is the size the network was trained at): ${e.message}`);
+        if (e instanceof ShapeError)
+          throw new ShapeError(
+            `${op}: the input ${fmtShape(x.shape)} is too small for taps ${taps.join(', ')} (299x299 is the size the network was trained at): ${e.message}`,
+          );
         throw e;
       }
       return new Map(taps.map((t) => [t, out.get(t)!] as const));
@@ -365,7 +387,12 @@ export async function inceptionFromStateDict(tensors: ReadonlyMap<string, Tensor
     if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new ValueError(`inceptionV3(${variant}): ${k} must be float32 or float64, got ${t.dtype}`);
     host.set(k, (await t.data()) as HostArray);
   }
-  return new InceptionV3(variant, foldParams(`inceptionV3(${variant})`, (k) => host.get(k)!), opts.dtype ?? 'float32', opts.device);
+  return new InceptionV3(
+    variant,
+    foldParams(`inceptionV3(${variant})`, (k) => host.get(k)!),
+    opts.dtype ?? 'float32',
+    opts.device,
+  );
 }
 
 /**

@@ -7,14 +7,7 @@ export type { SourceDtype, OutDtype, Int64Mode } from './dtypes.js';
 export { isRawTensor, isSkippedTensor, type RawTensor, type SkippedTensor, type ArrayOfOut } from './raw-tensor.js';
 export { PyDict, PyGlobal, StorageRef, TensorRef, isTuple, type PyValue } from './pickle-values.js';
 export { MemorySource, type ByteSource } from './byte-source.js';
-export {
-  detectFormat,
-  parseCheckpoint,
-  readCheckpointRaw,
-  type CheckpointFormat,
-  type CheckpointOptions,
-  type RawCheckpoint,
-} from './checkpoint.js';
+export { detectFormat, parseCheckpoint, readCheckpointRaw, type CheckpointFormat, type CheckpointOptions, type RawCheckpoint } from './checkpoint.js';
 export { readSafetensorsHeader, SAFETENSORS_MAX_HEADER, type SafetensorsHeader, type SafetensorsEntry } from './safetensors.js';
 export { crc32 } from './crc32.js';
 export { loadCheckpoint, rawToTensor, type LoadCheckpointOptions } from './load.js';
@@ -24,30 +17,92 @@ export { decodeImage, detectImageFormat, DEFAULT_MAX_PIXELS, type DecodedImage, 
 export { encodePng, type EncodePngOptions } from './image-encode.js';
 export { readImage, writeImage, imageToTensor, tensorToImage, convertChannels, type ReadImageOptions } from './image-io.js';
 export {
-  Vgg, VggWeightsError, vgg16, vgg19, loadVgg, vggFromStateDict, randomVgg, vggLayers, vggStateDictShapes, VGG_CONFIGS, IMAGENET_MEAN, IMAGENET_STD,
-  type VggArch, type VggConfig, type VggLayer, type VggOptions, type VggCommonOptions, type RandomVggOptions, type VggWeightsSource,
+  Vgg,
+  VggWeightsError,
+  vgg16,
+  vgg19,
+  loadVgg,
+  vggFromStateDict,
+  randomVgg,
+  vggLayers,
+  vggStateDictShapes,
+  VGG_CONFIGS,
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  type VggArch,
+  type VggConfig,
+  type VggLayer,
+  type VggOptions,
+  type VggCommonOptions,
+  type RandomVggOptions,
+  type VggWeightsSource,
 } from './vgg.js';
 export {
-  findVggWeights, findLpipsWeights, torchHubCheckpointDirs, sitePackagesDirs, WeightsNotFoundError, VGG_WEIGHT_FILES, VGG_WEIGHT_URLS,
-  type DiscoveryEnv, type LpipsNet, type LpipsVersion,
+  findVggWeights,
+  findLpipsWeights,
+  torchHubCheckpointDirs,
+  sitePackagesDirs,
+  WeightsNotFoundError,
+  VGG_WEIGHT_FILES,
+  VGG_WEIGHT_URLS,
+  type DiscoveryEnv,
+  type LpipsNet,
+  type LpipsVersion,
 } from './weights.js';
 export {
-  LpipsHeads, LpipsWeightsError, loadLpipsHeads, lpipsHeadsFromTensors, randomLpipsHeads, LPIPS_CHANNELS, LPIPS_VGG_TAPS, LPIPS_ALEX_TAPS, LPIPS_SQUEEZE_TAPS, LPIPS_TAPS,
+  LpipsHeads,
+  LpipsWeightsError,
+  loadLpipsHeads,
+  lpipsHeadsFromTensors,
+  randomLpipsHeads,
+  LPIPS_CHANNELS,
+  LPIPS_VGG_TAPS,
+  LPIPS_ALEX_TAPS,
+  LPIPS_SQUEEZE_TAPS,
+  LPIPS_TAPS,
   type LoadLpipsHeadsOptions,
 } from './lpips.js';
 export {
-  AlexNet, alexnet, alexnetFromStateDict, randomAlexNet, alexnetLayers, ALEXNET_CHANNELS, TorchvisionFeatures, BackboneWeightsError, netStateDictShapes,
-  type NetLayer, type ConvSpec, type BackboneOptions, type BackboneWeightsSource, type AlexNetOptions,
+  AlexNet,
+  alexnet,
+  alexnetFromStateDict,
+  randomAlexNet,
+  alexnetLayers,
+  ALEXNET_CHANNELS,
+  TorchvisionFeatures,
+  BackboneWeightsError,
+  netStateDictShapes,
+  type NetLayer,
+  type ConvSpec,
+  type BackboneOptions,
+  type BackboneWeightsSource,
+  type AlexNetOptions,
 } from './alexnet.js';
 export {
-  SqueezeNet, squeezenet1_1, squeezenetFromStateDict, randomSqueezeNet, squeezenetLayers, SQUEEZENET1_1_WIDTHS, type SqueezeWidths, type SqueezeNetOptions,
+  SqueezeNet,
+  squeezenet1_1,
+  squeezenetFromStateDict,
+  randomSqueezeNet,
+  squeezenetLayers,
+  SQUEEZENET1_1_WIDTHS,
+  type SqueezeWidths,
+  type SqueezeNetOptions,
 } from './squeezenet.js';
 export { findTorchvisionWeights, TORCHVISION_WEIGHT_FILES, TORCHVISION_WEIGHT_URLS } from './weights.js';
 export { StateDictMismatchError, type MisshapedKey } from './backbone-common.js';
 export { findInceptionWeights, INCEPTION_WEIGHT_FILES, INCEPTION_WEIGHT_URLS } from './weights.js';
 export {
-  InceptionV3, inceptionV3, inceptionFromStateDict, inceptionStateDictShapes, InceptionWeightsError, INCEPTION_TAPS, INCEPTION_CLASSES,
-  type InceptionVariant, type InceptionTap, type InceptionOptions, type InceptionWeightsSource,
+  InceptionV3,
+  inceptionV3,
+  inceptionFromStateDict,
+  inceptionStateDictShapes,
+  InceptionWeightsError,
+  INCEPTION_TAPS,
+  INCEPTION_CLASSES,
+  type InceptionVariant,
+  type InceptionTap,
+  type InceptionOptions,
+  type InceptionWeightsSource,
 } from './inception.js';
 export { inceptionPreprocess, resample, resampleMatrix, INCEPTION_PREPROCESS, type InceptionPreprocess, type ResampleKernel } from './inception-preprocess.js';
 export { parseNpy, serializeNpy, type NpyArray, type NpyDtype } from './npy.js';

@@ -68,7 +68,10 @@ export interface LoadLpipsHeadsOptions {
  * unexpected and mis-shaped keys.
  * @example const heads = await loadLpipsHeads('lpips/weights/v0.1/vgg.pth', { net: 'vgg' });
  */
-export async function loadLpipsHeads(src?: string | Uint8Array | ArrayBuffer | ReadonlyMap<string, Tensor>, opts: LoadLpipsHeadsOptions = {}): Promise<LpipsHeads> {
+export async function loadLpipsHeads(
+  src?: string | Uint8Array | ArrayBuffer | ReadonlyMap<string, Tensor>,
+  opts: LoadLpipsHeadsOptions = {},
+): Promise<LpipsHeads> {
   const net = opts.net ?? 'vgg';
   const version = opts.version ?? '0.1';
   if (!(net in LPIPS_CHANNELS)) throw new ValueError(`loadLpipsHeads: unknown net ${JSON.stringify(net)} (use 'vgg', 'alex' or 'squeeze')`);
@@ -86,7 +89,13 @@ export async function loadLpipsHeads(src?: string | Uint8Array | ArrayBuffer | R
   }
   const what = typeof source === 'string' ? `LPIPS ${net} v${version} heads ${source}` : `LPIPS ${net} v${version} heads`;
   try {
-    return lpipsHeadsFromTensors(tensors, { net, version, what, ...(opts.dtype ? { dtype: opts.dtype } : {}), ...(opts.device !== undefined ? { device: opts.device } : {}) });
+    return lpipsHeadsFromTensors(tensors, {
+      net,
+      version,
+      what,
+      ...(opts.dtype ? { dtype: opts.dtype } : {}),
+      ...(opts.device !== undefined ? { device: opts.device } : {}),
+    });
   } finally {
     if (owned) for (const t of tensors.values()) t.dispose();
   }
@@ -151,7 +160,10 @@ export function lpipsHeadsFromTensors(
  * Seeded random heads for tests: |N(0, 1)| / C_k per weight (non-negative, as the released heads,
  * which training clamps at 0), for any channel counts (e.g. a narrow random backbone's).
  */
-export function randomLpipsHeads(channels: readonly number[], opts: { seed?: number; dtype?: 'float32' | 'float64'; version?: LpipsVersion; device?: Device } = {}): LpipsHeads {
+export function randomLpipsHeads(
+  channels: readonly number[],
+  opts: { seed?: number; dtype?: 'float32' | 'float64'; version?: LpipsVersion; device?: Device } = {},
+): LpipsHeads {
   const g = new Generator(opts.seed ?? 0);
   const weights = channels.map((c) =>
     tensor(

@@ -153,21 +153,15 @@ function overflow(ctx: RunCtx, v: bigint | number): never {
  * Converts `count` consecutive source elements starting at byte `byteStart` of `bytes` into
  * `out[outStart ..]`.
  */
-function convertRun(
-  bytes: Uint8Array,
-  byteStart: number,
-  count: number,
-  out: ArrayOfOut[OutDtype],
-  outStart: number,
-  ctx: RunCtx,
-): void {
+function convertRun(bytes: Uint8Array, byteStart: number, count: number, out: ArrayOfOut[OutDtype], outStart: number, ctx: RunCtx): void {
   const { src, le } = ctx;
   const size = SOURCE_DTYPES[src].size;
   // Bulk byte copy when the in-memory layout already matches: same type, same byte order.
-  if (le === HOST_LE && ((src === 'float32' && out instanceof Float32Array) || (src === 'float64' && out instanceof Float64Array) || (src === 'int32' && out instanceof Int32Array))) {
-    new Uint8Array(out.buffer, out.byteOffset + outStart * size, count * size).set(
-      bytes.subarray(byteStart, byteStart + count * size),
-    );
+  if (
+    le === HOST_LE &&
+    ((src === 'float32' && out instanceof Float32Array) || (src === 'float64' && out instanceof Float64Array) || (src === 'int32' && out instanceof Int32Array))
+  ) {
+    new Uint8Array(out.buffer, out.byteOffset + outStart * size, count * size).set(bytes.subarray(byteStart, byteStart + count * size));
     return;
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset + byteStart, count * size);
@@ -238,13 +232,7 @@ function convertRun(
  * tensor uses this storage: then a full, contiguous, same-type, little-endian view is returned
  * without copying.
  */
-export function materialize(
-  spec: ViewSpec,
-  bytes: Uint8Array,
-  littleEndian: boolean,
-  exclusive: boolean,
-  opts: MaterializeOptions = {},
-): RawTensor {
+export function materialize(spec: ViewSpec, bytes: Uint8Array, littleEndian: boolean, exclusive: boolean, opts: MaterializeOptions = {}): RawTensor {
   const numel = checkView(spec, bytes.length, opts);
   const mode = opts.int64 ?? 'error';
   const dtype = outDtypeOf(spec.dtype, mode);
@@ -267,9 +255,7 @@ export function materialize(
     spec.offset === 0 &&
     numel * size === bytes.length &&
     bytes.byteOffset % size === 0 &&
-    ((spec.dtype === 'float32' && dtype === 'float32') ||
-      (spec.dtype === 'float64' && dtype === 'float64') ||
-      (spec.dtype === 'int32' && dtype === 'int32'))
+    ((spec.dtype === 'float32' && dtype === 'float32') || (spec.dtype === 'float64' && dtype === 'float64') || (spec.dtype === 'int32' && dtype === 'int32'))
   ) {
     const data =
       dtype === 'float32'

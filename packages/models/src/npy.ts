@@ -92,7 +92,8 @@ export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
   } else {
     return fail('Unsupported', `.npy format version ${major}.${bytes[7]} (1.0, 2.0 and 3.0 are read)`, { file, offset: 6 });
   }
-  if (start + headerLen > bytes.length) fail('UnexpectedEof', `.npy header of ${headerLen} bytes runs past the end (${bytes.length} bytes)`, { file, offset: start });
+  if (start + headerLen > bytes.length)
+    fail('UnexpectedEof', `.npy header of ${headerLen} bytes runs past the end (${bytes.length} bytes)`, { file, offset: start });
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(start, start + headerLen));
   const { descr, fortran, shape } = parseHeader(text, file, start);
   const m = /^([<>|=])([a-zA-Z]\d+)$/.exec(descr);
@@ -107,10 +108,14 @@ export function parseNpy(bytes: Uint8Array, file?: string): NpyArray {
   const dataStart = start + headerLen;
   const need = count * item.size;
   if (bytes.length - dataStart !== need) {
-    fail(bytes.length - dataStart < need ? 'UnexpectedEof' : 'InvalidTensor', `.npy data of shape ${pyShape} ${descr} needs ${need} bytes, the file has ${bytes.length - dataStart}`, {
-      file,
-      offset: dataStart,
-    });
+    fail(
+      bytes.length - dataStart < need ? 'UnexpectedEof' : 'InvalidTensor',
+      `.npy data of shape ${pyShape} ${descr} needs ${need} bytes, the file has ${bytes.length - dataStart}`,
+      {
+        file,
+        offset: dataStart,
+      },
+    );
   }
   let data: NpyArray['data'];
   switch (item.dtype) {

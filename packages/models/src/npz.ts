@@ -89,7 +89,10 @@ export type DeflateRaw = (data: Uint8Array) => Uint8Array;
  * (`savez_compressed`) when `deflateRaw` is given. Extra non-array members (`files`) are stored
  * as given; numpy ignores them when loading arrays.
  */
-export function serializeNpz(arrays: Readonly<Record<string, NpyArray>>, opts: { deflateRaw?: DeflateRaw; files?: Readonly<Record<string, Uint8Array>> } = {}): Uint8Array {
+export function serializeNpz(
+  arrays: Readonly<Record<string, NpyArray>>,
+  opts: { deflateRaw?: DeflateRaw; files?: Readonly<Record<string, Uint8Array>> } = {},
+): Uint8Array {
   const members: { name: Uint8Array; data: Uint8Array; method: number; crc: number; size: number }[] = [];
   const enc = new TextEncoder();
   const add = (name: string, raw: Uint8Array, compress: boolean): void => {
@@ -100,7 +103,8 @@ export function serializeNpz(arrays: Readonly<Record<string, NpyArray>>, opts: {
   for (const [k, b] of Object.entries(opts.files ?? {})) add(k, b, false);
   let size = 22;
   for (const m of members) size += 30 + 46 + 2 * m.name.length + m.data.length;
-  if (size >= 2 ** 32 || members.length >= 0xffff) fail('InvalidArgument', `serializeNpz: ${size} bytes in ${members.length} members is over the plain zip limits (4 GiB, 65535 members)`);
+  if (size >= 2 ** 32 || members.length >= 0xffff)
+    fail('InvalidArgument', `serializeNpz: ${size} bytes in ${members.length} members is over the plain zip limits (4 GiB, 65535 members)`);
   const out = new Uint8Array(size);
   const dv = new DataView(out.buffer);
   let p = 0;

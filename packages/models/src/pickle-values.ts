@@ -12,19 +12,7 @@ import type { RawTensor, SkippedTensor } from './raw-tensor.js';
 
 /** Anything the unpickler can produce, and what `readCheckpointRaw(...).objects` contains. */
 export type PyValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Uint8Array
-  | PyValue[]
-  | PyDict
-  | PyGlobal
-  | StorageRef
-  | TensorRef
-  | RawTensor
-  | SkippedTensor;
+  null | boolean | number | bigint | string | Uint8Array | PyValue[] | PyDict | PyGlobal | StorageRef | TensorRef | RawTensor | SkippedTensor;
 
 const TUPLES = new WeakSet<object>();
 

@@ -38,14 +38,7 @@ export interface SkippedTensor {
 
 /** True for a `RawTensor` (and not a `SkippedTensor` or another value). */
 export function isRawTensor(x: unknown): x is RawTensor {
-  return (
-    typeof x === 'object' &&
-    x !== null &&
-    'data' in x &&
-    'shape' in x &&
-    'sourceDtype' in x &&
-    ArrayBuffer.isView((x as { data: unknown }).data)
-  );
+  return typeof x === 'object' && x !== null && 'data' in x && 'shape' in x && 'sourceDtype' in x && ArrayBuffer.isView((x as { data: unknown }).data);
 }
 
 /** True for a `SkippedTensor`. */

@@ -30,10 +30,7 @@ function entriesOf<T>(tensors: Map<string, T> | Record<string, T>): [string, T][
  * @example
  * const bytes = serializeSafetensors({ w: { dtype: 'float32', sourceDtype: 'float32', shape: [2], data: new Float32Array([1, 2]) } }, { format: 'pt' });
  */
-export function serializeSafetensors(
-  tensors: Map<string, RawTensor> | Record<string, RawTensor>,
-  metadata?: Record<string, string> | null,
-): Uint8Array {
+export function serializeSafetensors(tensors: Map<string, RawTensor> | Record<string, RawTensor>, metadata?: Record<string, string> | null): Uint8Array {
   const list = entriesOf(tensors);
   const seen = new Set<string>();
   for (const [name, t] of list) {
@@ -62,7 +59,12 @@ export function serializeSafetensors(
     offset += nbytes;
   }
   // JSON.stringify of a plain object would treat a key "__proto__" specially; define keys explicitly.
-  let json = '{' + Object.keys(header).map((k) => `${JSON.stringify(k)}:${JSON.stringify(header[k])}`).join(',') + '}';
+  let json =
+    '{' +
+    Object.keys(header)
+      .map((k) => `${JSON.stringify(k)}:${JSON.stringify(header[k])}`)
+      .join(',') +
+    '}';
   let hbytes = new TextEncoder().encode(json);
   const pad = (8 - (hbytes.length % 8)) % 8;
   if (pad) {
@@ -100,7 +102,13 @@ async function toRaw(name: string, t: RawTensor | TensorSource): Promise<RawTens
   if (!(dtype in SAFETENSORS_OF_OUT)) fail('InvalidArgument', `tensor '${name}': dtype ${t.dtype} cannot be saved`);
   const values = await t.data();
   const data =
-    dtype === 'float32' ? Float32Array.from(values) : dtype === 'float64' ? Float64Array.from(values) : dtype === 'int32' ? Int32Array.from(values) : Uint8Array.from(values);
+    dtype === 'float32'
+      ? Float32Array.from(values)
+      : dtype === 'float64'
+        ? Float64Array.from(values)
+        : dtype === 'int32'
+          ? Int32Array.from(values)
+          : Uint8Array.from(values);
   return { dtype, sourceDtype: dtype, shape: [...t.shape], data } as RawTensor;
 }
 

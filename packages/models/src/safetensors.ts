@@ -124,7 +124,8 @@ export function readSafetensorsHeader(src: ByteSource): SafetensorsHeader {
     if (typeof dt !== 'string') bad(`tensor "${name}" has no dtype string`);
     const dtype = SAFETENSORS_DTYPES[dt as string];
     if (dtype === undefined) {
-      if (SAFETENSORS_UNSUPPORTED.includes(dt as string)) fail('Unsupported', `tensor "${name}": dtype ${dt as string} is not supported by pixgrad`, { file, offset: 8 });
+      if (SAFETENSORS_UNSUPPORTED.includes(dt as string))
+        fail('Unsupported', `tensor "${name}": dtype ${dt as string} is not supported by pixgrad`, { file, offset: 8 });
       fail('InvalidDtype', `tensor "${name}": unknown dtype "${dt as string}"`, { file, offset: 8 });
     }
     const shapeV = o.get('shape');
@@ -150,17 +151,17 @@ export function readSafetensorsHeader(src: ByteSource): SafetensorsHeader {
     pos = e.end;
     let numel = 1;
     for (const d of e.shape) {
-      if (d !== 0 && numel > Number.MAX_SAFE_INTEGER / d) fail('ValidationOverflow', `tensor "${e.name}": shape [${e.shape.join(', ')}] has more than 2^53 elements`, { file, offset: 8 });
+      if (d !== 0 && numel > Number.MAX_SAFE_INTEGER / d)
+        fail('ValidationOverflow', `tensor "${e.name}": shape [${e.shape.join(', ')}] has more than 2^53 elements`, { file, offset: 8 });
       numel *= d;
     }
     const size = SOURCE_DTYPES[e.dtype].size;
     if (numel > Number.MAX_SAFE_INTEGER / size) fail('ValidationOverflow', `tensor "${e.name}": byte size overflows`, { file, offset: 8 });
     if (e.end - e.start !== numel * size) {
-      fail(
-        'TensorInvalidInfo',
-        `tensor "${e.name}": ${e.end - e.start} bytes for ${numel} ${e.dtype} elements of ${size} bytes (expected ${numel * size})`,
-        { file, offset: 8 + n + e.start },
-      );
+      fail('TensorInvalidInfo', `tensor "${e.name}": ${e.end - e.start} bytes for ${numel} ${e.dtype} elements of ${size} bytes (expected ${numel * size})`, {
+        file,
+        offset: 8 + n + e.start,
+      });
     }
   }
   if (8 + n + pos !== src.size) {

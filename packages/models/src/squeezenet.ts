@@ -19,7 +19,19 @@ import { findTorchvisionWeights } from './weights.js';
  * The widths of squeezenet1_1: the first conv's output, then (squeeze, expand) of the eight Fire
  * modules fire2..fire9 (each expands to 2x `expand` channels: 1x1 and 3x3 branches concatenated).
  */
-export const SQUEEZENET1_1_WIDTHS = { conv1: 64, fire: [[16, 64], [16, 64], [32, 128], [32, 128], [48, 192], [48, 192], [64, 256], [64, 256]] } as const;
+export const SQUEEZENET1_1_WIDTHS = {
+  conv1: 64,
+  fire: [
+    [16, 64],
+    [16, 64],
+    [32, 128],
+    [32, 128],
+    [48, 192],
+    [48, 192],
+    [64, 256],
+    [64, 256],
+  ],
+} as const;
 
 export interface SqueezeWidths {
   conv1: number;

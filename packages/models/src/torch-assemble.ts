@@ -101,10 +101,14 @@ export function assembleTorch(c: TorchContainer, opts: AssembleOptions = {}): As
     const s = ref.storage;
     const elem = SOURCE_DTYPES[s.dtype].size;
     if (s.viewOffset + s.viewNumel > s.numel) {
-      fail('ViewOutOfBounds', `tensor '${nameOf.get(ref)}': storage view [${s.viewOffset}, ${s.viewOffset + s.viewNumel}) exceeds its ${s.numel}-element storage`, {
-        file,
-        offset: ref.at,
-      });
+      fail(
+        'ViewOutOfBounds',
+        `tensor '${nameOf.get(ref)}': storage view [${s.viewOffset}, ${s.viewOffset + s.viewNumel}) exceeds its ${s.numel}-element storage`,
+        {
+          file,
+          offset: ref.at,
+        },
+      );
     }
     const spec: ViewSpec = { name: nameOf.get(ref)!, dtype: ref.dtype, offset: ref.offset, shape: ref.shape, stride: ref.stride };
     checkView(spec, s.viewNumel * elem, { int64: mode, maxTensorBytes: opts.maxTensorBytes, file, at: ref.at });

@@ -122,7 +122,10 @@ export function openTorchLegacy(src: ByteSource): TorchContainer {
     if (where.has(key)) fail('MalformedPickle', `storage '${key}' is listed twice`, { file, offset: pos });
     const n = readCount(src, pos, `storage '${key}' element count`);
     if (n !== root!.numel) {
-      fail('StorageSizeMismatch', `storage size mismatch: storage '${key}' has ${n} elements in the file but ${root!.numel} in the pickle`, { file, offset: pos });
+      fail('StorageSizeMismatch', `storage size mismatch: storage '${key}' has ${n} elements in the file but ${root!.numel} in the pickle`, {
+        file,
+        offset: pos,
+      });
     }
     const nbytes = n * SOURCE_DTYPES[root!.dtype].size;
     if (pos + 8 + nbytes > src.size) {

@@ -41,7 +41,8 @@ export function openTorchTar(src: ByteSource): TorchContainer {
   for (let i = 0; i < n; i++) {
     const at = cur.fileOffset;
     const args = unpickle(cur, plain).value;
-    if (!isTuple(args) || args.length !== 3) fail('MalformedPickle', `storage header must be (key, location, type), found ${describe(args)}`, { file, offset: at });
+    if (!isTuple(args) || args.length !== 3)
+      fail('MalformedPickle', `storage header must be (key, location, type), found ${describe(args)}`, { file, offset: at });
     const [k, , type] = args as PyValue[];
     const key = keyOf(k!, file, at);
     const dtype = storageDtype(type!, file, at);
@@ -62,7 +63,8 @@ export function openTorchTar(src: ByteSource): TorchContainer {
     const views = unpickle(cur, plain).value;
     if (!Array.isArray(views)) fail('MalformedPickle', `storage views must be a list, found ${describe(views)}`, { file, offset: at });
     for (const v of views as PyValue[]) {
-      if (!Array.isArray(v) || v.length !== 4) fail('MalformedPickle', `storage view must be (key, root, offset, numel), found ${describe(v)}`, { file, offset: at });
+      if (!Array.isArray(v) || v.length !== 4)
+        fail('MalformedPickle', `storage view must be (key, root, offset, numel), found ${describe(v)}`, { file, offset: at });
       const [tk, rk, off, num] = v as PyValue[];
       const root = roots.get(keyOf(rk!, file, at));
       if (!root) fail('MissingRecord', `storage view of unknown storage ${describe(rk)}`, { file, offset: at });
@@ -81,7 +83,8 @@ export function openTorchTar(src: ByteSource): TorchContainer {
     for (let i = 0; i < nt; i++) {
       const at = tc.fileOffset;
       const args = unpickle(tc, plain).value;
-      if (!isTuple(args) || args.length !== 3) fail('MalformedPickle', `tensor header must be (key, storage, type), found ${describe(args)}`, { file, offset: at });
+      if (!isTuple(args) || args.length !== 3)
+        fail('MalformedPickle', `tensor header must be (key, storage, type), found ${describe(args)}`, { file, offset: at });
       const [k, sk] = args as PyValue[];
       const storage = objects.get(keyOf(sk!, file, at));
       if (!(storage instanceof StorageRef)) fail('MissingRecord', `tensor refers to unknown storage ${describe(sk)}`, { file, offset: at });

@@ -42,7 +42,8 @@ export function openTorchZip(src: ByteSource, opts: TorchZipOptions = {}): Torch
   const bo = dir.entries.get(`${prefix}byteorder`);
   if (bo) {
     const v = new TextDecoder().decode(readZipEntry(src, dir, bo, { ...entryOpts, what: 'byteorder record', maxInflateBytes: 64 }));
-    if (v === 'big') littleEndian = false; // byte-swapped on load, as torch does on a little-endian host
+    if (v === 'big')
+      littleEndian = false; // byte-swapped on load, as torch does on a little-endian host
     else if (v !== 'little') fail('Unsupported', `unknown byteorder '${v.slice(0, 20)}'`, { file, offset: bo.headerOffset });
   }
 

@@ -2,21 +2,7 @@
  * VGG16 / VGG19 feature networks in torchvision's layout (`features.N.weight` / `features.N.bias`),
  * for perceptual, style, texture and topology losses and as the LPIPS backbone.
  */
-import {
-  type DType,
-  type Device,
-  Generator,
-  ShapeError,
-  type Tensor,
-  ValueError,
-  conv2d,
-  fmtShape,
-  keep,
-  maxPool2d,
-  relu,
-  tensor,
-  tidy,
-} from '@pixgrad/core';
+import { type DType, type Device, Generator, ShapeError, type Tensor, ValueError, conv2d, fmtShape, keep, maxPool2d, relu, tensor, tidy } from '@pixgrad/core';
 import { StateDictMismatchError, checkStateDict, deepestTap, frozenParam, imagenetNormalize, readExpectedTensors, uniformArray } from './backbone-common.js';
 import { findVggWeights } from './weights.js';
 
@@ -65,7 +51,8 @@ export function vggLayers(config: VggConfig, inChannels = 3): VggLayer[] {
       k = 1;
       continue;
     }
-    if (!Number.isInteger(v) || v < 1) throw new ValueError(`vggLayers: channel counts must be positive integers, got ${JSON.stringify(v)} in ${JSON.stringify(config)}`);
+    if (!Number.isInteger(v) || v < 1)
+      throw new ValueError(`vggLayers: channel counts must be positive integers, got ${JSON.stringify(v)} in ${JSON.stringify(config)}`);
     out.push({ index: out.length, name: `conv${block}_${k}`, kind: 'conv', inChannels: cin, outChannels: v });
     out.push({ index: out.length, name: `relu${block}_${k}`, kind: 'relu' });
     cin = v;
@@ -221,7 +208,9 @@ export class Vgg {
         } else if (l.kind === 'relu') h = relu(h);
         else {
           if (h.shape[2]! < 2 || h.shape[3]! < 2) {
-            throw new ShapeError(`Vgg.features: ${l.name} needs at least 2x2 input, got ${fmtShape(h.shape)} (the image ${fmtShape(x.shape)} is too small for tap ${taps.join(', ')})`);
+            throw new ShapeError(
+              `Vgg.features: ${l.name} needs at least 2x2 input, got ${fmtShape(h.shape)} (the image ${fmtShape(x.shape)} is too small for tap ${taps.join(', ')})`,
+            );
           }
           h = maxPool2d(h, { kernelSize: 2, stride: 2 });
         }

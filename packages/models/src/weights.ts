@@ -114,7 +114,10 @@ export async function sitePackagesDirs(d: DiscoveryEnv = {}): Promise<string[]> 
   const out: string[] = [];
   for (const p of (env['PYTHONPATH'] ?? '').split(path.delimiter)) if (p) out.push(expand(p));
   const pythonLibs = (prefix: string, leaf: string[]) => {
-    for (const name of listDir(path.join(prefix, 'lib')).filter((n) => /^python3(\.\d+)?$/.test(n)).sort().reverse()) {
+    for (const name of listDir(path.join(prefix, 'lib'))
+      .filter((n) => /^python3(\.\d+)?$/.test(n))
+      .sort()
+      .reverse()) {
       for (const l of leaf) out.push(path.join(prefix, 'lib', name, l));
     }
   };
@@ -125,7 +128,10 @@ export async function sitePackagesDirs(d: DiscoveryEnv = {}): Promise<string[]> 
   out.push('/usr/lib/python3/dist-packages', '/usr/local/lib/python3/dist-packages');
   pythonLibs('/opt/conda', ['site-packages']);
   pythonLibs('/opt/homebrew', ['site-packages']);
-  for (const v of listDir(path.join(home, 'Library', 'Python')).sort().reverse()) out.push(path.join(home, 'Library', 'Python', v, 'lib', 'python', 'site-packages'));
+  for (const v of listDir(path.join(home, 'Library', 'Python'))
+    .sort()
+    .reverse())
+    out.push(path.join(home, 'Library', 'Python', v, 'lib', 'python', 'site-packages'));
   return [...new Set(out)];
 }
 

@@ -126,7 +126,7 @@ export function readZipDirectory(src: ByteSource): ZipDirectory {
     const name = dec.decode(cd.subarray(p + 46, p + 46 + nameLen));
     // zip64 extended information: present fields replace the 0xFFFFFFFF placeholders, in order.
     const extra = cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen);
-    for (let q = 0; q + 4 <= extra.length; ) {
+    for (let q = 0; q + 4 <= extra.length;) {
       const id = le16(extra, q);
       const len = le16(extra, q + 2);
       if (q + 4 + len > extra.length) fail('ZipStructure', `extra field of '${name}' overruns its entry`, { file, offset: at });
@@ -177,11 +177,10 @@ export function readZipEntry(src: ByteSource, dir: ZipDirectory, e: ZipEntry, op
   const what = opts.what ?? `entry '${e.name}'`;
   if (e.flags & 1) fail('Unsupported', `${what} is encrypted`, { file, offset: e.cdOffset });
   if (opts.expectSize !== undefined && e.uncompressedSize !== opts.expectSize) {
-    fail(
-      'StorageSizeMismatch',
-      `storage size mismatch: ${what} holds ${e.uncompressedSize} bytes but the pickle declares ${opts.expectSize}`,
-      { file, offset: e.cdOffset },
-    );
+    fail('StorageSizeMismatch', `storage size mismatch: ${what} holds ${e.uncompressedSize} bytes but the pickle declares ${opts.expectSize}`, {
+      file,
+      offset: e.cdOffset,
+    });
   }
   const local = src.view(e.headerOffset, 30);
   if (le32(local, 0) !== SIG_LOCAL) fail('ZipStructure', `local header of '${e.name}' is missing`, { file, offset: e.headerOffset });

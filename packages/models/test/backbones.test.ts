@@ -40,20 +40,38 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('layouts', () => {
   it("AlexNet: torchvision's features keys and shapes", () => {
     expect([...netStateDictShapes(alexnetLayers())]).toEqual([
-      ['features.0.weight', [64, 3, 11, 11]], ['features.0.bias', [64]],
-      ['features.3.weight', [192, 64, 5, 5]], ['features.3.bias', [192]],
-      ['features.6.weight', [384, 192, 3, 3]], ['features.6.bias', [384]],
-      ['features.8.weight', [256, 384, 3, 3]], ['features.8.bias', [256]],
-      ['features.10.weight', [256, 256, 3, 3]], ['features.10.bias', [256]],
+      ['features.0.weight', [64, 3, 11, 11]],
+      ['features.0.bias', [64]],
+      ['features.3.weight', [192, 64, 5, 5]],
+      ['features.3.bias', [192]],
+      ['features.6.weight', [384, 192, 3, 3]],
+      ['features.6.bias', [384]],
+      ['features.8.weight', [256, 384, 3, 3]],
+      ['features.8.bias', [256]],
+      ['features.10.weight', [256, 256, 3, 3]],
+      ['features.10.bias', [256]],
     ]);
-    expect(alexnetLayers().map((l) => `${l.index}:${l.name}`).join(' ')).toBe('0:conv1 1:relu1 2:pool1 3:conv2 4:relu2 5:pool2 6:conv3 7:relu3 8:conv4 9:relu4 10:conv5 11:relu5 12:pool5');
+    expect(
+      alexnetLayers()
+        .map((l) => `${l.index}:${l.name}`)
+        .join(' '),
+    ).toBe('0:conv1 1:relu1 2:pool1 3:conv2 4:relu2 5:pool2 6:conv3 7:relu3 8:conv4 9:relu4 10:conv5 11:relu5 12:pool5');
   });
 
   it("SqueezeNet 1.1: torchvision's features keys and shapes (Fire modules at 3, 4, 6, 7, 9, 10, 11, 12)", () => {
     const m = netStateDictShapes(squeezenetLayers());
     expect(m.size).toBe(2 + 8 * 6);
     expect(m.get('features.0.weight')).toEqual([64, 3, 3, 3]);
-    const fires: [number, number, number, number][] = [[3, 64, 16, 64], [4, 128, 16, 64], [6, 128, 32, 128], [7, 256, 32, 128], [9, 256, 48, 192], [10, 384, 48, 192], [11, 384, 64, 256], [12, 512, 64, 256]];
+    const fires: [number, number, number, number][] = [
+      [3, 64, 16, 64],
+      [4, 128, 16, 64],
+      [6, 128, 32, 128],
+      [7, 256, 32, 128],
+      [9, 256, 48, 192],
+      [10, 384, 48, 192],
+      [11, 384, 64, 256],
+      [12, 512, 64, 256],
+    ];
     for (const [i, cin, sq, ex] of fires) {
       expect(m.get(`features.${i}.squeeze.weight`), `fire at ${i}`).toEqual([sq, cin, 1, 1]);
       expect(m.get(`features.${i}.squeeze.bias`)).toEqual([sq]);
@@ -62,7 +80,11 @@ describe('layouts', () => {
       expect(m.get(`features.${i}.expand3x3.weight`)).toEqual([ex, sq, 3, 3]);
       expect(m.get(`features.${i}.expand3x3.bias`)).toEqual([ex]);
     }
-    expect(squeezenetLayers().map((l) => `${l.index}:${l.name}`).join(' ')).toBe('0:conv1 1:relu1 2:pool1 3:fire2 4:fire3 5:pool3 6:fire4 7:fire5 8:pool5 9:fire6 10:fire7 11:fire8 12:fire9');
+    expect(
+      squeezenetLayers()
+        .map((l) => `${l.index}:${l.name}`)
+        .join(' '),
+    ).toBe('0:conv1 1:relu1 2:pool1 3:fire2 4:fire3 5:pool3 6:fire4 7:fire5 8:pool5 9:fire6 10:fire7 11:fire8 12:fire9');
   });
 
   it('full-width taps on 64x64: shapes by hand (AlexNet 11x11/4 pad 2 and 3/2 pools; SqueezeNet 3x3/2 and ceil-mode pools); the LPIPS channel counts', () => {
@@ -71,12 +93,28 @@ describe('layouts', () => {
     const a = randomAlexNet({ seed: 1 });
     const fa = a.features(x, [...LPIPS_ALEX_TAPS, 'pool5']);
     // conv1: floor((64 + 4 - 11) / 4) + 1 = 15; pool: floor((15 - 3) / 2) + 1 = 7; pool: 3; pool5: 1
-    expect([...fa.values()].map((t) => t.shape)).toEqual([[1, 64, 15, 15], [1, 192, 7, 7], [1, 384, 3, 3], [1, 256, 3, 3], [1, 256, 3, 3], [1, 256, 1, 1]]);
+    expect([...fa.values()].map((t) => t.shape)).toEqual([
+      [1, 64, 15, 15],
+      [1, 192, 7, 7],
+      [1, 384, 3, 3],
+      [1, 256, 3, 3],
+      [1, 256, 3, 3],
+      [1, 256, 1, 1],
+    ]);
     expect(LPIPS_ALEX_TAPS.map((t) => a.channelsAt(t))).toEqual([...LPIPS_CHANNELS.alex]);
     const s = randomSqueezeNet({ seed: 1 });
     const fs = s.features(x, [...LPIPS_SQUEEZE_TAPS, 'pool1']);
     // conv1: floor((64 - 3) / 2) + 1 = 31; ceil pools: ceil((31 - 3) / 2) + 1 = 15, then 7, then 3
-    expect([...fs.values()].map((t) => t.shape)).toEqual([[1, 64, 31, 31], [1, 128, 15, 15], [1, 256, 7, 7], [1, 384, 3, 3], [1, 384, 3, 3], [1, 512, 3, 3], [1, 512, 3, 3], [1, 64, 15, 15]]);
+    expect([...fs.values()].map((t) => t.shape)).toEqual([
+      [1, 64, 31, 31],
+      [1, 128, 15, 15],
+      [1, 256, 7, 7],
+      [1, 384, 3, 3],
+      [1, 384, 3, 3],
+      [1, 512, 3, 3],
+      [1, 512, 3, 3],
+      [1, 64, 15, 15],
+    ]);
     expect(LPIPS_SQUEEZE_TAPS.map((t) => s.channelsAt(t))).toEqual([...LPIPS_CHANNELS.squeeze]);
     // taps are after the ReLU: non-negative
     for (const t of [...fa.values(), ...fs.values()]) expect(Math.min(...t.dataSync())).toBeGreaterThanOrEqual(0);
@@ -111,7 +149,12 @@ describe('loading', () => {
         kind === 'alex' ? alexnet({ weights: w, channels: (net as AlexNet).channels }) : squeezenet1_1({ weights: w, widths: (net as SqueezeNet).widths });
       const path = join(dir, `${kind}.safetensors`);
       writeFileSync(path, safetensorsBytes(state));
-      for (const [fmt, src] of [['legacy', legacyBytes(state)], ['zip', zipBytes(state, kind)], ['safetensors path', path], ['map', state]] as const) {
+      for (const [fmt, src] of [
+        ['legacy', legacyBytes(state)],
+        ['zip', zipBytes(state, kind)],
+        ['safetensors path', path],
+        ['map', state],
+      ] as const) {
         const loaded = await load(src as Uint8Array | string | Map<string, Tensor>);
         expect(loaded, fmt).toBeInstanceOf(kind === 'alex' ? AlexNet : SqueezeNet);
         const got = loaded.features(x, taps);
@@ -141,8 +184,12 @@ describe('loading', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(BackboneWeightsError);
-    expect((err as Error).message).toMatch(/alexnet: the weights do not match the architecture: missing keys \(1\): features\.8\.bias; unexpected keys \(1\): features\.1\.weight; mis-shaped keys \(1\): features\.3\.weight expected \[192, 64, 5, 5\] got \[2, 2, 1, 1\]/);
-    expect(() => squeezenetFromStateDict(net.stateDict())).toThrow(/squeezenet1_1: .*missing keys \(48\): features\.3\.squeeze\.weight, .*unexpected keys \(8\): features\.3\.weight, .*mis-shaped keys \(1\): features\.0\.weight expected \[64, 3, 3, 3\] got \[64, 3, 11, 11\]/);
+    expect((err as Error).message).toMatch(
+      /alexnet: the weights do not match the architecture: missing keys \(1\): features\.8\.bias; unexpected keys \(1\): features\.1\.weight; mis-shaped keys \(1\): features\.3\.weight expected \[192, 64, 5, 5\] got \[2, 2, 1, 1\]/,
+    );
+    expect(() => squeezenetFromStateDict(net.stateDict())).toThrow(
+      /squeezenet1_1: .*missing keys \(48\): features\.3\.squeeze\.weight, .*unexpected keys \(8\): features\.3\.weight, .*mis-shaped keys \(1\): features\.0\.weight expected \[64, 3, 3, 3\] got \[64, 3, 11, 11\]/,
+    );
     m.get('features.1.weight')!.dispose();
     m.get('features.3.weight')!.dispose();
     net.dispose();
@@ -156,7 +203,10 @@ describe('loading', () => {
     expect(await findTorchvisionWeights('squeezenet1_1', env)).toBe(join(hub, 'squeezenet1_1-b8a52dc0.pth'));
     const e = await findTorchvisionWeights('alexnet', env).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(WeightsNotFoundError);
-    expect((e as WeightsNotFoundError).searched).toEqual([join(hub, 'alexnet-owt-7be5be79.pth'), join(dir, 'home', '.cache', 'torch', 'hub', 'checkpoints', 'alexnet-owt-7be5be79.pth')]);
+    expect((e as WeightsNotFoundError).searched).toEqual([
+      join(hub, 'alexnet-owt-7be5be79.pth'),
+      join(dir, 'home', '.cache', 'torch', 'hub', 'checkpoints', 'alexnet-owt-7be5be79.pth'),
+    ]);
     expect((e as Error).message).toMatch(/https:\/\/download\.pytorch\.org\/models\/alexnet-owt-7be5be79\.pth/);
     expect(await findTorchvisionWeights('vgg16', env).catch((x: Error) => x.message)).toMatch(/vgg16-397923af\.pth is not in the torch hub cache/);
   });

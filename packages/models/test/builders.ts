@@ -166,12 +166,40 @@ export function makeZip(entries: ZipEntryIn[]): Uint8Array {
     const name = enc.encode(e.name);
     const crc = crc32(e.data);
     const local = concat([
-      u32(0x04034b50), u16(20), u16(0), u16(0), u16(0), u16(0), u32(crc), u32(e.data.length), u32(e.data.length), u16(name.length), u16(0), name, e.data,
+      u32(0x04034b50),
+      u16(20),
+      u16(0),
+      u16(0),
+      u16(0),
+      u16(0),
+      u32(crc),
+      u32(e.data.length),
+      u32(e.data.length),
+      u16(name.length),
+      u16(0),
+      name,
+      e.data,
     ]);
     centrals.push(
       concat([
-        u32(0x02014b50), u16(20), u16(20), u16(0), u16(0), u16(0), u16(0), u32(crc), u32(e.data.length), u32(e.data.length),
-        u16(name.length), u16(0), u16(0), u16(0), u16(0), u32(0), u32(offset), name,
+        u32(0x02014b50),
+        u16(20),
+        u16(20),
+        u16(0),
+        u16(0),
+        u16(0),
+        u16(0),
+        u32(crc),
+        u32(e.data.length),
+        u32(e.data.length),
+        u16(name.length),
+        u16(0),
+        u16(0),
+        u16(0),
+        u16(0),
+        u32(0),
+        u32(offset),
+        name,
       ]),
     );
     locals.push(local);

@@ -13,7 +13,17 @@ import { readFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CheckpointError, MemorySource, parseCheckpoint, parseNpy, parseNpz, serializeNpy, serializeNpz, serializeSafetensors, type RawCheckpoint } from '../src/index.js';
+import {
+  CheckpointError,
+  MemorySource,
+  parseCheckpoint,
+  parseNpy,
+  parseNpz,
+  serializeNpy,
+  serializeNpz,
+  serializeSafetensors,
+  type RawCheckpoint,
+} from '../src/index.js';
 import { deflateRawSync } from 'node:zlib';
 import { Cursor } from '../src/byte-source.js';
 import { unpickle } from '../src/pickle.js';
@@ -76,8 +86,20 @@ const builtSeeds: [string, Uint8Array][] = (() => {
     'legacy',
   );
   return [
-    ['built zip', torchZip(zipPkl, [['0', f32([1, 2, 3, 4, 5, 6])], ['1', long]])],
-    ['built legacy', legacyFile(legacyPkl, [['r', 8, f32([0, 1, 2, 3, 4, 5, 6, 7])], ['h', 2, Uint8Array.from([0x00, 0x3c, 0x00, 0xc0])]])],
+    [
+      'built zip',
+      torchZip(zipPkl, [
+        ['0', f32([1, 2, 3, 4, 5, 6])],
+        ['1', long],
+      ]),
+    ],
+    [
+      'built legacy',
+      legacyFile(legacyPkl, [
+        ['r', 8, f32([0, 1, 2, 3, 4, 5, 6, 7])],
+        ['h', 2, Uint8Array.from([0x00, 0x3c, 0x00, 0xc0])],
+      ]),
+    ],
     [
       'built safetensors',
       serializeSafetensors(
@@ -115,7 +137,28 @@ const seedArb = fc.constantFrom(...seeds);
 
 // ---------- mutators ----------
 
-const INTERESTING = [0, 1, 2, 7, 8, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xffffffff, 2 ** 32, 2 ** 53 - 1, 2 ** 53, 2 ** 62];
+const INTERESTING = [
+  0,
+  1,
+  2,
+  7,
+  8,
+  0x7f,
+  0x80,
+  0xff,
+  0x100,
+  0x7fff,
+  0x8000,
+  0xffff,
+  0x10000,
+  0x7fffffff,
+  0x80000000,
+  0xffffffff,
+  2 ** 32,
+  2 ** 53 - 1,
+  2 ** 53,
+  2 ** 62,
+];
 
 function writeLE(b: Uint8Array, at: number, width: number, value: number): void {
   let v = BigInt(Math.trunc(value)) & ((1n << BigInt(8 * width)) - 1n);
@@ -128,13 +171,11 @@ const valueArb = fc.oneof(fc.constantFrom(...INTERESTING), fc.nat(), fc.integer(
 
 type Mutation = (b: Uint8Array) => Uint8Array;
 
-const bitFlips: fc.Arbitrary<Mutation> = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 8 }).map(
-  (flips) => (b) => {
-    const out = b.slice();
-    for (const [p, bit] of flips) out[p % out.length]! ^= 1 << bit;
-    return out;
-  },
-);
+const bitFlips: fc.Arbitrary<Mutation> = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 8 }).map((flips) => (b) => {
+  const out = b.slice();
+  for (const [p, bit] of flips) out[p % out.length]! ^= 1 << bit;
+  return out;
+});
 const truncation: fc.Arbitrary<Mutation> = fc.nat().map((n) => (b) => b.slice(0, n % b.length));
 const lengthField: fc.Arbitrary<Mutation> = fc.tuple(fc.nat(), fc.constantFrom(1, 2, 4, 8), valueArb).map(([p, w, v]) => (b) => {
   const out = b.slice();
@@ -149,7 +190,7 @@ const insertDelete: fc.Arbitrary<Mutation> = fc.tuple(fc.nat(), fc.nat({ max: 16
 /** Offsets of zip length/offset fields: EOCD, zip64 EOCD + locator, central and local headers. */
 function zipFieldOffsets(b: Uint8Array): [number, number][] {
   const out: [number, number][] = [];
-  const sig = (i: number, s: number) => b[i] === (s & 0xff) && b[i + 1] === ((s >> 8) & 0xff) && b[i + 2] === ((s >> 16) & 0xff) && b[i + 3] === (s >>> 24);
+  const sig = (i: number, s: number) => b[i] === (s & 0xff) && b[i + 1] === ((s >> 8) & 0xff) && b[i + 2] === ((s >> 16) & 0xff) && b[i + 3] === s >>> 24;
   for (let i = 0; i + 4 <= b.length; i++) {
     if (sig(i, 0x02014b50)) out.push([i + 10, 2], [i + 20, 4], [i + 24, 4], [i + 28, 2], [i + 30, 2], [i + 32, 2], [i + 42, 4]);
     else if (sig(i, 0x04034b50)) out.push([i + 8, 2], [i + 26, 2], [i + 28, 2]);
@@ -170,8 +211,8 @@ const zipField: fc.Arbitrary<Mutation> = fc.tuple(fc.nat(), valueArb).map(([k, v
 
 // Pickle opcodes, so that mutations produce plausible streams rather than noise.
 const OPCODES = [
-  0x28, 0x2e, 0x30, 0x31, 0x32, 0x4e, 0x88, 0x89, 0x4a, 0x4b, 0x4d, 0x8a, 0x8b, 0x47, 0x58, 0x8c, 0x8d, 0x55, 0x54, 0x42, 0x43, 0x8e, 0x29, 0x74, 0x85,
-  0x86, 0x87, 0x5d, 0x61, 0x65, 0x6c, 0x7d, 0x73, 0x75, 0x64, 0x71, 0x72, 0x94, 0x68, 0x6a, 0x63, 0x93, 0x52, 0x62, 0x51, 0x80, 0x95, 0x69, 0x6f, 0x81, 0x50,
+  0x28, 0x2e, 0x30, 0x31, 0x32, 0x4e, 0x88, 0x89, 0x4a, 0x4b, 0x4d, 0x8a, 0x8b, 0x47, 0x58, 0x8c, 0x8d, 0x55, 0x54, 0x42, 0x43, 0x8e, 0x29, 0x74, 0x85, 0x86,
+  0x87, 0x5d, 0x61, 0x65, 0x6c, 0x7d, 0x73, 0x75, 0x64, 0x71, 0x72, 0x94, 0x68, 0x6a, 0x63, 0x93, 0x52, 0x62, 0x51, 0x80, 0x95, 0x69, 0x6f, 0x81, 0x50,
 ];
 const pickleMutation: fc.Arbitrary<Mutation> = fc
   .array(
@@ -245,27 +286,60 @@ describe(`checkpoint fuzzing (${RUNS} runs per property, ${seeds.length} seeds${
     for (const [name, b] of seeds) expect(parseCheckpoint(b, { inflateRaw, int64: 'wrap' }).tensors.size, name).toBeGreaterThan(0);
   });
 
-  it('bit flips', () => fc.assert(fc.property(seedArb, bitFlips, optsArb, ([, b], m, o) => feed(m(b), o)), params));
-  it('truncations', () => fc.assert(fc.property(seedArb, truncation, optsArb, ([, b], m, o) => feed(m(b), o)), params));
-  it('length fields (1/2/4/8-byte interesting values anywhere)', () => fc.assert(fc.property(seedArb, lengthField, optsArb, ([, b], m, o) => feed(m(b), o)), params));
-  it('insertions and deletions', () => fc.assert(fc.property(seedArb, insertDelete, optsArb, ([, b], m, o) => feed(m(b), o)), params));
+  it('bit flips', () =>
+    fc.assert(
+      fc.property(seedArb, bitFlips, optsArb, ([, b], m, o) => feed(m(b), o)),
+      params,
+    ));
+  it('truncations', () =>
+    fc.assert(
+      fc.property(seedArb, truncation, optsArb, ([, b], m, o) => feed(m(b), o)),
+      params,
+    ));
+  it('length fields (1/2/4/8-byte interesting values anywhere)', () =>
+    fc.assert(
+      fc.property(seedArb, lengthField, optsArb, ([, b], m, o) => feed(m(b), o)),
+      params,
+    ));
+  it('insertions and deletions', () =>
+    fc.assert(
+      fc.property(seedArb, insertDelete, optsArb, ([, b], m, o) => feed(m(b), o)),
+      params,
+    ));
 
   const zipSeeds = seeds.filter(([, b]) => isZip(b));
   it('zip directory fields (EOCD, zip64, central and local headers)', () =>
-    fc.assert(fc.property(fc.constantFrom(...zipSeeds), zipField, optsArb, ([, b], m, o) => feed(m(b), o)), params));
+    fc.assert(
+      fc.property(fc.constantFrom(...zipSeeds), zipField, optsArb, ([, b], m, o) => feed(m(b), o)),
+      params,
+    ));
   it('pickle opcodes inside zip data.pkl (CRC fixed up so the unpickler sees them)', () =>
-    fc.assert(fc.property(fc.constantFrom(...zipSeeds), pickleMutation, ([, b], m) => feed(mutateZipPickle(b, m))), params));
+    fc.assert(
+      fc.property(fc.constantFrom(...zipSeeds), pickleMutation, ([, b], m) => feed(mutateZipPickle(b, m))),
+      params,
+    ));
 
   const legacySeeds = seeds.filter(([, b]) => isLegacy(b));
   it('pickle opcodes in legacy streams', () =>
-    fc.assert(fc.property(fc.constantFrom(...legacySeeds), pickleMutation, ([, b], m) => feed(mutateLegacyPickle(b, m))), params));
+    fc.assert(
+      fc.property(fc.constantFrom(...legacySeeds), pickleMutation, ([, b], m) => feed(mutateLegacyPickle(b, m))),
+      params,
+    ));
 
   const stSeeds = seeds.filter(([, b]) => isSafetensors(b));
   it('safetensors header text (with and without fixing the length)', () =>
-    fc.assert(fc.property(fc.constantFrom(...stSeeds), headerEdit, fc.boolean(), ([, b], e, fix) => feed(mutateSafetensorsHeader(b, e, fix))), params));
+    fc.assert(
+      fc.property(fc.constantFrom(...stSeeds), headerEdit, fc.boolean(), ([, b], e, fix) => feed(mutateSafetensorsHeader(b, e, fix))),
+      params,
+    ));
 
   it('opcode soup straight into the restricted unpickler', () => {
-    const hooks = torchHooks({ file: 'soup', persistentLoad: (_p, at) => { throw new CheckpointError('MalformedPickle', 'no pid', { offset: at }); } });
+    const hooks = torchHooks({
+      file: 'soup',
+      persistentLoad: (_p, at) => {
+        throw new CheckpointError('MalformedPickle', 'no pid', { offset: at });
+      },
+    });
     const soup = fc.array(fc.oneof(fc.constantFrom(...OPCODES), fc.integer({ min: 0, max: 255 })), { maxLength: 200 });
     fc.assert(
       fc.property(soup, (ops) => {
@@ -320,11 +394,31 @@ describe(`.npz fuzzing (${RUNS} runs per property, ${npzSeeds.length} seeds)`, (
   it('unmutated seeds load', () => {
     for (const [name, b] of npzSeeds) expect(parseNpz(b, { inflateRaw }).size, name).toBeGreaterThan(0);
   });
-  it('bit flips', () => fc.assert(fc.property(npzSeedArb, bitFlips, ([, b], m) => feedNpz(m(b))), params));
-  it('truncations', () => fc.assert(fc.property(npzSeedArb, truncation, ([, b], m) => feedNpz(m(b))), params));
-  it('length fields', () => fc.assert(fc.property(npzSeedArb, lengthField, ([, b], m) => feedNpz(m(b))), params));
-  it('insertions and deletions', () => fc.assert(fc.property(npzSeedArb, insertDelete, ([, b], m) => feedNpz(m(b))), params));
-  it('zip directory fields', () => fc.assert(fc.property(npzSeedArb, zipField, ([, b], m) => feedNpz(m(b))), params));
+  it('bit flips', () =>
+    fc.assert(
+      fc.property(npzSeedArb, bitFlips, ([, b], m) => feedNpz(m(b))),
+      params,
+    ));
+  it('truncations', () =>
+    fc.assert(
+      fc.property(npzSeedArb, truncation, ([, b], m) => feedNpz(m(b))),
+      params,
+    ));
+  it('length fields', () =>
+    fc.assert(
+      fc.property(npzSeedArb, lengthField, ([, b], m) => feedNpz(m(b))),
+      params,
+    ));
+  it('insertions and deletions', () =>
+    fc.assert(
+      fc.property(npzSeedArb, insertDelete, ([, b], m) => feedNpz(m(b))),
+      params,
+    ));
+  it('zip directory fields', () =>
+    fc.assert(
+      fc.property(npzSeedArb, zipField, ([, b], m) => feedNpz(m(b))),
+      params,
+    ));
 });
 
 describe(`.npy fuzzing (${RUNS} runs per property; the CRC of a .npz member would stop most mutations before the .npy parser)`, () => {
@@ -344,15 +438,23 @@ describe(`.npy fuzzing (${RUNS} runs per property; the CRC of a .npz member woul
     expect(performance.now() - t0).toBeLessThan(BOUND_MS);
   };
   // header text edits: digits, quotes, keys and dtype codes where the dict is
-  const headerEdit = fc.tuple(fc.integer({ min: 10, max: 80 }), fc.constantFrom(...'0123456789(),\':<>|fiub8O TrueFalse'.split('')), fc.boolean()).map(
-    ([at, ch, insert]) => (b: Uint8Array) => {
+  const headerEdit = fc
+    .tuple(fc.integer({ min: 10, max: 80 }), fc.constantFrom(..."0123456789(),':<>|fiub8O TrueFalse".split('')), fc.boolean())
+    .map(([at, ch, insert]) => (b: Uint8Array) => {
       const out = Array.from(b);
       if (insert) out.splice(at, 0, ch.charCodeAt(0));
       else out[at] = ch.charCodeAt(0);
       return Uint8Array.from(out);
-    },
-  );
+    });
   const seed = fc.constantFrom(...npySeeds);
-  it('header text edits', () => fc.assert(fc.property(seed, fc.array(headerEdit, { minLength: 1, maxLength: 4 }), (b, ms) => feedNpy(ms.reduce((x, m) => m(x), b))), params));
-  it('bit flips, truncations, length fields', () => fc.assert(fc.property(seed, fc.oneof(bitFlips, truncation, lengthField, insertDelete), (b, m) => feedNpy(m(b))), params));
+  it('header text edits', () =>
+    fc.assert(
+      fc.property(seed, fc.array(headerEdit, { minLength: 1, maxLength: 4 }), (b, ms) => feedNpy(ms.reduce((x, m) => m(x), b))),
+      params,
+    ));
+  it('bit flips, truncations, length fields', () =>
+    fc.assert(
+      fc.property(seed, fc.oneof(bitFlips, truncation, lengthField, insertDelete), (b, m) => feedNpy(m(b))),
+      params,
+    ));
 });

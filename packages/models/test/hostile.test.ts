@@ -139,7 +139,9 @@ describeFixtures('hostile torch checkpoints', () => {
 
 describeFixtures('hostile safetensors', () => {
   it('the folder holds exactly the files the README describes', () => {
-    const listed = [...safetensorsCases.map((c) => c[0]), 'valid_leading_whitespace_header', 'valid_empty_and_scalar', 'valid_nan_inf_f32'].map((f) => `${f}.safetensors`);
+    const listed = [...safetensorsCases.map((c) => c[0]), 'valid_leading_whitespace_header', 'valid_empty_and_scalar', 'valid_nan_inf_f32'].map(
+      (f) => `${f}.safetensors`,
+    );
     expect(readdirSync(fixture('hostile', 'safetensors')).sort()).toEqual(listed.sort());
   });
   it.each(safetensorsCases)('%s -> %s', (file, code, message) => expectRejected(fixture('hostile', 'safetensors', `${file}.safetensors`), code, message));

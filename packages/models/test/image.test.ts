@@ -20,9 +20,19 @@ const vals = async (t: { data(): Promise<ArrayLike<number>> }) => Array.from(awa
 describeFixtures('PngSuite valid files', () => {
   // [file, channels]: palette -> RGB; tRNS colour key on RGB (tbrn2c08) -> RGBA
   const cases: [string, number][] = [
-    ['basn0g08.png', 1], ['basn0g16.png', 1], ['basn2c08.png', 3], ['basn2c16.png', 3], ['basn3p08.png', 3],
-    ['basn4a08.png', 2], ['basn4a16.png', 2], ['basn6a08.png', 4], ['basn6a16.png', 4], ['basi0g08.png', 1],
-    ['basi6a08.png', 4], ['g10n0g16.png', 1], ['tbrn2c08.png', 4],
+    ['basn0g08.png', 1],
+    ['basn0g16.png', 1],
+    ['basn2c08.png', 3],
+    ['basn2c16.png', 3],
+    ['basn3p08.png', 3],
+    ['basn4a08.png', 2],
+    ['basn4a16.png', 2],
+    ['basn6a08.png', 4],
+    ['basn6a16.png', 4],
+    ['basi0g08.png', 1],
+    ['basi6a08.png', 4],
+    ['g10n0g16.png', 1],
+    ['tbrn2c08.png', 4],
   ];
   it('every valid file is listed here', () => {
     const valid = readdirSync(fixture('png', 'pngsuite')).filter((f) => f.endsWith('.png') && !f.startsWith('x'));
@@ -43,7 +53,10 @@ describeFixtures('PngSuite valid files', () => {
       const raw = v.map((x) => x * 65535);
       for (const r of raw) expect(Math.abs(r - Math.round(r))).toBeLessThan(1e-2);
       // genuinely 16-bit: some samples are not an 8-bit value x 257
-      expect(raw.some((r) => Math.round(r) % 257 !== 0), f).toBe(true);
+      expect(
+        raw.some((r) => Math.round(r) % 257 !== 0),
+        f,
+      ).toBe(true);
     }
   });
 
@@ -155,7 +168,8 @@ describe('writeImage / encodePng', () => {
 
 describe('JPEG and limits', () => {
   it('a JPEG decodes to RGB close to what was encoded', async () => {
-    const w = 16, h = 8;
+    const w = 16,
+      h = 8;
     const rgba = new Uint8Array(w * h * 4).map((_, i) => (i % 4 === 3 ? 255 : 128));
     const jpg = jpeg.encode({ width: w, height: h, data: rgba }, 95).data;
     const t = await readImage(new Uint8Array(jpg));
@@ -176,23 +190,30 @@ describe('JPEG and limits', () => {
 
 describeFixtures('image fuzzing: mutated PNG/GIF files give an image or an ImageError', () => {
   it('bit flips and truncations', () => {
-    const seeds = ['basn0g08.png', 'basi6a08.png', 'basn3p08.png', 'basn4a16.png', 'tbrn2c08.png', 'xcsn0g01.png'].map((f) => new Uint8Array(readFileSync(suite(f))));
+    const seeds = ['basn0g08.png', 'basi6a08.png', 'basn3p08.png', 'basn4a16.png', 'tbrn2c08.png', 'xcsn0g01.png'].map(
+      (f) => new Uint8Array(readFileSync(suite(f))),
+    );
     seeds.push(new Uint8Array(readFileSync(fixture('lpips', 'imgs', 'ex_ref.png'))));
     const runs = Number(process.env['FUZZ_RUNS'] ?? 60);
     fc.assert(
-      fc.property(fc.constantFrom(...seeds), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), { maxLength: 6 }), fc.option(fc.nat()), (seed, flips, cut) => {
-        let b = seed.slice();
-        for (const [p, bit] of flips) b[p % b.length]! ^= 1 << bit;
-        if (cut !== null) b = b.slice(0, cut % b.length);
-        const t0 = performance.now();
-        try {
-          const img = decodeImage(b);
-          expect(img.data.length).toBe(img.width * img.height * img.channels);
-        } catch (e) {
-          if (!(e instanceof ImageError)) throw e;
-        }
-        expect(performance.now() - t0).toBeLessThan(2000);
-      }),
+      fc.property(
+        fc.constantFrom(...seeds),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), { maxLength: 6 }),
+        fc.option(fc.nat()),
+        (seed, flips, cut) => {
+          let b = seed.slice();
+          for (const [p, bit] of flips) b[p % b.length]! ^= 1 << bit;
+          if (cut !== null) b = b.slice(0, cut % b.length);
+          const t0 = performance.now();
+          try {
+            const img = decodeImage(b);
+            expect(img.data.length).toBe(img.width * img.height * img.channels);
+          } catch (e) {
+            if (!(e instanceof ImageError)) throw e;
+          }
+          expect(performance.now() - t0).toBeLessThan(2000);
+        },
+      ),
       { numRuns: runs },
     );
   });

@@ -72,7 +72,12 @@ describe('inceptionV3 against PyTorch (pytorch-fid v0.3.0, torchvision 0.14)', (
   it('fid variant: every tap of two 299x299 images matches pytorch-fid within 2e-5 (float32, relative to the largest value)', async () => {
     const n = await net('fid');
     const taps: InceptionTap[] = ['64', '192', '768', '2048', 'logits_unbiased', 'spatial', 'logits'];
-    const both = tidy(() => inceptionPreprocess(tensor(new Float32Array([...hashUniform('image:0', 3 * 299 * 299), ...hashUniform('image:1', 3 * 299 * 299)]), { shape: [2, 3, 299, 299] }), 'pytorch-fid'));
+    const both = tidy(() =>
+      inceptionPreprocess(
+        tensor(new Float32Array([...hashUniform('image:0', 3 * 299 * 299), ...hashUniform('image:1', 3 * 299 * 299)]), { shape: [2, 3, 299, 299] }),
+        'pytorch-fid',
+      ),
+    );
     const before = memory().tensors;
     const f = n.features(both, taps);
     expect(memory().tensors).toBe(before + taps.length);
@@ -170,7 +175,8 @@ describe('inceptionV3 against PyTorch (pytorch-fid v0.3.0, torchvision 0.14)', (
 });
 
 describe('preprocessing', () => {
-  const apply = (m: Float64Array, inSize: number, v: number[]) => Array.from({ length: m.length / inSize }, (_, d) => v.reduce((s, x, i) => s + m[d * inSize + i]! * x, 0));
+  const apply = (m: Float64Array, inSize: number, v: number[]) =>
+    Array.from({ length: m.length / inSize }, (_, d) => v.reduce((s, x, i) => s + m[d * inSize + i]! * x, 0));
 
   it("TF1 legacy and PyTorch bilinear on the spec's oracles R1-R3", () => {
     // R3 (1-D [0,100,0,100] -> 6)
@@ -179,7 +185,10 @@ describe('preprocessing', () => {
     [0, 66.667, 66.667, 0, 66.667, 100].forEach((v, i) => expect(tf[i]).toBeCloseTo(v, 2));
     [0, 50, 83.333, 16.667, 50, 100].forEach((v, i) => expect(pt[i]).toBeCloseTo(v, 2));
     // R1 / R2: 3x3 [[0,10,20],[30,40,50],[60,70,80]] -> 5x5 through the tensor path (tf: rows of R1, pytorch: R2)
-    const x = tensor([0, 10, 20, 30, 40, 50, 60, 70, 80].map((v) => v / 255), { shape: [1, 1, 3, 3], dtype: 'float64' }).expand([1, 3, 3, 3]);
+    const x = tensor(
+      [0, 10, 20, 30, 40, 50, 60, 70, 80].map((v) => v / 255),
+      { shape: [1, 1, 3, 3], dtype: 'float64' },
+    ).expand([1, 3, 3, 3]);
     const r1 = tidy(() => inceptionPreprocess(x, 'tf', 5).mul(128).add(128));
     const r2 = tidy(() => inceptionPreprocess(x, 'pytorch-fid', 5).add(1).div(2).mul(255));
     const R1 = [0, 6, 12, 18, 20, 18, 24, 30, 36, 38, 36, 42, 48, 54, 56, 54, 60, 66, 72, 74, 60, 66, 72, 78, 80];
@@ -193,14 +202,20 @@ describe('preprocessing', () => {
 
   it("clean: Pillow 9.4's float bicubic (antialiased when shrinking) to 1e-4 of 255, both directions and mixed", () => {
     const [h, w] = ref.pil_bicubic.shape;
-    const src = tensor(ref.pil_bicubic.input.map((v) => v / 255), { shape: [1, 1, h, w], dtype: 'float64' }).expand([1, 3, h, w]);
+    const src = tensor(
+      ref.pil_bicubic.input.map((v) => v / 255),
+      { shape: [1, 1, h, w], dtype: 'float64' },
+    ).expand([1, 3, h, w]);
     for (const [size, want] of Object.entries(ref.pil_bicubic.out)) {
       const [oh, ow] = size.split('x').map(Number) as [number, number];
       const m = tidy(() => {
         const y = src.mul(255);
         const rw = tensor(resampleMatrix(w, ow, 'pil-bicubic'), { shape: [ow, w], dtype: 'float64' });
         const rh = tensor(resampleMatrix(h, oh, 'pil-bicubic'), { shape: [1, 1, oh, h], dtype: 'float64' });
-        return rh.matmul(y.matmul(rw.transpose())).slice([[0, 1], [0, 1]]);
+        return rh.matmul(y.matmul(rw.transpose())).slice([
+          [0, 1],
+          [0, 1],
+        ]);
       });
       expectClose(m.dataSync() as Float64Array, want, 1e-6, `pil ${size}`);
       m.dispose();
@@ -210,7 +225,11 @@ describe('preprocessing', () => {
 
   it('every preset is the identity resize at 299x299 and maps [0, 1] as documented', () => {
     const x = tensor([0, 0.5, 1], { shape: [1, 3, 1, 1] }).expand([1, 3, 299, 299]);
-    for (const [p, lo, mid, hi] of [['pytorch-fid', -1, 0, 1], ['tf', -1, -0.00390625, 0.9921875], ['clean', -1, -0.00390625, 0.9921875]] as const) {
+    for (const [p, lo, mid, hi] of [
+      ['pytorch-fid', -1, 0, 1],
+      ['tf', -1, -0.00390625, 0.9921875],
+      ['clean', -1, -0.00390625, 0.9921875],
+    ] as const) {
       const y = inceptionPreprocess(x, p);
       const d = y.dataSync();
       [lo, mid, hi].forEach((v, i) => expect(d[i * 299 * 299]).toBeCloseTo(v, 6));

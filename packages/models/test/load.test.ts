@@ -104,7 +104,28 @@ describe('large checkpoints: filtered tensors are never read', () => {
       const local = concat([u32(0x04034b50), u16(20), u16(0), u16(0), u16(0), u16(0), u32(crc), u32(e.size), u32(e.size), u16(name.length), u16(0), name]);
       writeSync(fd, local, 0, local.length, pos);
       if (e.data) writeSync(fd, e.data, 0, e.data.length, pos + local.length);
-      central.push(concat([u32(0x02014b50), u16(20), u16(20), u16(0), u16(0), u16(0), u16(0), u32(crc), u32(e.size), u32(e.size), u16(name.length), u16(0), u16(0), u16(0), u16(0), u32(0), u32(pos), name]));
+      central.push(
+        concat([
+          u32(0x02014b50),
+          u16(20),
+          u16(20),
+          u16(0),
+          u16(0),
+          u16(0),
+          u16(0),
+          u32(crc),
+          u32(e.size),
+          u32(e.size),
+          u16(name.length),
+          u16(0),
+          u16(0),
+          u16(0),
+          u16(0),
+          u32(0),
+          u32(pos),
+          name,
+        ]),
+      );
       pos += local.length + e.size;
     }
     const cd = concat(central);

@@ -40,7 +40,9 @@ describeFixtures('LPIPS vgg heads from the real files', () => {
     const h64 = await loadLpipsHeads(path, { dtype: 'float64' });
     expect(h64.weights[0]!.dtype).toBe('float64');
     h64.dispose();
-    await expect(loadLpipsHeads(path, { net: 'alex' })).rejects.toThrow(/mis-shaped keys: lin1\.model\.1\.weight expected \[1, 192, 1, 1\] got \[1, 128, 1, 1\]/);
+    await expect(loadLpipsHeads(path, { net: 'alex' })).rejects.toThrow(
+      /mis-shaped keys: lin1\.model\.1\.weight expected \[1, 192, 1, 1\] got \[1, 128, 1, 1\]/,
+    );
     await expect(loadLpipsHeads(fixture('lpips', 'weights', 'v0.1', 'squeeze.pth'), { net: 'vgg' })).rejects.toThrow(LpipsWeightsError);
     const m = await loadCheckpoint(path);
     m.delete('lin3.model.1.weight');

@@ -76,7 +76,9 @@ describe('.npz and .npy', () => {
     const npy = serializeNpy(arrays.f64);
     const headerLen = new DataView(npy.buffer).getUint16(8, true);
     expect((10 + headerLen) % 64).toBe(0);
-    expect(new TextDecoder().decode(npy.subarray(10, 10 + headerLen))).toBe(`{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }${' '.repeat(headerLen - 60)}\n`);
+    expect(new TextDecoder().decode(npy.subarray(10, 10 + headerLen))).toBe(
+      `{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }${' '.repeat(headerLen - 60)}\n`,
+    );
   });
 
   it('bad input: the file, the problem and the offset', () => {
@@ -99,6 +101,10 @@ describe('.npz and .npy', () => {
     const npz = serializeNpz({ mu: { dtype: 'float64', shape: [2], data: Float64Array.of(1, 2) } });
     npz[npz.length - 30] ^= 0xff;
     expect(() => parseNpz(npz)).toThrow(CheckpointError);
-    bad(() => parseNpz(serializeNpz({ mu: { dtype: 'float64', shape: [2], data: Float64Array.of(1, 2) } }, { deflateRaw: (d) => d.slice(0, 3) })), 'Unsupported', /DEFLATE-compressed/);
+    bad(
+      () => parseNpz(serializeNpz({ mu: { dtype: 'float64', shape: [2], data: Float64Array.of(1, 2) } }, { deflateRaw: (d) => d.slice(0, 3) })),
+      'Unsupported',
+      /DEFLATE-compressed/,
+    );
   });
 });

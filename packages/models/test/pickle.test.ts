@@ -41,16 +41,32 @@ describe('plain values', () => {
       pk(
         P.emptyDict(),
         P.mark(),
-        P.str('i'), P.int(-5),
-        P.str('big'), P.int(2 ** 40),
-        P.str('huge'), P.long1([0, 0, 0, 0, 0, 0, 0, 0, 1]), // 2^64
-        P.str('f'), P.float(0.123),
-        P.str('s'), P.binstring('py2'),
-        P.str('n'), P.none(),
-        P.str('b'), P.true(),
-        P.str('l'), P.emptyList(), P.mark(), P.int(1), P.int(2), P.appends(),
-        P.str('t'), P.int(1), P.int(2), P.tuple2(),
-        P.str('y'), P.bytes([1, 2, 3]),
+        P.str('i'),
+        P.int(-5),
+        P.str('big'),
+        P.int(2 ** 40),
+        P.str('huge'),
+        P.long1([0, 0, 0, 0, 0, 0, 0, 0, 1]), // 2^64
+        P.str('f'),
+        P.float(0.123),
+        P.str('s'),
+        P.binstring('py2'),
+        P.str('n'),
+        P.none(),
+        P.str('b'),
+        P.true(),
+        P.str('l'),
+        P.emptyList(),
+        P.mark(),
+        P.int(1),
+        P.int(2),
+        P.appends(),
+        P.str('t'),
+        P.int(1),
+        P.int(2),
+        P.tuple2(),
+        P.str('y'),
+        P.bytes([1, 2, 3]),
         P.setitems(),
       ),
     ) as PyDict;
@@ -70,10 +86,20 @@ describe('plain values', () => {
   it('protocol 4: FRAME, SHORT_BINUNICODE, MEMOIZE, STACK_GLOBAL (OrderedDict)', () => {
     const v = run(
       concat([
-        P.proto(4), P.frame(40),
-        P.shortStr('collections'), P.memoize(), P.shortStr('OrderedDict'), P.memoize(), P.stackGlobal(), P.memoize(),
-        P.emptyTuple(), P.reduce(), P.memoize(),
-        P.shortStr('k'), P.int(7), P.setitem(),
+        P.proto(4),
+        P.frame(40),
+        P.shortStr('collections'),
+        P.memoize(),
+        P.shortStr('OrderedDict'),
+        P.memoize(),
+        P.stackGlobal(),
+        P.memoize(),
+        P.emptyTuple(),
+        P.reduce(),
+        P.memoize(),
+        P.shortStr('k'),
+        P.int(7),
+        P.setitem(),
         P.stop(),
       ]),
     ) as PyDict;
@@ -84,10 +110,22 @@ describe('plain values', () => {
   it('torch.Size, torch.device, _codecs.encode, torch dtypes', () => {
     const v = run(
       pk(
-        P.emptyList(), P.mark(),
-        P.global('torch', 'Size'), tupleOf(P.int(2), P.int(3)), P.tuple1(), P.reduce(),
-        P.global('torch', 'device'), P.str('cuda'), P.int(1), P.tuple2(), P.reduce(),
-        P.global('_codecs', 'encode'), P.str('\u00ff\u0001'), P.str('latin1'), P.tuple2(), P.reduce(),
+        P.emptyList(),
+        P.mark(),
+        P.global('torch', 'Size'),
+        tupleOf(P.int(2), P.int(3)),
+        P.tuple1(),
+        P.reduce(),
+        P.global('torch', 'device'),
+        P.str('cuda'),
+        P.int(1),
+        P.tuple2(),
+        P.reduce(),
+        P.global('_codecs', 'encode'),
+        P.str('\u00ff\u0001'),
+        P.str('latin1'),
+        P.tuple2(),
+        P.reduce(),
         P.global('torch', 'float16'),
         P.appends(),
       ),
@@ -143,7 +181,16 @@ describe('allowlist: globals and opcodes outside it are refused, naming them and
   });
   it('_rebuild_from_type_v2 with a tensor subclass other than Parameter is refused', () => {
     rejects(
-      pk(P.global('torch._tensor', '_rebuild_from_type_v2'), P.mark(), P.global('torch._utils', '_rebuild_tensor_v2'), P.global('evil', 'Sub'), P.emptyTuple(), P.none(), P.tuple(), P.reduce()),
+      pk(
+        P.global('torch._tensor', '_rebuild_from_type_v2'),
+        P.mark(),
+        P.global('torch._utils', '_rebuild_tensor_v2'),
+        P.global('evil', 'Sub'),
+        P.emptyTuple(),
+        P.none(),
+        P.tuple(),
+        P.reduce(),
+      ),
       'ForbiddenGlobal',
       /'evil\.Sub'/,
     );
@@ -164,7 +211,11 @@ describe('malformed pickles', () => {
     ['STOP inside MARK', pk(P.mark(), P.int(1)), /inside an open MARK/],
     ['invalid UTF-8', pk([0x58, 1, 0, 0, 0, 0xff]), /not valid UTF-8/],
     ['protocol 9', concat([P.proto(9), P.none(), P.stop()]), /protocol 9/],
-    ['rebuild with a str storage', pk(P.global('torch._utils', '_rebuild_tensor'), tupleOf(P.str('s'), P.int(0), P.emptyTuple(), P.emptyTuple()), P.reduce()), /expected a storage/],
+    [
+      'rebuild with a str storage',
+      pk(P.global('torch._utils', '_rebuild_tensor'), tupleOf(P.str('s'), P.int(0), P.emptyTuple(), P.emptyTuple()), P.reduce()),
+      /expected a storage/,
+    ],
   ])('%s', (_name, bytes, re) => rejects(bytes, 'MalformedPickle', re));
 
   it('truncated pickle: UnexpectedEof with the offset', () => {
@@ -219,7 +270,18 @@ describe('structure attacks on the tensor walk', () => {
   });
 
   it('two tensors flattening to one name are refused', () => {
-    const pkl = pk(P.emptyDict(), P.str('a.b'), rebuildV2(t, 'zip'), P.setitem(), P.str('a'), P.emptyDict(), P.str('b'), rebuildV2(t, 'zip'), P.setitem(), P.setitem());
+    const pkl = pk(
+      P.emptyDict(),
+      P.str('a.b'),
+      rebuildV2(t, 'zip'),
+      P.setitem(),
+      P.str('a'),
+      P.emptyDict(),
+      P.str('b'),
+      rebuildV2(t, 'zip'),
+      P.setitem(),
+      P.setitem(),
+    );
     expect(() => parseCheckpoint(zipWith(pkl))).toThrow(/same name 'a\.b'/);
   });
 
@@ -263,14 +325,35 @@ describe('torch zip specifics', () => {
     const storagePid = tupleOf(P.str('storage'), P.global('torch.storage', 'UntypedStorage'), P.str('0'), P.str('cpu'), P.int(8));
     const v3 = concat([
       P.global('torch._utils', '_rebuild_tensor_v3'),
-      P.mark(), storagePid, P.binpersid(), P.int(0), tupleOf(P.int(2)), tupleOf(P.int(1)), P.false(),
-      P.global('collections', 'OrderedDict'), P.emptyTuple(), P.reduce(), P.global('torch', 'float32'), P.tuple(), P.reduce(),
+      P.mark(),
+      storagePid,
+      P.binpersid(),
+      P.int(0),
+      tupleOf(P.int(2)),
+      tupleOf(P.int(1)),
+      P.false(),
+      P.global('collections', 'OrderedDict'),
+      P.emptyTuple(),
+      P.reduce(),
+      P.global('torch', 'float32'),
+      P.tuple(),
+      P.reduce(),
     ]);
     const param = concat([
       P.global('torch._tensor', '_rebuild_from_type_v2'),
-      P.mark(), P.global('torch._utils', '_rebuild_parameter'), P.global('torch.nn.parameter', 'Parameter'),
-      P.mark(), v3, P.true(), P.global('collections', 'OrderedDict'), P.emptyTuple(), P.reduce(), P.tuple(),
-      P.emptyDict(), P.tuple(), P.reduce(),
+      P.mark(),
+      P.global('torch._utils', '_rebuild_parameter'),
+      P.global('torch.nn.parameter', 'Parameter'),
+      P.mark(),
+      v3,
+      P.true(),
+      P.global('collections', 'OrderedDict'),
+      P.emptyTuple(),
+      P.reduce(),
+      P.tuple(),
+      P.emptyDict(),
+      P.tuple(),
+      P.reduce(),
     ]);
     const ck = parseCheckpoint(torchZip(pk(P.emptyDict(), P.str('p'), param, P.setitem()), [['0', f32([3, 4])]]));
     const p = ck.tensors.get('p')!;

@@ -24,9 +24,11 @@ const values = (t: RawTensor | undefined): number[] => Array.from(t!.data as Arr
 
 describeFixtures('safetensors fixtures', () => {
   it('mnist.safetensors matches expected-values.json tensor_summaries (20 tensors, num_batches_tracked 7504)', async () => {
-    const summary = (JSON.parse(readFileSync(fixture('expected-values.json'), 'utf8')) as {
-      tensor_summaries: Record<string, { tensors: Record<string, { dtype: string; shape: number[]; sum: number; first: number[] }> }>;
-    }).tensor_summaries['safetensors/mnist.safetensors']!;
+    const summary = (
+      JSON.parse(readFileSync(fixture('expected-values.json'), 'utf8')) as {
+        tensor_summaries: Record<string, { tensors: Record<string, { dtype: string; shape: number[]; sum: number; first: number[] }> }>;
+      }
+    ).tensor_summaries['safetensors/mnist.safetensors']!;
     const ck = await readCheckpointRaw(fixture('safetensors', 'mnist.safetensors'));
     expect(ck.format).toBe('safetensors');
     expect(ck.tensors.size).toBe(20);
@@ -35,7 +37,10 @@ describeFixtures('safetensors fixtures', () => {
       expect(t.sourceDtype, name).toBe(s.dtype);
       expect(t.shape, name).toEqual(s.shape);
       expect(values(t).slice(0, s.first.length), name).toEqual(s.first);
-      expect(values(t).reduce((a, b) => a + b, 0), name).toBeCloseTo(s.sum, 6);
+      expect(
+        values(t).reduce((a, b) => a + b, 0),
+        name,
+      ).toBeCloseTo(s.sum, 6);
     }
   });
 
@@ -115,7 +120,14 @@ describe('serializeSafetensors / saveSafetensors', () => {
       dtype,
       sourceDtype: dtype,
       shape,
-      data: dtype === 'float32' ? Float32Array.from(vals) : dtype === 'float64' ? Float64Array.from(vals) : dtype === 'int32' ? Int32Array.from(vals) : Uint8Array.from(vals),
+      data:
+        dtype === 'float32'
+          ? Float32Array.from(vals)
+          : dtype === 'float64'
+            ? Float64Array.from(vals)
+            : dtype === 'int32'
+              ? Int32Array.from(vals)
+              : Uint8Array.from(vals),
     }) as RawTensor;
 
   it('layout: header padded to a multiple of 8, tensors sorted by element size then name, data aligned', () => {
@@ -145,26 +157,37 @@ describe('serializeSafetensors / saveSafetensors', () => {
 
   it('round-trips arbitrary tensors (fast-check)', () => {
     const dtype = fc.constantFrom<RawTensor['dtype']>('float32', 'float64', 'int32', 'bool');
-    const tensorArb = fc
-      .tuple(dtype, fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }))
-      .chain(([dt, shape]) => {
-        const n = shape.reduce((a, b) => a * b, 1);
-        const v =
-          dt === 'bool' ? fc.integer({ min: 0, max: 1 }) : dt === 'int32' ? fc.integer() : dt === 'float32' ? fc.float({ noNaN: true }).map(Math.fround) : fc.double({ noNaN: true });
-        return fc.array(v, { minLength: n, maxLength: n }).map((vals) => raw(dt, shape, vals));
-      });
+    const tensorArb = fc.tuple(dtype, fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 })).chain(([dt, shape]) => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const v =
+        dt === 'bool'
+          ? fc.integer({ min: 0, max: 1 })
+          : dt === 'int32'
+            ? fc.integer()
+            : dt === 'float32'
+              ? fc.float({ noNaN: true }).map(Math.fround)
+              : fc.double({ noNaN: true });
+      return fc.array(v, { minLength: n, maxLength: n }).map((vals) => raw(dt, shape, vals));
+    });
     fc.assert(
-      fc.property(fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== '__metadata__'), tensorArb, { maxKeys: 5 }), (rec) => {
-        const back = parseCheckpoint(serializeSafetensors(rec));
-        expect(back.tensors.size).toBe(Object.keys(rec).length);
-        for (const [k, t] of Object.entries(rec)) {
-          const b = back.tensors.get(k)!;
-          expect([b.dtype, b.shape]).toEqual([t.dtype, t.shape]);
-          expect(Array.from(b.data as ArrayLike<number>).map((x) => (Object.is(x, -0) ? 0 : x))).toEqual(
-            Array.from(t.data as ArrayLike<number>).map((x) => (Object.is(x, -0) ? 0 : x)),
-          );
-        }
-      }),
+      fc.property(
+        fc.dictionary(
+          fc.string({ minLength: 1, maxLength: 8 }).filter((k) => k !== '__metadata__'),
+          tensorArb,
+          { maxKeys: 5 },
+        ),
+        (rec) => {
+          const back = parseCheckpoint(serializeSafetensors(rec));
+          expect(back.tensors.size).toBe(Object.keys(rec).length);
+          for (const [k, t] of Object.entries(rec)) {
+            const b = back.tensors.get(k)!;
+            expect([b.dtype, b.shape]).toEqual([t.dtype, t.shape]);
+            expect(Array.from(b.data as ArrayLike<number>).map((x) => (Object.is(x, -0) ? 0 : x))).toEqual(
+              Array.from(t.data as ArrayLike<number>).map((x) => (Object.is(x, -0) ? 0 : x)),
+            );
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -174,10 +197,14 @@ describe('serializeSafetensors / saveSafetensors', () => {
     try {
       const path = join(dir, 'w.safetensors');
       const tensorLike = { shape: [2, 2], dtype: 'float64', data: async () => Float64Array.from([1, 2, 3, 4]) };
-      await saveSafetensors(path, new Map<string, RawTensor | typeof tensorLike>([
-        ['w', tensorLike],
-        ['b', raw('float32', [2], [0.5, -0.5])],
-      ]), { note: 'x' });
+      await saveSafetensors(
+        path,
+        new Map<string, RawTensor | typeof tensorLike>([
+          ['w', tensorLike],
+          ['b', raw('float32', [2], [0.5, -0.5])],
+        ]),
+        { note: 'x' },
+      );
       const ck = await readCheckpointRaw(path);
       expect(ck.metadata).toEqual({ note: 'x' });
       expect(values(ck.tensors.get('w'))).toEqual([1, 2, 3, 4]);

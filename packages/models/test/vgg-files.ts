@@ -25,20 +25,28 @@ function specs(state: ReadonlyMap<string, Tensor>): [string, TensorSpec][] {
 export function legacyBytes(state: ReadonlyMap<string, Tensor>): Uint8Array {
   const s = specs(state);
   const ts = [...state.values()];
-  return legacyFile(stateDictPickle(s, 'legacy'), s.map(([, spec], i) => [spec.key, spec.numel, f32Bytes(ts[i]!)]));
+  return legacyFile(
+    stateDictPickle(s, 'legacy'),
+    s.map(([, spec], i) => [spec.key, spec.numel, f32Bytes(ts[i]!)]),
+  );
 }
 
 /** A torch >= 1.6 zip checkpoint of float32 tensors (top folder `vgg16`, as torch names it after the file stem). */
 export function zipBytes(state: ReadonlyMap<string, Tensor>, prefix = 'vgg16'): Uint8Array {
   const s = specs(state);
   const ts = [...state.values()];
-  return torchZip(stateDictPickle(s, 'zip'), s.map(([, spec], i) => [spec.key, f32Bytes(ts[i]!)]), { prefix });
+  return torchZip(
+    stateDictPickle(s, 'zip'),
+    s.map(([, spec], i) => [spec.key, f32Bytes(ts[i]!)]),
+    { prefix },
+  );
 }
 
 /** safetensors bytes of float32 tensors. */
 export function safetensorsBytes(state: ReadonlyMap<string, Tensor>): Uint8Array {
   const raw = new Map<string, RawTensor>();
-  for (const [k, t] of state) raw.set(k, { dtype: 'float32', sourceDtype: 'float32', shape: [...t.shape], data: new Float32Array(f32Bytes(t).slice().buffer) } as RawTensor);
+  for (const [k, t] of state)
+    raw.set(k, { dtype: 'float32', sourceDtype: 'float32', shape: [...t.shape], data: new Float32Array(f32Bytes(t).slice().buffer) } as RawTensor);
   return serializeSafetensors(raw, { format: 'pt' });
 }
 
@@ -58,9 +66,12 @@ export function vgg16FullShapes(): [string, number[]][] {
     idx += 2;
   }
   out.push(
-    ['classifier.0.weight', [4096, 25088]], ['classifier.0.bias', [4096]],
-    ['classifier.3.weight', [4096, 4096]], ['classifier.3.bias', [4096]],
-    ['classifier.6.weight', [1000, 4096]], ['classifier.6.bias', [1000]],
+    ['classifier.0.weight', [4096, 25088]],
+    ['classifier.0.bias', [4096]],
+    ['classifier.3.weight', [4096, 4096]],
+    ['classifier.3.bias', [4096]],
+    ['classifier.6.weight', [1000, 4096]],
+    ['classifier.6.bias', [1000]],
   );
   return out;
 }
@@ -84,8 +95,14 @@ export function fillValues(n: number, seed: number): Float32Array {
  */
 export function writeRealSizeVgg16Legacy(path: string, seed = 1): { size: number; features: Map<string, Float32Array> } {
   const shapes = vgg16FullShapes();
-  const s: [string, TensorSpec][] = shapes.map(([name, shape], i) => [name, { storageType: 'FloatStorage', key: String(i), numel: shape.reduce((a, b) => a * b, 1), shape }]);
-  const withKeys = legacyFile(stateDictPickle(s, 'legacy'), s.map(([, spec]) => [spec.key, spec.numel, new Uint8Array(0)]));
+  const s: [string, TensorSpec][] = shapes.map(([name, shape], i) => [
+    name,
+    { storageType: 'FloatStorage', key: String(i), numel: shape.reduce((a, b) => a * b, 1), shape },
+  ]);
+  const withKeys = legacyFile(
+    stateDictPickle(s, 'legacy'),
+    s.map(([, spec]) => [spec.key, spec.numel, new Uint8Array(0)]),
+  );
   // withKeys = header + (8-byte count, no data) per storage; split off the counts to write them in place.
   const headerLen = withKeys.length - 8 * s.length;
   const fd = openSync(path, 'w');

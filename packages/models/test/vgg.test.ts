@@ -95,7 +95,9 @@ describe('checkpoints in every format load to the same network', () => {
     const v16 = await vgg16({ weights: zipBytes(r16.stateDict()) });
     expect(v16.arch).toBe('vgg16');
     expectSameFeatures(r16, v16, small, ['relu1_2']);
-    expect(Array.from(v16.stateDict().get('features.28.weight')!.dataSync().slice(-5))).toEqual(Array.from(r16.stateDict().get('features.28.weight')!.dataSync().slice(-5)));
+    expect(Array.from(v16.stateDict().get('features.28.weight')!.dataSync().slice(-5))).toEqual(
+      Array.from(r16.stateDict().get('features.28.weight')!.dataSync().slice(-5)),
+    );
     r16.dispose();
     v16.dispose();
     const r19 = randomVgg('vgg19', { seed: 6 });
@@ -154,10 +156,24 @@ describe('strict key and shape checking', () => {
     withExtra.set('optimizer.step', tensor([7]));
     await expect(loadVgg(ref.config, legacyBytes(withExtra))).rejects.toThrow(/unexpected keys \(1\): optimizer\.step/);
     // full-width names with narrow shapes
-    await expect(vgg16({ weights: zipBytes(ref.stateDict()) })).rejects.toThrow(/mis-shaped keys \(26\): features\.0\.weight expected \[64, 3, 3, 3\] got \[4, 3, 3, 3\]/);
+    await expect(vgg16({ weights: zipBytes(ref.stateDict()) })).rejects.toThrow(
+      /mis-shaped keys \(26\): features\.0\.weight expected \[64, 3, 3, 3\] got \[4, 3, 3, 3\]/,
+    );
     // a VGG16 file given to vgg19: the extra convs are missing
-    await expect(loadVgg(VGG_CONFIGS.vgg19.map((v) => (v === 'M' ? v : Math.ceil(v / 16))), legacyBytes(ref.stateDict()))).rejects.toThrow(VggWeightsError);
-    for (const t of [m.get('features.1.weight'), m.get('head.fc.weight'), m.get('features.2.bias'), withExtra.get('classifier.0.weight'), withExtra.get('optimizer.step')]) t!.dispose();
+    await expect(
+      loadVgg(
+        VGG_CONFIGS.vgg19.map((v) => (v === 'M' ? v : Math.ceil(v / 16))),
+        legacyBytes(ref.stateDict()),
+      ),
+    ).rejects.toThrow(VggWeightsError);
+    for (const t of [
+      m.get('features.1.weight'),
+      m.get('head.fc.weight'),
+      m.get('features.2.bias'),
+      withExtra.get('classifier.0.weight'),
+      withExtra.get('optimizer.step'),
+    ])
+      t!.dispose();
     ref.dispose();
   });
 });
@@ -165,7 +181,10 @@ describe('strict key and shape checking', () => {
 describe('features', () => {
   const net = randomVgg('vgg16', { widthMultiplier: 1 / 16, seed: 9, dtype: 'float64' });
   afterAll(() => net.dispose());
-  const x = tensor(Float64Array.from({ length: 3 * 8 * 8 }, (_, i) => ((i * 37) % 101) / 100), { shape: [1, 3, 8, 8], dtype: 'float64' });
+  const x = tensor(
+    Float64Array.from({ length: 3 * 8 * 8 }, (_, i) => ((i * 37) % 101) / 100),
+    { shape: [1, 3, 8, 8], dtype: 'float64' },
+  );
 
   it('relu taps are max(conv, 0) of the conv taps; pool halves; taps come back in the order asked', () => {
     const f = net.features(x, ['relu1_2', 'conv1_2', 'pool1', 'conv2_1']);
@@ -320,7 +339,8 @@ const w = sd.get('features.28.weight').dataSync();
 console.log(JSON.stringify({ rss0, rss1: process.memoryUsage().rss, peak0, peak: process.resourceUsage().maxRSS * 1024, ms, keys: sd.size, first: sd.get('features.0.bias').dataSync()[5], last: w[w.length - 1] }));
 `,
     );
-    const run = (file: string) => spawnSync(process.execPath, ['--conditions=pixgrad-source', '--import', 'tsx', script, file], { encoding: 'utf8', cwd: join(here, '..', '..', '..') });
+    const run = (file: string) =>
+      spawnSync(process.execPath, ['--conditions=pixgrad-source', '--import', 'tsx', script, file], { encoding: 'utf8', cwd: join(here, '..', '..', '..') });
     // a first run on a small file warms tsx's transpile cache, whose cold compile would count in the peak
     const warm = join(dir, 'warm.pth');
     const tiny = randomVgg('vgg16', { widthMultiplier: 1 / 64 });
@@ -329,7 +349,16 @@ console.log(JSON.stringify({ rss0, rss1: process.memoryUsage().rss, peak0, peak:
     expect(run(warm).status).toBe(0);
     const r = run(path);
     expect(r.status, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { rss0: number; rss1: number; peak0: number; peak: number; ms: number; keys: number; first: number; last: number };
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+      rss0: number;
+      rss1: number;
+      peak0: number;
+      peak: number;
+      ms: number;
+      keys: number;
+      first: number;
+      last: number;
+    };
     expect(out.keys).toBe(26);
     expect(out.first).toBe(first);
     expect(out.last).toBe(last);

@@ -1,9 +1,7 @@
 import type { Backend, BackendCounters, BackendMemory, Device, View } from '../backend.js';
 import type { DataArray, DType } from '../dtype.js';
 import { type Shape, contiguousStrides, shapesEqual, sizeOf } from '../shape.js';
-import {
-  type ExprNode, type FusedProgram, broadcastLeafStrides, isContiguousLeaf, isScalarLeaf, rangeDims,
-} from './program.js';
+import { type ExprNode, type FusedProgram, broadcastLeafStrides, isContiguousLeaf, isScalarLeaf, rangeDims } from './program.js';
 import { evaluateUnfused } from './unfused.js';
 
 /**
@@ -82,8 +80,21 @@ export class LazyBuf<B> {
  */
 const REUSE_COST = 6;
 const OP_COST: Partial<Record<string, number>> = {
-  exp: 8, log: 8, log1p: 8, expm1: 8, sin: 8, cos: 8, tanh: 8, sigmoid: 8, softplus: 12, pow: 12, atan2: 12,
-  sqrt: 2, rsqrt: 2, div: 2, reciprocal: 2,
+  exp: 8,
+  log: 8,
+  log1p: 8,
+  expm1: 8,
+  sin: 8,
+  cos: 8,
+  tanh: 8,
+  sigmoid: 8,
+  softplus: 12,
+  pow: 12,
+  atan2: 12,
+  sqrt: 2,
+  rsqrt: 2,
+  div: 2,
+  reciprocal: 2,
 };
 
 function cost<B>(p: Pending<B>): number {
@@ -138,13 +149,27 @@ class Builder<B> {
           id = this.leaf(l.store, l.dtype, a.strides, a.offset, a.guard ?? l.guard);
           break;
         }
-        case 'const': id = this.add(n); break;
-        case 'unary': id = this.add({ ...n, x: ids[n.x]! }); break;
-        case 'cast': id = this.add({ ...n, x: ids[n.x]! }); break;
-        case 'binary': id = this.add({ ...n, a: ids[n.a]!, b: ids[n.b]! }); break;
-        case 'compare': id = this.add({ ...n, a: ids[n.a]!, b: ids[n.b]! }); break;
-        case 'where': id = this.add({ ...n, c: ids[n.c]!, a: ids[n.a]!, b: ids[n.b]! }); break;
-        case 'inRange': id = this.add({ ...n, dims: n.dims.map(range) }); break;
+        case 'const':
+          id = this.add(n);
+          break;
+        case 'unary':
+          id = this.add({ ...n, x: ids[n.x]! });
+          break;
+        case 'cast':
+          id = this.add({ ...n, x: ids[n.x]! });
+          break;
+        case 'binary':
+          id = this.add({ ...n, a: ids[n.a]!, b: ids[n.b]! });
+          break;
+        case 'compare':
+          id = this.add({ ...n, a: ids[n.a]!, b: ids[n.b]! });
+          break;
+        case 'where':
+          id = this.add({ ...n, c: ids[n.c]!, a: ids[n.a]!, b: ids[n.b]! });
+          break;
+        case 'inRange':
+          id = this.add({ ...n, dims: n.dims.map(range) });
+          break;
       }
       ids.push(id);
     }
@@ -181,10 +206,13 @@ function viewOf<B>(p: Pending<B>, outShape: Shape, strides: readonly number[], o
     start.push(Math.floor(rem / c[e]!));
     rem -= start[e]! * c[e]!;
   }
-  const lo = [...start], hi = [...start];
-  const dim: number[] = [], step: number[] = [];
+  const lo = [...start],
+    hi = [...start];
+  const dim: number[] = [],
+    step: number[] = [];
   for (let d = 0; d < outShape.length; d++) {
-    const n = outShape[d]!, s = strides[d]!;
+    const n = outShape[d]!,
+      s = strides[d]!;
     if (n === 1 || s === 0) {
       dim.push(-1);
       step.push(0);
@@ -374,16 +402,14 @@ export class LazyBackend<B> implements Backend<LazyBuf<B>> {
 
   // ---------------------------------------------------------------- elementwise: pending
 
-  unary: Backend<LazyBuf<B>>['unary'] = (op, x, params) =>
-    this.build(op, x.shape, [x], ([a]) => ({ k: 'unary', dtype: x.dtype, op, params, x: a! }));
+  unary: Backend<LazyBuf<B>>['unary'] = (op, x, params) => this.build(op, x.shape, [x], ([a]) => ({ k: 'unary', dtype: x.dtype, op, params, x: a! }));
   binary: Backend<LazyBuf<B>>['binary'] = (op, a, b, outShape) =>
     this.build(op, outShape, [a, b], ([i, j]) => ({ k: 'binary', dtype: a.dtype, op, a: i!, b: j! }));
   compare: Backend<LazyBuf<B>>['compare'] = (op, a, b, outShape) =>
     this.build(op, outShape, [a, b], ([i, j]) => ({ k: 'compare', dtype: 'bool', op, a: i!, b: j! }));
   where: Backend<LazyBuf<B>>['where'] = (c, a, b, outShape) =>
     this.build('where', outShape, [c, a, b], ([i, j, k]) => ({ k: 'where', dtype: a.dtype, c: i!, a: j!, b: k! }));
-  cast: Backend<LazyBuf<B>>['cast'] = (x, dtype) =>
-    this.build('cast', x.shape, [x], ([a]) => ({ k: 'cast', dtype, x: a! }));
+  cast: Backend<LazyBuf<B>>['cast'] = (x, dtype) => this.build('cast', x.shape, [x], ([a]) => ({ k: 'cast', dtype, x: a! }));
 
   strided: Backend<LazyBuf<B>>['strided'] = (x, outShape, strides, offset) => {
     this.use([x]);
@@ -444,16 +470,29 @@ export class LazyBackend<B> implements Backend<LazyBuf<B>> {
     const dims = pads.flatMap(([before, after], d) => (before || after ? [[d, before, before + x.shape[d]!] as const] : []));
     return this.fit(outShape, x.dtype, [x], (b) => {
       const p = x.buf.pending;
-      const id = p && shapesEqual(p.shape, x.shape)
-        ? b.import(p, (l) => shift(l.strides, l.offset), ([d, lo, hi]) => [d, lo + pads[d]![0], hi + pads[d]![0]])
-        : b.leaf(this.materialise(x.buf), x.dtype, contiguousStrides(x.shape), shift(contiguousStrides(x.shape), 0).offset, true);
+      const id =
+        p && shapesEqual(p.shape, x.shape)
+          ? b.import(
+              p,
+              (l) => shift(l.strides, l.offset),
+              ([d, lo, hi]) => [d, lo + pads[d]![0], hi + pads[d]![0]],
+            )
+          : b.leaf(this.materialise(x.buf), x.dtype, contiguousStrides(x.shape), shift(contiguousStrides(x.shape), 0).offset, true);
       const cond = b.add({ k: 'inRange', dtype: 'bool', dims });
       const fill = b.add({ k: 'const', dtype: x.dtype, value });
       return b.add({ k: 'where', dtype: x.dtype, c: cond, a: id, b: fill });
     });
   };
   concat: Backend<LazyBuf<B>>['concat'] = (xs, axis, outShape) =>
-    this.wrap(this.inner.concat(xs.map((x) => this.realise(x)), axis, outShape), sizeOf(outShape), xs[0]!.dtype);
+    this.wrap(
+      this.inner.concat(
+        xs.map((x) => this.realise(x)),
+        axis,
+        outShape,
+      ),
+      sizeOf(outShape),
+      xs[0]!.dtype,
+    );
   gather: Backend<LazyBuf<B>>['gather'] = (x, axis, index) =>
     this.wrap(this.inner.gather(this.realise(x), axis, this.realise(index)), sizeOf(index.shape), x.dtype);
   scatterAdd: Backend<LazyBuf<B>>['scatterAdd'] = (outShape, axis, index, src) =>

@@ -53,14 +53,24 @@ export function programKey(p: { nodes: readonly ExprNode[]; leaves: readonly { d
   const leaves = p.leaves.map((l) => `${l.dtype}${l.guard ? '?' : ''}`).join(',');
   const nodes = p.nodes.map((n) => {
     switch (n.k) {
-      case 'leaf': return `L${n.leaf}`;
-      case 'const': return `C${n.dtype}:${Object.is(n.value, -0) ? '-0' : n.value}`;
-      case 'unary': return `U${n.dtype}:${n.op}(${n.x})${Object.entries(n.params).map(([k, v]) => `${k}=${String(v)}`).join(',')}`;
-      case 'binary': return `B${n.dtype}:${n.op}(${n.a},${n.b})`;
-      case 'compare': return `P${n.dtype}:${n.op}(${n.a},${n.b})`;
-      case 'where': return `W${n.dtype}(${n.c},${n.a},${n.b})`;
-      case 'cast': return `T${n.dtype}(${n.x})`;
-      case 'inRange': return `R${n.dims.map((r) => r.join(':')).join(',')}`;
+      case 'leaf':
+        return `L${n.leaf}`;
+      case 'const':
+        return `C${n.dtype}:${Object.is(n.value, -0) ? '-0' : n.value}`;
+      case 'unary':
+        return `U${n.dtype}:${n.op}(${n.x})${Object.entries(n.params)
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join(',')}`;
+      case 'binary':
+        return `B${n.dtype}:${n.op}(${n.a},${n.b})`;
+      case 'compare':
+        return `P${n.dtype}:${n.op}(${n.a},${n.b})`;
+      case 'where':
+        return `W${n.dtype}(${n.c},${n.a},${n.b})`;
+      case 'cast':
+        return `T${n.dtype}(${n.x})`;
+      case 'inRange':
+        return `R${n.dims.map((r) => r.join(':')).join(',')}`;
     }
   });
   return `${leaves}|${nodes.join(';')}`;
@@ -138,10 +148,18 @@ export function branchOwners(nodes: readonly ExprNode[]): Map<number, Branch> {
 /** the node ids a node reads */
 export function operands(n: ExprNode): number[] {
   switch (n.k) {
-    case 'leaf': case 'const': case 'inRange': return [];
-    case 'unary': case 'cast': return [n.x];
-    case 'binary': case 'compare': return [n.a, n.b];
-    case 'where': return [n.c, n.a, n.b];
+    case 'leaf':
+    case 'const':
+    case 'inRange':
+      return [];
+    case 'unary':
+    case 'cast':
+      return [n.x];
+    case 'binary':
+    case 'compare':
+      return [n.a, n.b];
+    case 'where':
+      return [n.c, n.a, n.b];
   }
 }
 

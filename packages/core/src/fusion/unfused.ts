@@ -20,7 +20,11 @@ export function evaluateUnfused<B>(backend: Backend<B>, p: FusedProgram<B>): B {
         const l = p.leaves[n.leaf]!;
         const whole = l.offset === 0 && isContiguousLeaf(l.strides, p.shape);
         // the leaf's buffer may be longer than the program (a view of part of it); strided reads any part
-        v = { buf: whole ? l.buf : temp(backend.strided({ buf: l.buf, shape: [Number.MAX_SAFE_INTEGER], dtype: l.dtype }, p.shape, l.strides, l.offset)), shape: p.shape, dtype: l.dtype };
+        v = {
+          buf: whole ? l.buf : temp(backend.strided({ buf: l.buf, shape: [Number.MAX_SAFE_INTEGER], dtype: l.dtype }, p.shape, l.strides, l.offset)),
+          shape: p.shape,
+          dtype: l.dtype,
+        };
         break;
       }
       case 'const':
@@ -36,8 +40,10 @@ export function evaluateUnfused<B>(backend: Backend<B>, p: FusedProgram<B>): B {
         v = { buf: temp(backend.cast(x, n.dtype)), shape: x.shape, dtype: n.dtype };
         break;
       }
-      case 'binary': case 'compare': {
-        const a = values[n.a]!, b = values[n.b]!;
+      case 'binary':
+      case 'compare': {
+        const a = values[n.a]!,
+          b = values[n.b]!;
         const shape = a.shape.length ? a.shape : b.shape;
         const buf = n.k === 'binary' ? backend.binary(n.op, a, b, shape) : backend.compare(n.op, a, b, shape);
         v = { buf: temp(buf), shape, dtype: n.dtype };
@@ -47,7 +53,9 @@ export function evaluateUnfused<B>(backend: Backend<B>, p: FusedProgram<B>): B {
         // only LazyBackend.pad makes these, and only for backends with fused kernels
         throw new Error('evaluateUnfused: an inRange node needs a fused kernel');
       case 'where': {
-        const c = values[n.c]!, a = values[n.a]!, b = values[n.b]!;
+        const c = values[n.c]!,
+          a = values[n.a]!,
+          b = values[n.b]!;
         const shape = [c, a, b].find((t) => t.shape.length)?.shape ?? scalar;
         v = { buf: temp(backend.where(c, a, b, shape)), shape, dtype: n.dtype };
         break;
@@ -58,7 +66,12 @@ export function evaluateUnfused<B>(backend: Backend<B>, p: FusedProgram<B>): B {
   const last = values[values.length - 1]!;
   let out: B;
   if (last.shape.length === 0 && p.shape.length > 0) {
-    out = backend.strided(last, p.shape, p.shape.map(() => 0), 0);
+    out = backend.strided(
+      last,
+      p.shape,
+      p.shape.map(() => 0),
+      0,
+    );
   } else if (temps.includes(last.buf)) {
     out = last.buf;
   } else {

@@ -40,7 +40,8 @@ export interface AvgPool2dOptions {
  */
 export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
   assertUsable(x, 'avgPool2d');
-  if (opts === null || typeof opts !== 'object') throw new ValueError(`avgPool2d: options with a kernelSize are required, got ${opts === null ? 'null' : typeof opts}`);
+  if (opts === null || typeof opts !== 'object')
+    throw new ValueError(`avgPool2d: options with a kernelSize are required, got ${opts === null ? 'null' : typeof opts}`);
   const kernel = pair('avgPool2d', 'kernelSize', opts.kernelSize, 1);
   const stride = pair('avgPool2d', 'stride', opts.stride ?? opts.kernelSize, 1);
   const padding = pair('avgPool2d', 'padding', opts.padding ?? 0, 0);
@@ -84,7 +85,16 @@ export function avgPool2d(x: Tensor, opts: AvgPool2dOptions): Tensor {
     let planes = reshape(x, [n * c, 1, h, w]);
     let convPad: [number, number] = padding;
     if (extraH > 0 || extraW > 0) {
-      planes = constantPad(planes, [[0, 0], [0, 0], [padding[0], padding[0] + extraH], [padding[1], padding[1] + extraW]], 0);
+      planes = constantPad(
+        planes,
+        [
+          [0, 0],
+          [0, 0],
+          [padding[0], padding[0] + extraH],
+          [padding[1], padding[1] + extraW],
+        ],
+        0,
+      );
       convPad = [0, 0];
     }
     const k = ones([1, 1, kernel[0], kernel[1]], { dtype: x.dtype, device: x.device });

@@ -59,7 +59,8 @@ export function convTranspose2d(x: Tensor, w: Tensor, opts: ConvTranspose2dOptio
   const { bias } = opts;
   if (bias) {
     checkFloatPair(op, x, 'input', bias, 'bias');
-    if (bias.rank !== 1 || bias.shape[0] !== cout) throw new ShapeError(`${op}: bias must have shape [${cout}] (one per output channel), got bias ${fmtShape(bias.shape)} (${desc()})`);
+    if (bias.rank !== 1 || bias.shape[0] !== cout)
+      throw new ShapeError(`${op}: bias must have shape [${cout}] (one per output channel), got bias ${fmtShape(bias.shape)} (${desc()})`);
   }
   if (!bias) return conv2dInputGrad(x, w, p, out);
   return tidy(() => add(conv2dInputGrad(x, w, p, out), reshape(bias, [cout, 1, 1])));

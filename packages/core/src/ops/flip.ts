@@ -10,5 +10,8 @@ import { slice } from '../prims/slice.js';
 export function flip(x: Tensor, axes: number | readonly number[]): Tensor {
   assertUsable(x, 'flip');
   const ax = normalizeAxes('flip', axes, x.rank);
-  return slice(x, x.shape.map((_, d) => (ax.includes(d) ? ([null, null, -1] as const) : null)));
+  return slice(
+    x,
+    x.shape.map((_, d) => (ax.includes(d) ? ([null, null, -1] as const) : null)),
+  );
 }

@@ -13,7 +13,8 @@ export function checkIndexValues(op: string, index: Tensor, size: number, what: 
   if (!backend.readSync) return; // WebGPU: the kernels flag them, and the next read throws the IndexError
   const v = backend.readSync(index._view());
   for (let i = 0; i < v.length; i++) {
-    if (!(v[i]! >= 0 && v[i]! < size)) throw new IndexError(`${op}: index ${v[i]} (at flat position ${i} of the index ${fmtShape(index.shape)}) is out of range for ${what} of size ${size}`);
+    if (!(v[i]! >= 0 && v[i]! < size))
+      throw new IndexError(`${op}: index ${v[i]} (at flat position ${i} of the index ${fmtShape(index.shape)}) is out of range for ${what} of size ${size}`);
   }
 }
 
@@ -34,7 +35,13 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
   const k = index.size;
   return tidy(() => {
     const outShape = x.shape.map((n, d) => (d === a ? k : n));
-    const idx = expand(reshape(index, x.shape.map((_, d) => (d === a ? k : 1))), outShape);
+    const idx = expand(
+      reshape(
+        index,
+        x.shape.map((_, d) => (d === a ? k : 1)),
+      ),
+      outShape,
+    );
     return gather(x, a, idx);
   });
 }

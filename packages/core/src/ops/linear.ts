@@ -15,7 +15,8 @@ export function linear(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
   for (const t of bias ? [x, w, bias] : [x, w]) assertUsable(t, 'linear');
   const desc = () => `input ${fmtShape(x.shape)}, weight ${fmtShape(w.shape)}${bias ? `, bias ${fmtShape(bias.shape)}` : ''}`;
   if (x.rank < 1 || w.rank !== 2) throw new ShapeError(`linear: expected an input [..., in] and a weight [out, in], got ${desc()}`);
-  if (x.shape[x.rank - 1] !== w.shape[1]) throw new ShapeError(`linear: the input has ${x.shape[x.rank - 1]} features but the weight expects ${w.shape[1]} (${desc()})`);
+  if (x.shape[x.rank - 1] !== w.shape[1])
+    throw new ShapeError(`linear: the input has ${x.shape[x.rank - 1]} features but the weight expects ${w.shape[1]} (${desc()})`);
   if (bias && (bias.rank !== 1 || bias.shape[0] !== w.shape[0])) throw new ShapeError(`linear: bias must have shape [${w.shape[0]}], got ${desc()}`);
   if (bias && bias.dtype !== x.dtype) throw new DTypeError(`linear: bias must have the input's dtype ${x.dtype}, got ${bias.dtype} (${desc()})`);
   return tidy(() => {

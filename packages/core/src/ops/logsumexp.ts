@@ -41,6 +41,11 @@ export function logsumexp(x: Tensor, axis?: number | readonly number[], keepdim 
   return tidy(() => {
     const m = stableShift(x, axes, true);
     const out = add(log(sum(exp(sub(x, m)), axes, true)), m);
-    return keepdim ? out : reshape(out, x.shape.filter((_, i) => !axes.includes(i)));
+    return keepdim
+      ? out
+      : reshape(
+          out,
+          x.shape.filter((_, i) => !axes.includes(i)),
+        );
   });
 }

@@ -48,7 +48,9 @@ export function pad(x: Tensor, pads: readonly number[], opts: PadOptions = {}): 
   const value = opts.value ?? 0;
   if (!MODES.includes(mode)) throw new ValueError(`pad: unknown mode ${JSON.stringify(mode)} (use 'constant', 'reflect', 'replicate' or 'symmetric')`);
   if (!Array.isArray(pads) || pads.length % 2 !== 0 || pads.length > 2 * x.rank || !pads.every(Number.isInteger)) {
-    throw new ValueError(`pad: pads must be an even-length list of integers, at most 2 per dimension (last dimension first), got [${pads}] for shape ${fmtShape(x.shape)}`);
+    throw new ValueError(
+      `pad: pads must be an even-length list of integers, at most 2 per dimension (last dimension first), got [${pads}] for shape ${fmtShape(x.shape)}`,
+    );
   }
   if (mode !== 'constant' && value !== 0) throw new ValueError(`pad: value is only used by mode 'constant', got value ${value} with mode '${mode}'`);
   // [before, after] per dimension, first dimension first
@@ -59,18 +61,27 @@ export function pad(x: Tensor, pads: readonly number[], opts: PadOptions = {}): 
   if (mode === 'constant') {
     if (pairs.every(([b, a]) => b >= 0 && a >= 0)) return constantPad(x, pairs, value);
     return tidy(() => {
-      const crop = slice(x, pairs.map(([b, a], d) => [Math.max(0, -b), x.shape[d]! - Math.max(0, -a)] as const));
+      const crop = slice(
+        x,
+        pairs.map(([b, a], d) => [Math.max(0, -b), x.shape[d]! - Math.max(0, -a)] as const),
+      );
       if (crop.shape.some((n, d) => n !== x.shape[d]! - Math.max(0, -pairs[d]![0]) - Math.max(0, -pairs[d]![1]))) {
         throw new ValueError(`pad: negative pads [${pads}] crop more than shape ${fmtShape(x.shape)} holds`);
       }
-      return constantPad(crop, pairs.map(([b, a]) => [Math.max(0, b), Math.max(0, a)] as const), value);
+      return constantPad(
+        crop,
+        pairs.map(([b, a]) => [Math.max(0, b), Math.max(0, a)] as const),
+        value,
+      );
     });
   }
   pairs.forEach(([b, a], d) => {
     const n = x.shape[d]!;
     if (b < 0 || a < 0) throw new ValueError(`pad: mode '${mode}' needs non-negative pads, got [${pads}] for shape ${fmtShape(x.shape)}`);
     if (mode === 'reflect' && (b >= n || a >= n) && (b > 0 || a > 0)) {
-      throw new ValueError(`pad: reflect padding (${b}, ${a}) of dimension ${d} must be smaller than its size ${n} (shape ${fmtShape(x.shape)}, pads [${pads}])`);
+      throw new ValueError(
+        `pad: reflect padding (${b}, ${a}) of dimension ${d} must be smaller than its size ${n} (shape ${fmtShape(x.shape)}, pads [${pads}])`,
+      );
     }
     if (mode === 'symmetric' && (b > n || a > n)) {
       throw new ValueError(`pad: symmetric padding (${b}, ${a}) of dimension ${d} must be at most its size ${n} (shape ${fmtShape(x.shape)}, pads [${pads}])`);

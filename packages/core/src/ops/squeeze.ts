@@ -10,5 +10,8 @@ import { reshape } from '../prims/reshape.js';
 export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
   assertUsable(x, 'squeeze');
   const axes = normalizeAxes('squeeze', axis, x.rank);
-  return reshape(x, x.shape.filter((d, i) => !(d === 1 && axes.includes(i))));
+  return reshape(
+    x,
+    x.shape.filter((d, i) => !(d === 1 && axes.includes(i))),
+  );
 }

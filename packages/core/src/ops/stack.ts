@@ -17,5 +17,10 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
     throw new ShapeError(`stack: every tensor must have the same shape, got ${xs.map((x) => fmtShape(x.shape)).join(', ')}`);
   }
   const a = normalizeAxis('stack', axis, xs[0]!.rank + 1);
-  return tidy(() => concat(xs.map((x) => unsqueeze(x, a)), a));
+  return tidy(() =>
+    concat(
+      xs.map((x) => unsqueeze(x, a)),
+      a,
+    ),
+  );
 }

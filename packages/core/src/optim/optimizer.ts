@@ -28,7 +28,10 @@ export abstract class Optimizer {
     list.forEach((p, i) => {
       assertUsable(p, name);
       if (!isFloat(p.dtype)) throw new ValueError(`${name}: parameter ${i} ${fmtShape(p.shape)} is ${p.dtype}; only float tensors can be optimised`);
-      if (!p.isLeaf) throw new ValueError(`${name}: parameter ${i} ${fmtShape(p.shape)} is not a leaf (it was computed by ${p._node!.prim.name}); optimise the leaf tensors you created`);
+      if (!p.isLeaf)
+        throw new ValueError(
+          `${name}: parameter ${i} ${fmtShape(p.shape)} is not a leaf (it was computed by ${p._node!.prim.name}); optimise the leaf tensors you created`,
+        );
       if (!p.requiresGrad) throw new ValueError(`${name}: parameter ${i} ${fmtShape(p.shape)} does not require grad; create it with { requiresGrad: true }`);
     });
     if (new Set(list).size !== list.length) throw new ValueError(`${name}: a parameter appears more than once in the list`);

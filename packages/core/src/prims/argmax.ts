@@ -33,7 +33,10 @@ export function argReduce(op: ArgReduceOp, x: Tensor, axis?: number, keepdim = f
   if (x.shape[a] === 0) throw new ValueError(`${op}: cannot reduce over axis ${a} of size 0 (shape ${fmtShape(x.shape)})`);
   const i = apply(ARG_PRIMS[op], [x], a);
   if (keepdim) return i;
-  const out = reshape(i, x.shape.filter((_, d) => d !== a));
+  const out = reshape(
+    i,
+    x.shape.filter((_, d) => d !== a),
+  );
   i.dispose();
   return out;
 }

@@ -51,10 +51,7 @@ export function coerce(op: string, a: TensorLike, b: TensorLike, float = false):
   if (!(a instanceof Tensor) && !(b instanceof Tensor)) throw new ValueError(`${op}: at least one operand must be a Tensor`);
   const ref = (a instanceof Tensor ? a : b) as Tensor;
   const numDType = (v: number, other: DType): DType => (!isFloat(other) && !Number.isInteger(v) ? 'float32' : other === 'bool' ? 'int32' : other);
-  let dtype: DType =
-    a instanceof Tensor && b instanceof Tensor
-      ? promoteTypes(a.dtype, b.dtype)
-      : numDType((a instanceof Tensor ? b : a) as number, ref.dtype);
+  let dtype: DType = a instanceof Tensor && b instanceof Tensor ? promoteTypes(a.dtype, b.dtype) : numDType((a instanceof Tensor ? b : a) as number, ref.dtype);
   if (float && !isFloat(dtype)) dtype = 'float32';
   const temps: Tensor[] = [];
   const conv = (v: TensorLike): Tensor => {

@@ -22,7 +22,12 @@ export const concatPrim: Prim<number> = {
     return inputs.map((x, i) => {
       const at = offset;
       offset += x.shape[axis]!;
-      return needs[i] ? slice(g, g.shape.map((_, d) => (d === axis ? ([at, at + x.shape[d]!] as const) : null))) : null;
+      return needs[i]
+        ? slice(
+            g,
+            g.shape.map((_, d) => (d === axis ? ([at, at + x.shape[d]!] as const) : null)),
+          )
+        : null;
     });
   },
 };

@@ -73,7 +73,9 @@ export function conv2d(x: Tensor, w: Tensor, opts: Conv2dOptions = {}): Tensor {
   if (bias) {
     checkFloatPair('conv2d', x, 'input', bias, 'bias');
     if (bias.rank !== 1 || bias.shape[0] !== w.shape[0]) {
-      throw new ShapeError(`conv2d: bias must have shape [${w.shape[0] ?? 'O'}] (one per output channel), got bias ${fmtShape(bias.shape)} with input ${fmtShape(x.shape)}, weight ${fmtShape(w.shape)}`);
+      throw new ShapeError(
+        `conv2d: bias must have shape [${w.shape[0] ?? 'O'}] (one per output channel), got bias ${fmtShape(bias.shape)} with input ${fmtShape(x.shape)}, weight ${fmtShape(w.shape)}`,
+      );
     }
   }
   const y = conv2dRaw(x, w, p);

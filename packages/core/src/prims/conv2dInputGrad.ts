@@ -55,7 +55,8 @@ export const conv2dInputGradPrim: Prim<Conv2dInputGradParams> = {
 /** [N, C, H, W] of IG(dy, w) for an input of size inputHW; errors name the op and every shape. */
 function inputGradShape(dy: readonly number[], w: readonly number[], p: Conv2dParams, inputHW: readonly [number, number]): number[] {
   const desc = () => `dy ${fmtShape(dy)}, weight ${fmtShape(w)}, input size ${fmtShape(inputHW)}, ${fmtConv(p)}`;
-  if (dy.length !== 4 || w.length !== 4) throw new ShapeError(`conv2dInputGrad: expected a 4-D dy [N, O, Ho, Wo] and a 4-D weight [O, C/groups, kh, kw], got ${desc()}`);
+  if (dy.length !== 4 || w.length !== 4)
+    throw new ShapeError(`conv2dInputGrad: expected a 4-D dy [N, O, Ho, Wo] and a 4-D weight [O, C/groups, kh, kw], got ${desc()}`);
   if (dy[1] !== w[0]) throw new ShapeError(`conv2dInputGrad: dy has ${dy[1]} channels but the weight has ${w[0]} output channels (${desc()})`);
   if (!inputHW.every((d) => Number.isInteger(d) && d >= 1)) throw new ShapeError(`conv2dInputGrad: invalid input size (${desc()})`);
   const x = [dy[0]!, w[1]! * p.groups, inputHW[0], inputHW[1]];

@@ -17,5 +17,14 @@ export function cropHW(x: Tensor, [h, w]: readonly [number, number]): Tensor {
 
 /** x zero-padded at the bottom and right to [h, w] spatially */
 export function zeroPadHW(x: Tensor, [h, w]: readonly [number, number]): Tensor {
-  return constantPad(x, [[0, 0], [0, 0], [0, h - x.shape[2]!], [0, w - x.shape[3]!]], 0);
+  return constantPad(
+    x,
+    [
+      [0, 0],
+      [0, 0],
+      [0, h - x.shape[2]!],
+      [0, w - x.shape[3]!],
+    ],
+    0,
+  );
 }

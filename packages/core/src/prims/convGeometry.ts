@@ -45,7 +45,9 @@ export function convParams(op: string, o: { stride?: Pair; padding?: Pair; dilat
 /** Both float and of one dtype. */
 export function checkFloatPair(op: string, a: Tensor, aName: string, b: Tensor, bName: string): void {
   if (!isFloat(a.dtype) || a.dtype !== b.dtype) {
-    throw new DTypeError(`${op}: ${aName} and ${bName} must be float tensors of the same dtype, got ${aName} ${a.dtype} ${fmtShape(a.shape)} and ${bName} ${b.dtype} ${fmtShape(b.shape)}`);
+    throw new DTypeError(
+      `${op}: ${aName} and ${bName} must be float tensors of the same dtype, got ${aName} ${a.dtype} ${fmtShape(a.shape)} and ${bName} ${b.dtype} ${fmtShape(b.shape)}`,
+    );
   }
 }
 

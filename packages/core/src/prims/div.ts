@@ -6,10 +6,7 @@ import { neg } from './neg.js';
 
 /** div: d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 = -out/b. */
 /** @internal registered in registry.ts */
-export const divPrim = binaryPrim('div', (g, _a, b, out, needs) => [
-  needs[0] ? div(g, b) : null,
-  needs[1] ? tidy(() => neg(mul(g, div(out, b)))) : null,
-]);
+export const divPrim = binaryPrim('div', (g, _a, b, out, needs) => [needs[0] ? div(g, b) : null, needs[1] ? tidy(() => neg(mul(g, div(out, b)))) : null]);
 
 /** a / b with broadcasting; always true division (int operands give float32, as PyTorch). */
 export function div(a: TensorLike, b: TensorLike): Tensor {

@@ -22,7 +22,8 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   if (lead < 0) throw new ShapeError(`expand: cannot expand ${fmtShape(x.shape)} to fewer dimensions ${fmtShape(shape)}`);
   const out = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead]! : d));
   x.shape.forEach((d, i) => {
-    if (d !== 1 && d !== out[lead + i]) throw new ShapeError(`expand: cannot expand ${fmtShape(x.shape)} to ${fmtShape(shape)} (dimension ${lead + i}: ${d} vs ${out[lead + i]})`);
+    if (d !== 1 && d !== out[lead + i])
+      throw new ShapeError(`expand: cannot expand ${fmtShape(x.shape)} to ${fmtShape(shape)} (dimension ${lead + i}: ${d} vs ${out[lead + i]})`);
   });
   if (out.every((d, i) => d === (i < lead ? 1 : x.shape[i - lead]))) return reshape(x, out);
   return apply(expandPrim, [x], out);

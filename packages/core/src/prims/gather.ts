@@ -25,7 +25,9 @@ export function checkIndexShape(op: string, x: Tensor, axis: number, index: Tens
   }
   index.shape.forEach((n, d) => {
     if (d !== axis && n > x.shape[d]!) {
-      throw new ShapeError(`${op}: the index ${fmtShape(index.shape)} is larger than ${what} ${fmtShape(x.shape)} in dimension ${d} (only the gathered axis ${axis} may differ)`);
+      throw new ShapeError(
+        `${op}: the index ${fmtShape(index.shape)} is larger than ${what} ${fmtShape(x.shape)} in dimension ${d} (only the gathered axis ${axis} may differ)`,
+      );
     }
   });
 }

@@ -16,7 +16,13 @@ export interface MatmulParams {
 function dims(a: readonly number[], b: readonly number[], { transA, transB }: MatmulParams) {
   const [ar, ac] = [a[a.length - 2]!, a[a.length - 1]!];
   const [br, bc] = [b[b.length - 2]!, b[b.length - 1]!];
-  return transA ? (transB ? { m: ac, ka: ar, kb: bc, n: br } : { m: ac, ka: ar, kb: br, n: bc }) : transB ? { m: ar, ka: ac, kb: bc, n: br } : { m: ar, ka: ac, kb: br, n: bc };
+  return transA
+    ? transB
+      ? { m: ac, ka: ar, kb: bc, n: br }
+      : { m: ac, ka: ar, kb: br, n: bc }
+    : transB
+      ? { m: ar, ka: ac, kb: bc, n: br }
+      : { m: ar, ka: ac, kb: br, n: bc };
 }
 
 /**
@@ -62,9 +68,7 @@ function sumToAndDispose(g: Tensor, shape: readonly number[]): Tensor {
 function matmulShape(a: readonly number[], b: readonly number[], p: MatmulParams): number[] {
   const { m, ka, kb, n } = dims(a, b, p);
   if (ka !== kb) {
-    throw new ShapeError(
-      `matmul: inner dimensions differ: ${fmtShape(a)}${p.transA ? 'ᵀ' : ''} @ ${fmtShape(b)}${p.transB ? 'ᵀ' : ''} (${ka} vs ${kb})`,
-    );
+    throw new ShapeError(`matmul: inner dimensions differ: ${fmtShape(a)}${p.transA ? 'ᵀ' : ''} @ ${fmtShape(b)}${p.transB ? 'ᵀ' : ''} (${ka} vs ${kb})`);
   }
   const batch = broadcastShapes('matmul', a.slice(0, -2), b.slice(0, -2));
   return [...batch, m, n];
@@ -78,7 +82,8 @@ export function matmulRaw(a: Tensor, b: Tensor, transA = false, transB = false):
   assertUsable(a, 'matmul');
   assertUsable(b, 'matmul');
   if (a.rank < 2 || b.rank < 2) throw new ShapeError(`matmul: operands must have rank >= 2, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
-  if (a.dtype !== b.dtype) throw new DTypeError(`matmul: operands must have the same dtype, got ${a.dtype} ${fmtShape(a.shape)} and ${b.dtype} ${fmtShape(b.shape)}`);
+  if (a.dtype !== b.dtype)
+    throw new DTypeError(`matmul: operands must have the same dtype, got ${a.dtype} ${fmtShape(a.shape)} and ${b.dtype} ${fmtShape(b.shape)}`);
   if (a.dtype === 'bool') throw new DTypeError(`matmul: bool operands are not supported (${fmtShape(a.shape)} and ${fmtShape(b.shape)}); cast them first`);
   return apply(matmulPrim, [a, b], { transA, transB });
 }
@@ -102,7 +107,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   }
   if (a.rank >= 2 && b.rank >= 2) return matmulRaw(a, b);
   if ((a.shape[a.rank - 1] ?? 0) !== (b.rank === 1 ? b.shape[0]! : b.shape[b.rank - 2]!)) {
-    throw new ShapeError(`matmul: inner dimensions differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)} (${a.shape[a.rank - 1]} vs ${b.rank === 1 ? b.shape[0] : b.shape[b.rank - 2]})`);
+    throw new ShapeError(
+      `matmul: inner dimensions differ: ${fmtShape(a.shape)} @ ${fmtShape(b.shape)} (${a.shape[a.rank - 1]} vs ${b.rank === 1 ? b.shape[0] : b.shape[b.rank - 2]})`,
+    );
   }
   const a2 = a.rank === 1 ? reshape(a, [1, a.shape[0]!]) : a;
   const b2 = b.rank === 1 ? reshape(b, [b.shape[0]!, 1]) : b;

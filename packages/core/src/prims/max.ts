@@ -42,11 +42,16 @@ export function applyExtremum(prim: Prim<readonly number[]>, x: Tensor, axis: nu
   const axes = reductionAxes(prim.name, axis, x.rank);
   const empty = axes.find((d) => x.shape[d] === 0);
   if (empty !== undefined) {
-    throw new ValueError(`${prim.name}: cannot reduce over axis ${empty} of size 0 (shape ${fmtShape(x.shape)}): the ${prim.name} of no elements is undefined (as PyTorch)`);
+    throw new ValueError(
+      `${prim.name}: cannot reduce over axis ${empty} of size 0 (shape ${fmtShape(x.shape)}): the ${prim.name} of no elements is undefined (as PyTorch)`,
+    );
   }
   const kept = axes.length === 0 ? reshape(x, x.shape) : apply(prim, [x], axes);
   if (keepdim) return kept;
-  const out = reshape(kept, x.shape.filter((_, i) => !axes.includes(i)));
+  const out = reshape(
+    kept,
+    x.shape.filter((_, i) => !axes.includes(i)),
+  );
   kept.dispose();
   return out;
 }

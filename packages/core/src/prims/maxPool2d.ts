@@ -86,7 +86,8 @@ export interface MaxPool2dOptions {
  */
 export function maxPool2d(x: Tensor, opts: MaxPool2dOptions): Tensor {
   assertUsable(x, 'maxPool2d');
-  if (opts === null || typeof opts !== 'object') throw new ValueError(`maxPool2d: options with a kernelSize are required, got ${opts === null ? 'null' : typeof opts}`);
+  if (opts === null || typeof opts !== 'object')
+    throw new ValueError(`maxPool2d: options with a kernelSize are required, got ${opts === null ? 'null' : typeof opts}`);
   const p: Pool2dParams = {
     kernel: pair('maxPool2d', 'kernelSize', opts.kernelSize, 1),
     stride: pair('maxPool2d', 'stride', opts.stride ?? opts.kernelSize, 1),

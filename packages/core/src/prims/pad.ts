@@ -22,7 +22,12 @@ export const padPrim: Prim<PadParams> = {
     shape: x!.shape.map((n, d) => pads[d]![0] + n + pads[d]![1]),
     dtype: x!.dtype,
   }),
-  vjp: (g, { inputs, params }) => [slice(g, params.pads.map(([b], d) => [b, b + inputs[0]!.shape[d]!] as const))],
+  vjp: (g, { inputs, params }) => [
+    slice(
+      g,
+      params.pads.map(([b], d) => [b, b + inputs[0]!.shape[d]!] as const),
+    ),
+  ],
 };
 
 /**
@@ -38,7 +43,9 @@ export function constantPad(x: Tensor, pads: readonly (readonly [number, number]
   }
   for (const p of pads) {
     if (!Array.isArray(p) || p.length !== 2 || !p.every((v) => Number.isInteger(v) && v >= 0)) {
-      throw new ValueError(`constantPad: every pad must be a pair of non-negative integers, got [${pads.map((q) => `[${q}]`).join(', ')}] for shape ${fmtShape(x.shape)}`);
+      throw new ValueError(
+        `constantPad: every pad must be a pair of non-negative integers, got [${pads.map((q) => `[${q}]`).join(', ')}] for shape ${fmtShape(x.shape)}`,
+      );
     }
   }
   if (!isFloat(x.dtype) && !Number.isFinite(value)) {

@@ -15,7 +15,16 @@ export const permutePrim: Prim<readonly number[]> = {
   forward: (backend, [x], axes) => {
     const strides = contiguousStrides(x!.shape);
     const shape = axes.map((a) => x!.shape[a]!);
-    return { buf: backend.strided(x!, shape, axes.map((a) => strides[a]!), 0), shape, dtype: x!.dtype };
+    return {
+      buf: backend.strided(
+        x!,
+        shape,
+        axes.map((a) => strides[a]!),
+        0,
+      ),
+      shape,
+      dtype: x!.dtype,
+    };
   },
   vjp: (g, { params }) => [permute(g, inversePermutation(params))],
 };
@@ -35,7 +44,9 @@ export function inversePermutation(p: readonly number[]): number[] {
 export function permute(x: Tensor, axes: readonly number[]): Tensor {
   assertUsable(x, 'permute');
   if (axes.length !== x.rank) {
-    throw new AxisError(`permute: got ${axes.length} axes [${axes.join(', ')}] for a tensor of rank ${x.rank} ${fmtShape(x.shape)}; give one axis per dimension`);
+    throw new AxisError(
+      `permute: got ${axes.length} axes [${axes.join(', ')}] for a tensor of rank ${x.rank} ${fmtShape(x.shape)}; give one axis per dimension`,
+    );
   }
   const norm = axes.map((a) => normalizeAxis('permute', a, x.rank));
   if (new Set(norm).size !== norm.length) {

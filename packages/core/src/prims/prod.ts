@@ -36,7 +36,11 @@ function shiftInOnes(t: Tensor, k: number, fromStart: boolean): Tensor {
   const n = t.shape[t.rank - 1]!;
   const lead = t.shape.slice(0, -1).map(() => null);
   const part = slice(t, [...lead, fromStart ? [0, n - k] : [k, n]]);
-  return constantPad(part, t.shape.map((_, d) => (d < t.rank - 1 ? [0, 0] : fromStart ? [k, 0] : [0, k])), 1);
+  return constantPad(
+    part,
+    t.shape.map((_, d) => (d < t.rank - 1 ? [0, 0] : fromStart ? [k, 0] : [0, k])),
+    1,
+  );
 }
 
 /** Exclusive running product along the last axis (Hillis-Steele scan), from the start or from the end. */
@@ -55,7 +59,13 @@ function productOfOthers(x: Tensor, axes: readonly number[]): Tensor {
     const perm = [...kept, ...axes];
     const grouped = reshape(permute(x, perm), [...kept.map((d) => x.shape[d]!), sizeOf(axes.map((d) => x.shape[d]!))]);
     const others = mul(exclusiveProduct(grouped, true), exclusiveProduct(grouped, false));
-    return permute(reshape(others, perm.map((d) => x.shape[d]!)), inversePermutation(perm));
+    return permute(
+      reshape(
+        others,
+        perm.map((d) => x.shape[d]!),
+      ),
+      inversePermutation(perm),
+    );
   });
 }
 
@@ -72,7 +82,10 @@ export function prod(x: Tensor, axis?: number | readonly number[], keepdim = fal
   const kept = axes.length === 0 ? reshape(src, src.shape) : apply(prodPrim, [src], axes);
   if (src !== x) src.dispose();
   if (keepdim) return kept;
-  const out = reshape(kept, x.shape.filter((_, i) => !axes.includes(i)));
+  const out = reshape(
+    kept,
+    x.shape.filter((_, i) => !axes.includes(i)),
+  );
   kept.dispose();
   return out;
 }

@@ -25,7 +25,11 @@ export const scatterPrim: Prim<ScatterParams> = {
   vjp: (g, { inputs: [src, index], params: { axis } }) => {
     const picked = gather(g, axis, index!);
     if (shapesEqual(picked.shape, src!.shape)) return [picked, null];
-    const full = constantPad(picked, src!.shape.map((n, d) => [0, n - picked.shape[d]!] as const), 0);
+    const full = constantPad(
+      picked,
+      src!.shape.map((n, d) => [0, n - picked.shape[d]!] as const),
+      0,
+    );
     picked.dispose();
     return [full, null];
   },
@@ -50,7 +54,9 @@ export function scatterAdd(x: Tensor, axis: number, index: Tensor, src: Tensor):
   const a = normalizeAxis('scatterAdd', axis, x.rank);
   checkIndexShape('scatterAdd', x, a, index);
   if (src.rank !== index.rank || index.shape.some((n, d) => n > src.shape[d]!)) {
-    throw new ShapeError(`scatterAdd: the index ${fmtShape(index.shape)} must have the rank of src ${fmtShape(src.shape)} and be no larger in any dimension (x is ${fmtShape(x.shape)})`);
+    throw new ShapeError(
+      `scatterAdd: the index ${fmtShape(index.shape)} must have the rank of src ${fmtShape(src.shape)} and be no larger in any dimension (x is ${fmtShape(x.shape)})`,
+    );
   }
   if (src.dtype !== x.dtype) throw new DTypeError(`scatterAdd: src is ${src.dtype} but x is ${x.dtype}; they must match`);
   const s = scatterAddInto(x.shape, a, index, src);

@@ -36,7 +36,16 @@ export const slicePrim: Prim<SliceParams> = {
     const strides = contiguousStrides(x!.shape);
     const empty = sizeOf(shape) === 0;
     const offset = empty ? 0 : starts.reduce((o, s, d) => o + s * strides[d]!, 0);
-    return { buf: backend.strided(x!, shape, strides.map((s, d) => s * steps[d]!), offset), shape, dtype: x!.dtype };
+    return {
+      buf: backend.strided(
+        x!,
+        shape,
+        strides.map((s, d) => s * steps[d]!),
+        offset,
+      ),
+      shape,
+      dtype: x!.dtype,
+    };
   },
   vjp: (g, { inputs, params }) => [placeSlice(g, inputs[0]!.shape, params)],
 };
@@ -64,13 +73,25 @@ function placeSlice(g: Tensor, shape: Shape, { starts, steps }: SliceParams): Te
       if (step[d]! === 1 || m === 1) continue;
       const s = t.shape;
       const u = reshape(t, [...s.slice(0, d + 1), 1, ...s.slice(d + 1)]);
-      const p = constantPad(u, u.shape.map((_, i) => (i === d + 1 ? [0, step[d]! - 1] : [0, 0])), 0);
+      const p = constantPad(
+        u,
+        u.shape.map((_, i) => (i === d + 1 ? [0, step[d]! - 1] : [0, 0])),
+        0,
+      );
       t = reshape(p, [...s.slice(0, d), m * step[d]!, ...s.slice(d + 1)]);
     }
     // the trailing zeros of the last run may reach past the end of x: crop them, then pad into place
     const len = t.shape.map((l, d) => Math.min(l, shape[d]! - first[d]!));
-    if (len.some((l, d) => l < t.shape[d]!)) t = slice(t, len.map((l) => [0, l] as const));
-    return constantPad(t, len.map((l, d) => [first[d]!, shape[d]! - first[d]! - l] as const), 0);
+    if (len.some((l, d) => l < t.shape[d]!))
+      t = slice(
+        t,
+        len.map((l) => [0, l] as const),
+      );
+    return constantPad(
+      t,
+      len.map((l, d) => [first[d]!, shape[d]! - first[d]! - l] as const),
+      0,
+    );
   });
 }
 
@@ -103,7 +124,8 @@ function sliceIndices(n: number, start: number | null | undefined, end: number |
  */
 export function slice(x: Tensor, spec: SliceSpec): Tensor {
   assertUsable(x, 'slice');
-  if (!Array.isArray(spec)) throw new ValueError(`slice: the spec must be an array with one [start, end, step] entry per leading dimension, got ${typeof spec}`);
+  if (!Array.isArray(spec))
+    throw new ValueError(`slice: the spec must be an array with one [start, end, step] entry per leading dimension, got ${typeof spec}`);
   if (spec.length > x.rank) {
     throw new AxisError(`slice: the spec has ${spec.length} entries but the tensor ${fmtShape(x.shape)} has rank ${x.rank}`);
   }

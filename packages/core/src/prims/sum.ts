@@ -28,7 +28,10 @@ export function sum(x: Tensor, axis?: number | readonly number[], keepdim = fals
   const kept = axes.length === 0 ? reshape(src, src.shape) : apply(sumPrim, [src], axes);
   if (src !== x) src.dispose();
   if (keepdim) return kept;
-  const out = reshape(kept, x.shape.filter((_, i) => !axes.includes(i)));
+  const out = reshape(
+    kept,
+    x.shape.filter((_, i) => !axes.includes(i)),
+  );
   kept.dispose();
   return out;
 }

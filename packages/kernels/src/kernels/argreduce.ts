@@ -13,7 +13,12 @@ export const ARGREDUCE: KernelDescriptor = {
     { name: 'out', binding: 1, access: 'read_write' },
   ],
   uniformBinding: 2,
-  uniforms: [['nout', 'u32'], ['a', 'u32'], ['inner', 'u32'], ['pad', 'u32']],
+  uniforms: [
+    ['nout', 'u32'],
+    ['a', 'u32'],
+    ['inner', 'u32'],
+    ['pad', 'u32'],
+  ],
 };
 
 const WG = 64;

@@ -4,8 +4,14 @@ import type { StorageType } from '../layout.js';
 import { EW_WG, ewGrid, indexMode } from './elementwise.js';
 
 const PARAMS: KernelDescriptor['uniforms'] = [
-  ['n', 'u32'], ['pad0', 'u32'], ['pad1', 'u32'], ['pad2', 'u32'],
-  ['shape', 'array<vec4<u32>, 2>'], ['s0', 'array<vec4<u32>, 2>'], ['s1', 'array<vec4<u32>, 2>'], ['s2', 'array<vec4<u32>, 2>'],
+  ['n', 'u32'],
+  ['pad0', 'u32'],
+  ['pad1', 'u32'],
+  ['pad2', 'u32'],
+  ['shape', 'array<vec4<u32>, 2>'],
+  ['s0', 'array<vec4<u32>, 2>'],
+  ['s1', 'array<vec4<u32>, 2>'],
+  ['s2', 'array<vec4<u32>, 2>'],
 ];
 
 /** shaders/compare.wgsl `compare`: out[i] = (a op b) as a 0/1 u32. */
@@ -52,20 +58,63 @@ export const CAST: KernelDescriptor = {
 
 const zeros = [0];
 
-export function compareSpec(op: CompareOp, t: StorageType, a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, n: number, shape: number[], sa: number[], sb: number[]): DispatchSpec {
+export function compareSpec(
+  op: CompareOp,
+  t: StorageType,
+  a: GPUBuffer,
+  b: GPUBuffer,
+  out: GPUBuffer,
+  n: number,
+  shape: number[],
+  sa: number[],
+  sb: number[],
+): DispatchSpec {
   return {
     kernel: COMPARE,
-    defines: { T: t, T0: 'u32', TO: 'u32', OP: `cmp_${op}`, CAST: 'cast_u32_u32', RANK: shape.length, MODE0: 1, MODE1: indexMode(shape, sa), MODE2: indexMode(shape, sb), WG: EW_WG },
+    defines: {
+      T: t,
+      T0: 'u32',
+      TO: 'u32',
+      OP: `cmp_${op}`,
+      CAST: 'cast_u32_u32',
+      RANK: shape.length,
+      MODE0: 1,
+      MODE1: indexMode(shape, sa),
+      MODE2: indexMode(shape, sb),
+      WG: EW_WG,
+    },
     uniforms: { n, shape, s0: zeros, s1: sa, s2: sb },
     buffers: [a, b, out],
     workgroups: ewGrid(n),
   };
 }
 
-export function whereSpec(t: StorageType, c: GPUBuffer, a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, n: number, shape: number[], sc: number[], sa: number[], sb: number[]): DispatchSpec {
+export function whereSpec(
+  t: StorageType,
+  c: GPUBuffer,
+  a: GPUBuffer,
+  b: GPUBuffer,
+  out: GPUBuffer,
+  n: number,
+  shape: number[],
+  sc: number[],
+  sa: number[],
+  sb: number[],
+): DispatchSpec {
   return {
     kernel: WHERE,
-    defines: { T: t, T0: 'u32', TO: t, OP: 'cmp_eq', CAST: `cast_u32_${t}`, RANK: shape.length, MODE0: indexMode(shape, sc), MODE1: indexMode(shape, sa), MODE2: indexMode(shape, sb), WG: EW_WG },
+    defines: {
+      T: t,
+      T0: 'u32',
+      TO: t,
+      OP: 'cmp_eq',
+      CAST: `cast_u32_${t}`,
+      RANK: shape.length,
+      MODE0: indexMode(shape, sc),
+      MODE1: indexMode(shape, sa),
+      MODE2: indexMode(shape, sb),
+      WG: EW_WG,
+    },
     uniforms: { n, shape, s0: sc, s1: sa, s2: sb },
     buffers: [c, a, b, out],
     workgroups: ewGrid(n),

@@ -5,10 +5,24 @@ import { MAX_WORKGROUPS_PER_DIM } from '../descriptor.js';
 
 /** Every size a conv2d kernel needs (all three kernels share it). */
 export interface ConvGeometry {
-  n: number; c: number; h: number; w: number; o: number;
-  kh: number; kw: number; ho: number; wo: number;
-  sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
-  groups: number; cg: number; og: number;
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  o: number;
+  kh: number;
+  kw: number;
+  ho: number;
+  wo: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+  dh: number;
+  dw: number;
+  groups: number;
+  cg: number;
+  og: number;
 }
 
 /** Geometry from x's and w's shapes; `outHW` overrides the computed output size (gradients pass dy's). */
@@ -24,7 +38,9 @@ export function convGeometry(xShape: Shape, wShape: Shape, p: Conv2dParams, op: 
   return { n, c, h, w, o, kh, kw, ho: Math.max(ho, 0), wo: Math.max(wo, 0), sh, sw, ph, pw, dh, dw, groups: p.groups, cg: c / p.groups, og: o / p.groups };
 }
 
-const CONV_UNIFORMS: KernelDescriptor['uniforms'] = (['c', 'h', 'w', 'o', 'kh', 'kw', 'ho', 'wo', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw', 'cg', 'og'] as const).map((k) => [k, 'u32'] as const);
+const CONV_UNIFORMS: KernelDescriptor['uniforms'] = (['c', 'h', 'w', 'o', 'kh', 'kw', 'ho', 'wo', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw', 'cg', 'og'] as const).map(
+  (k) => [k, 'u32'] as const,
+);
 
 /** shaders/conv2d.wgsl: forward, TO output channels x 4 pixels per invocation. */
 export const CONV2D: KernelDescriptor = {
@@ -85,7 +101,9 @@ export const CONV2D_SG: KernelDescriptor = {
   entryPoint: 'main',
   storage: [...CONV_SRC_W_DST, { name: 'wt4', binding: 4, access: 'read' }],
   uniformBinding: 3,
-  uniforms: (['m', 'kcn', 'npix', 'ow', 'ih', 'iw', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw', 'rs', 'ks', 'tiles', 'srcc', 'dstc', 'ts'] as const).map((k) => [k, 'u32'] as const),
+  uniforms: (['m', 'kcn', 'npix', 'ow', 'ih', 'iw', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw', 'rs', 'ks', 'tiles', 'srcc', 'dstc', 'ts'] as const).map(
+    (k) => [k, 'u32'] as const,
+  ),
 };
 
 /**
@@ -113,7 +131,19 @@ export function channelsLastWeight(g: ConvGeometry, bwd: boolean): ChannelsLastW
  * `sgTile`). When the reduction channels come in 4s, `channelsLast` is called for the weight in the
  * {@link channelsLastWeight} layout, read with vec4 loads.
  */
-function sgSpec(bwd: boolean, src: GPUBuffer, w: GPUBuffer, dst: GPUBuffer, g: ConvGeometry, rows: number, dstH: number, dstW: number, uniforms: Record<string, number>, subgroupSize: number, channelsLast?: () => GPUBuffer): DispatchSpec | undefined {
+function sgSpec(
+  bwd: boolean,
+  src: GPUBuffer,
+  w: GPUBuffer,
+  dst: GPUBuffer,
+  g: ConvGeometry,
+  rows: number,
+  dstH: number,
+  dstW: number,
+  uniforms: Record<string, number>,
+  subgroupSize: number,
+  channelsLast?: () => GPUBuffer,
+): DispatchSpec | undefined {
   const sg = sgTile(rows, uniforms['kcn']!, dstH * dstW, g.groups, subgroupSize);
   if (!sg) return undefined;
   const kcn = uniforms['kcn']!;
@@ -145,15 +175,36 @@ export const CONV2D_DW: KernelDescriptor = {
   entryPoint: 'main',
   storage: CONV_SRC_W_DST,
   uniformBinding: 3,
-  uniforms: ([
-    ['lines', 'u32'], ['cross', 'u32'], ['in_l', 'u32'], ['in_x', 'u32'],
-    ['sl', 'u32'], ['sx', 'u32'], ['dl', 'u32'], ['dx', 'u32'],
-    ['lp', 'i32'], ['xs', 'u32'], ['xp', 'i32'], ['xd', 'u32'],
-    ['xk', 'u32'], ['ksz', 'u32'], ['wl0', 'i32'], ['wl', 'i32'],
-    ['wx0', 'i32'], ['wx', 'i32'], ['dstc', 'u32'], ['srcc', 'u32'],
-    ['div', 'u32'], ['mul', 'u32'], ['mcount', 'u32'], ['wsel', 'u32'],
-    ['lk', 'u32'], ['pad0', 'u32'], ['pad1', 'u32'], ['pad2', 'u32'],
-  ] as const),
+  uniforms: [
+    ['lines', 'u32'],
+    ['cross', 'u32'],
+    ['in_l', 'u32'],
+    ['in_x', 'u32'],
+    ['sl', 'u32'],
+    ['sx', 'u32'],
+    ['dl', 'u32'],
+    ['dx', 'u32'],
+    ['lp', 'i32'],
+    ['xs', 'u32'],
+    ['xp', 'i32'],
+    ['xd', 'u32'],
+    ['xk', 'u32'],
+    ['ksz', 'u32'],
+    ['wl0', 'i32'],
+    ['wl', 'i32'],
+    ['wx0', 'i32'],
+    ['wx', 'i32'],
+    ['dstc', 'u32'],
+    ['srcc', 'u32'],
+    ['div', 'u32'],
+    ['mul', 'u32'],
+    ['mcount', 'u32'],
+    ['wsel', 'u32'],
+    ['lk', 'u32'],
+    ['pad0', 'u32'],
+    ['pad1', 'u32'],
+    ['pad2', 'u32'],
+  ] as const,
 };
 
 /** Outputs per invocation of conv2d_dw (a register window of as many inputs). */
@@ -194,12 +245,31 @@ function dwSpec(src: GPUBuffer, w: GPUBuffer, dst: GPUBuffer, g: ConvGeometry, g
     kernel: CONV2D_DW,
     defines: { T: DW_T, LANES: laneCross ? 'lanes_cross' : 'lanes_line', WG: 8 },
     uniforms: {
-      lines, cross, in_l: xLine ? sW : sH, in_x: xLine ? sH : sW,
-      sl: xLine ? 1 : sW, sx: xLine ? sW : 1, dl: xLine ? 1 : dW, dx: xLine ? dW : 1,
-      lp: xLine ? pw : ph, xs: grad ? 1 : xLine ? g.sh : g.sw, xp: xLine ? ph : pw, xd: xLine ? g.dh : g.dw,
-      xk, ksz: g.kh * g.kw,
-      wl0: grad ? (lk - 1) * lStep : 0, wl: flip * lStep, wx0: grad ? (xk - 1) * xStep : 0, wx: flip * xStep,
-      dstc, srcc, div: grad ? 1 : g.og, mul: grad ? g.og : 1, mcount: grad ? g.og : 1, wsel: grad ? 1 : 0, lk,
+      lines,
+      cross,
+      in_l: xLine ? sW : sH,
+      in_x: xLine ? sH : sW,
+      sl: xLine ? 1 : sW,
+      sx: xLine ? sW : 1,
+      dl: xLine ? 1 : dW,
+      dx: xLine ? dW : 1,
+      lp: xLine ? pw : ph,
+      xs: grad ? 1 : xLine ? g.sh : g.sw,
+      xp: xLine ? ph : pw,
+      xd: xLine ? g.dh : g.dw,
+      xk,
+      ksz: g.kh * g.kw,
+      wl0: grad ? (lk - 1) * lStep : 0,
+      wl: flip * lStep,
+      wx0: grad ? (xk - 1) * xStep : 0,
+      wx: flip * xStep,
+      dstc,
+      srcc,
+      div: grad ? 1 : g.og,
+      mul: grad ? g.og : 1,
+      mcount: grad ? g.og : 1,
+      wsel: grad ? 1 : 0,
+      lk,
     },
     buffers: [src, w, dst],
     workgroups: [wx, wy, planes],
@@ -213,10 +283,34 @@ export const CONV2D_DW_WEIGHT_GRAD: KernelDescriptor = {
   entryPoint: 'main',
   storage: CONV2D_WEIGHT_GRAD.storage,
   uniformBinding: 3,
-  uniforms: ([
-    'lines', 'cross', 'in_l', 'in_x', 'sl', 'sx', 'dl', 'dx', 'lp', 'xs', 'xp', 'xd',
-    'xk', 'lk', 'wl', 'wx', 'o', 'c', 'div', 'kb', 'n', 'splits', 'rows', 'ksz',
-  ] as const).map((k) => [k, k === 'lp' || k === 'xp' ? 'i32' : 'u32'] as const),
+  uniforms: (
+    [
+      'lines',
+      'cross',
+      'in_l',
+      'in_x',
+      'sl',
+      'sx',
+      'dl',
+      'dx',
+      'lp',
+      'xs',
+      'xp',
+      'xd',
+      'xk',
+      'lk',
+      'wl',
+      'wx',
+      'o',
+      'c',
+      'div',
+      'kb',
+      'n',
+      'splits',
+      'rows',
+      'ksz',
+    ] as const
+  ).map((k) => [k, k === 'lp' || k === 'xp' ? 'i32' : 'u32'] as const),
 };
 
 /**
@@ -225,7 +319,12 @@ export const CONV2D_DW_WEIGHT_GRAD: KernelDescriptor = {
  * split the partials go to a buffer from `alloc` that the caller sums.
  */
 function dwWeightGradSpec(
-  x: GPUBuffer, dy: GPUBuffer, out: GPUBuffer, g: ConvGeometry, alloc: (elements: number) => GPUBuffer, subgroupSize: number,
+  x: GPUBuffer,
+  dy: GPUBuffer,
+  out: GPUBuffer,
+  g: ConvGeometry,
+  alloc: (elements: number) => GPUBuffer,
+  subgroupSize: number,
 ): { specs: DispatchSpec[]; partial?: { buffer: GPUBuffer; parts: number } } | undefined {
   if (subgroupSize !== 8 || g.cg !== 1 || g.groups !== g.c) return undefined;
   const xOk = g.sw === 1 && g.dw === 1;
@@ -249,10 +348,30 @@ function dwWeightGradSpec(
     kernel: CONV2D_DW_WEIGHT_GRAD,
     defines: { T: DW_T, WG: 8 },
     uniforms: {
-      lines, cross, in_l: xLine ? g.w : g.h, in_x: xLine ? g.h : g.w,
-      sl: xLine ? 1 : g.w, sx: xLine ? g.w : 1, dl: xLine ? 1 : g.wo, dx: xLine ? g.wo : 1,
-      lp: xLine ? g.pw : g.ph, xs: xLine ? g.sh : g.sw, xp: xLine ? g.ph : g.pw, xd: xLine ? g.dh : g.dw,
-      xk, lk, wl, wx, o: g.o, c: g.c, div: g.og, kb, n: g.n, splits: used, rows, ksz: g.kh * g.kw,
+      lines,
+      cross,
+      in_l: xLine ? g.w : g.h,
+      in_x: xLine ? g.h : g.w,
+      sl: xLine ? 1 : g.w,
+      sx: xLine ? g.w : 1,
+      dl: xLine ? 1 : g.wo,
+      dx: xLine ? g.wo : 1,
+      lp: xLine ? g.pw : g.ph,
+      xs: xLine ? g.sh : g.sw,
+      xp: xLine ? g.ph : g.pw,
+      xd: xLine ? g.dh : g.dw,
+      xk,
+      lk,
+      wl,
+      wx,
+      o: g.o,
+      c: g.c,
+      div: g.og,
+      kb,
+      n: g.n,
+      splits: used,
+      rows,
+      ksz: g.kh * g.kw,
     },
     buffers: [x, dy, target],
     workgroups: [wgx, g.o, 1],
@@ -296,10 +415,41 @@ export function conv2dSpec(x: GPUBuffer, w: GPUBuffer, out: GPUBuffer, g: ConvGe
   const dw = dwSpec(x, w, out, g, false, subgroupSize);
   if (dw) return dw;
   const ksz = g.kh * g.kw;
-  const sg = g.ho * g.wo > 0 ? sgSpec(false, x, w, out, g, g.og, g.ho, g.wo, {
-    m: g.og, kcn: g.cg, npix: g.ho * g.wo, ow: g.wo, ih: g.h, iw: g.w, kh: g.kh, kw: g.kw,
-    sh: g.sh, sw: g.sw, ph: g.ph, pw: g.pw, dh: g.dh, dw: g.dw, rs: g.cg * ksz, ks: ksz, srcc: g.c, dstc: g.o,
-  }, subgroupSize, channelsLast) : undefined;
+  const sg =
+    g.ho * g.wo > 0
+      ? sgSpec(
+          false,
+          x,
+          w,
+          out,
+          g,
+          g.og,
+          g.ho,
+          g.wo,
+          {
+            m: g.og,
+            kcn: g.cg,
+            npix: g.ho * g.wo,
+            ow: g.wo,
+            ih: g.h,
+            iw: g.w,
+            kh: g.kh,
+            kw: g.kw,
+            sh: g.sh,
+            sw: g.sw,
+            ph: g.ph,
+            pw: g.pw,
+            dh: g.dh,
+            dw: g.dw,
+            rs: g.cg * ksz,
+            ks: ksz,
+            srcc: g.c,
+            dstc: g.o,
+          },
+          subgroupSize,
+          channelsLast,
+        )
+      : undefined;
   if (sg) return sg;
   const to = g.og % 4 === 0 ? 4 : 1;
   const npix = g.ho * g.wo;
@@ -313,14 +463,52 @@ export function conv2dSpec(x: GPUBuffer, w: GPUBuffer, out: GPUBuffer, g: ConvGe
 }
 
 /** The input-gradient dispatch; `channelsLast` as for {@link conv2dSpec}, in {@link channelsLastWeight}(g, true). */
-export function conv2dInputGradSpec(dy: GPUBuffer, w: GPUBuffer, dx: GPUBuffer, g: ConvGeometry, subgroupSize = 0, channelsLast?: () => GPUBuffer): DispatchSpec {
+export function conv2dInputGradSpec(
+  dy: GPUBuffer,
+  w: GPUBuffer,
+  dx: GPUBuffer,
+  g: ConvGeometry,
+  subgroupSize = 0,
+  channelsLast?: () => GPUBuffer,
+): DispatchSpec {
   const dw = dwSpec(dy, w, dx, g, true, subgroupSize);
   if (dw) return dw;
   const ksz = g.kh * g.kw;
-  const sg = g.h * g.w > 0 && g.ho * g.wo > 0 ? sgSpec(true, dy, w, dx, g, g.cg, g.h, g.w, {
-    m: g.cg, kcn: g.og, npix: g.h * g.w, ow: g.w, ih: g.ho, iw: g.wo, kh: g.kh, kw: g.kw,
-    sh: g.sh, sw: g.sw, ph: g.ph, pw: g.pw, dh: g.dh, dw: g.dw, rs: ksz, ks: g.cg * ksz, srcc: g.o, dstc: g.c,
-  }, subgroupSize, channelsLast) : undefined;
+  const sg =
+    g.h * g.w > 0 && g.ho * g.wo > 0
+      ? sgSpec(
+          true,
+          dy,
+          w,
+          dx,
+          g,
+          g.cg,
+          g.h,
+          g.w,
+          {
+            m: g.cg,
+            kcn: g.og,
+            npix: g.h * g.w,
+            ow: g.w,
+            ih: g.ho,
+            iw: g.wo,
+            kh: g.kh,
+            kw: g.kw,
+            sh: g.sh,
+            sw: g.sw,
+            ph: g.ph,
+            pw: g.pw,
+            dh: g.dh,
+            dw: g.dw,
+            rs: ksz,
+            ks: g.cg * ksz,
+            srcc: g.o,
+            dstc: g.c,
+          },
+          subgroupSize,
+          channelsLast,
+        )
+      : undefined;
   if (sg) return sg;
   const tc = g.cg % 4 === 0 ? 4 : 1;
   const npix = g.h * g.w;
@@ -338,7 +526,12 @@ export function conv2dInputGradSpec(dy: GPUBuffer, w: GPUBuffer, dx: GPUBuffer, 
  * into a partial buffer (allocated with `alloc`) that the caller sums over S.
  */
 export function conv2dWeightGradSpec(
-  x: GPUBuffer, dy: GPUBuffer, out: GPUBuffer, g: ConvGeometry, alloc: (elements: number) => GPUBuffer, subgroupSize = 0,
+  x: GPUBuffer,
+  dy: GPUBuffer,
+  out: GPUBuffer,
+  g: ConvGeometry,
+  alloc: (elements: number) => GPUBuffer,
+  subgroupSize = 0,
 ): { specs: DispatchSpec[]; partial?: { buffer: GPUBuffer; parts: number } } {
   const to = g.og % 4 === 0 ? 4 : 1;
   const ncol = g.cg * g.kh * g.kw;

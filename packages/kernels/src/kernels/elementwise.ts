@@ -17,7 +17,12 @@ export const FILL: KernelDescriptor = {
   entryPoint: 'main',
   storage: [{ name: 'y', binding: 0, access: 'read_write' }],
   uniformBinding: 1,
-  uniforms: [['n', 'u32'], ['bits', 'u32'], ['pad0', 'u32'], ['pad1', 'u32']],
+  uniforms: [
+    ['n', 'u32'],
+    ['bits', 'u32'],
+    ['pad0', 'u32'],
+    ['pad1', 'u32'],
+  ],
 };
 
 /** Bit pattern of `value` stored as `t`. */

@@ -148,7 +148,10 @@ class Library {
     if (inst === undefined) {
       inst = `${name}_p${this.instances.size}`;
       this.instances.set(key, inst);
-      const body = text.replace(new RegExp(`\\b${name}\\(`), `${inst}(`).replace(/u\.p0/g, literal(p[0], 'f32', this)).replace(/u\.p1/g, literal(p[1], 'f32', this));
+      const body = text
+        .replace(new RegExp(`\\b${name}\\(`), `${inst}(`)
+        .replace(/u\.p0/g, literal(p[0], 'f32', this))
+        .replace(/u\.p1/g, literal(p[1], 'f32', this));
       this.texts.set(inst, body);
       this.deps(body);
     }
@@ -177,8 +180,10 @@ function nodeExpr(n: ExprNode, p: FusedProgram<unknown>, lib: Library, leafIndex
   const t = st(n.dtype);
   const ty = (i: number) => st(p.nodes[i]!.dtype);
   switch (n.k) {
-    case 'leaf': return `L${n.leaf}[${leafIndex(n.leaf)}]`;
-    case 'const': return literal(n.value, t, lib);
+    case 'leaf':
+      return `L${n.leaf}[${leafIndex(n.leaf)}]`;
+    case 'const':
+      return literal(n.value, t, lib);
     case 'unary': {
       const intOp = t !== 'f32' ? UNARY_INT_OPS[n.op] : undefined;
       const c = intOp ? 'i32' : 'f32';
@@ -189,10 +194,14 @@ function nodeExpr(n: ExprNode, p: FusedProgram<unknown>, lib: Library, leafIndex
       const c = int ? 'i32' : 'f32';
       return `${t}(${lib.use(`${int ? 'iop' : 'op'}_${n.op}`)}(${c}(t${n.a}), ${c}(t${n.b})))`;
     }
-    case 'compare': return `u32(select(0u, 1u, ${lib.typed(`cmp_${n.op}`, ty(n.a))}(t${n.a}, t${n.b})))`;
-    case 'where': return `${t}(select(t${n.b}, t${n.a}, t${n.c} != ${ty(n.c)}(0)))`;
-    case 'cast': return `${lib.use(`cast_${ty(n.x)}_${t}`)}(t${n.x})`;
-    case 'inRange': return `select(0u, 1u, ${n.dims.map(([d, lo, hi]) => `(${coord(d)} >= ${lo} && ${coord(d)} < ${hi})`).join(' && ') || 'true'})`;
+    case 'compare':
+      return `u32(select(0u, 1u, ${lib.typed(`cmp_${n.op}`, ty(n.a))}(t${n.a}, t${n.b})))`;
+    case 'where':
+      return `${t}(select(t${n.b}, t${n.a}, t${n.c} != ${ty(n.c)}(0)))`;
+    case 'cast':
+      return `${lib.use(`cast_${ty(n.x)}_${t}`)}(t${n.x})`;
+    case 'inRange':
+      return `select(0u, 1u, ${n.dims.map(([d, lo, hi]) => `(${coord(d)} >= ${lo} && ${coord(d)} < ${hi})`).join(' && ') || 'true'})`;
   }
 }
 
@@ -230,15 +239,17 @@ export function fusedWgsl(p: FusedProgram<{ buffer: GPUBuffer }>, exclude: Reado
   };
   const coord = (d: number) => (coalescedDim[d]! < 0 ? '0' : `c${coalescedDim[d]}`);
   // a where whose branches own nodes computes only the branch taken (a pad's read, a concat's gradient)
-  lines.push(emitNodes(
-    p.nodes,
-    (i) => `  let t${i} = ${nodeExpr(p.nodes[i]!, p, lib, leafIndex, coord)};`,
-    (i, a, b) => {
-      const w = p.nodes[i] as Extract<ExprNode, { k: 'where' }>;
-      const t = st(w.dtype);
-      return `  var t${i}: ${t};\n  if (t${w.c} != ${st(p.nodes[w.c]!.dtype)}(0)) {\n${a}\n  t${i} = ${t}(t${w.a});\n  } else {\n${b}\n  t${i} = ${t}(t${w.b});\n  }`;
-    },
-  ));
+  lines.push(
+    emitNodes(
+      p.nodes,
+      (i) => `  let t${i} = ${nodeExpr(p.nodes[i]!, p, lib, leafIndex, coord)};`,
+      (i, a, b) => {
+        const w = p.nodes[i] as Extract<ExprNode, { k: 'where' }>;
+        const t = st(w.dtype);
+        return `  var t${i}: ${t};\n  if (t${w.c} != ${st(p.nodes[w.c]!.dtype)}(0)) {\n${a}\n  t${i} = ${t}(t${w.a});\n  } else {\n${b}\n  t${i} = ${t}(t${w.b});\n  }`;
+      },
+    ),
+  );
   const out = st(resultDType(p));
   lines.push(`  return t${p.nodes.length - 1};`);
   return {
@@ -251,7 +262,13 @@ export function fusedWgsl(p: FusedProgram<{ buffer: GPUBuffer }>, exclude: Reado
   };
 }
 
-const PARAMS: KernelDescriptor['uniforms'] = [['n', 'u32'], ['pad0', 'u32'], ['pad1', 'u32'], ['pad2', 'u32'], ['k', 'array<vec4<u32>, 8>']];
+const PARAMS: KernelDescriptor['uniforms'] = [
+  ['n', 'u32'],
+  ['pad0', 'u32'],
+  ['pad1', 'u32'],
+  ['pad2', 'u32'],
+  ['k', 'array<vec4<u32>, 8>'],
+];
 const descriptors = new Map<string, KernelDescriptor>();
 
 function descriptor(name: string, shader: 'fused' | 'reduce', entryPoint: string, leaves: number, uniforms: KernelDescriptor['uniforms']): KernelDescriptor {
@@ -259,7 +276,9 @@ function descriptor(name: string, shader: 'fused' | 'reduce', entryPoint: string
   let d = descriptors.get(key);
   if (!d) {
     d = {
-      name, shader, entryPoint,
+      name,
+      shader,
+      entryPoint,
       storage: [
         ...Array.from({ length: leaves }, (_, k) => ({ name: `L${k}`, binding: k, access: 'read' as const })),
         { name: 'out', binding: leaves, access: 'read_write' as const },
@@ -282,7 +301,10 @@ export function fusedSpec(w: FusedWgsl, out: GPUBuffer, n: number): DispatchSpec
     kernel: descriptor('fused', 'fused', 'main', k, PARAMS),
     defines: {
       BINDINGS: `${w.inputs}\n@group(0) @binding(${k}) var<storage, read_write> out: array<${w.out}>;`,
-      U_BINDING: k + 1, LIBRARY: w.library, BODY: w.value, WG: EW_WG,
+      U_BINDING: k + 1,
+      LIBRARY: w.library,
+      BODY: w.value,
+      WG: EW_WG,
     },
     uniforms: { n, k: w.consts },
     buffers: [...w.buffers, out],

@@ -17,8 +17,13 @@ export const MATMUL: KernelDescriptor = {
   ],
   uniformBinding: 5,
   uniforms: [
-    ['m', 'u32'], ['n', 'u32'], ['k', 'u32'], ['pad0', 'u32'],
-    ['bshape', 'array<vec4<u32>, 2>'], ['bsa', 'array<vec4<u32>, 2>'], ['bsb', 'array<vec4<u32>, 2>'],
+    ['m', 'u32'],
+    ['n', 'u32'],
+    ['k', 'u32'],
+    ['pad0', 'u32'],
+    ['bshape', 'array<vec4<u32>, 2>'],
+    ['bsa', 'array<vec4<u32>, 2>'],
+    ['bsb', 'array<vec4<u32>, 2>'],
   ],
 };
 
@@ -42,7 +47,17 @@ const wgFor = (transA: boolean): [number, number] => (transA ? [8, 8] : [2, 32])
  * The dispatch for one matmul, or 'zeros' when k = 0 (the product is all zeros). `subgroupSize` 8
  * picks matmul_sg.wgsl (when its grid fits), anything else the register-tile kernel.
  */
-export function matmulSpec(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, aShape: Shape, bShape: Shape, transA: boolean, transB: boolean, outShape: Shape, subgroupSize = 0): DispatchSpec | 'zeros' {
+export function matmulSpec(
+  a: GPUBuffer,
+  b: GPUBuffer,
+  out: GPUBuffer,
+  aShape: Shape,
+  bShape: Shape,
+  transA: boolean,
+  transB: boolean,
+  outShape: Shape,
+  subgroupSize = 0,
+): DispatchSpec | 'zeros' {
   const r = outShape.length;
   const m = outShape[r - 2]!;
   const n = outShape[r - 1]!;
@@ -57,7 +72,8 @@ export function matmulSpec(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, aShape: S
   const c = coalesce(batchShape, [sa, sb]);
   checkRank('matmul', c.shape.length);
   const batch = sizeOf(batchShape);
-  if (batch > MAX_WORKGROUPS_PER_DIM) throw new BackendError(`webgpu matmul: ${batch} batch matrices exceed the ${MAX_WORKGROUPS_PER_DIM} a dispatch can address; split the batch`);
+  if (batch > MAX_WORKGROUPS_PER_DIM)
+    throw new BackendError(`webgpu matmul: ${batch} batch matrices exceed the ${MAX_WORKGROUPS_PER_DIM} a dispatch can address; split the batch`);
   const ta = transA ? 't' : 'n';
   const tb = transB ? 't' : 'n';
   const uniforms = { m, n, k, bshape: c.shape, bsa: c.strides[0]!, bsb: c.strides[1]! };
@@ -72,9 +88,13 @@ export function matmulSpec(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, aShape: S
       kernel: MATMUL_SG,
       defines: {
         // matmul_sg reads rows of A along k: a vec4 only when A is not transposed
-        ROWA: !transA && aVec ? 'rowA_n4' : 'rowA_1', A1: `a_${ta}`,
-        BLOCKB: bVec ? `blockB_${tb}4` : 'blockB_1', B1: `b_${tb}`,
-        R: rows, BRANK: c.shape.length, WG: 8,
+        ROWA: !transA && aVec ? 'rowA_n4' : 'rowA_1',
+        A1: `a_${ta}`,
+        BLOCKB: bVec ? `blockB_${tb}4` : 'blockB_1',
+        B1: `b_${tb}`,
+        R: rows,
+        BRANK: c.shape.length,
+        WG: 8,
       },
       uniforms,
       buffers: [a, a, b, b, out],
@@ -85,8 +105,14 @@ export function matmulSpec(a: GPUBuffer, b: GPUBuffer, out: GPUBuffer, aShape: S
   return {
     kernel: MATMUL,
     defines: {
-      LOADA: `loadA_${ta}${aVec ? 4 : 1}`, LOADB: `loadB_${tb}${bVec ? 4 : 1}`, A1: `a_${ta}`, B1: `b_${tb}`,
-      BRANK: c.shape.length, WG_X, WG_Y, WG: WG_X * WG_Y,
+      LOADA: `loadA_${ta}${aVec ? 4 : 1}`,
+      LOADB: `loadB_${tb}${bVec ? 4 : 1}`,
+      A1: `a_${ta}`,
+      B1: `b_${tb}`,
+      BRANK: c.shape.length,
+      WG_X,
+      WG_Y,
+      WG: WG_X * WG_Y,
     },
     uniforms,
     buffers: [a, a, b, b, out],

@@ -19,15 +19,36 @@ export const MAXPOOL: KernelDescriptor = {
 
 const WG = 64;
 
-export function maxPoolSpec(t: StorageType, x: GPUBuffer, values: GPUBuffer, indices: GPUBuffer, planes: number, h: number, w: number, outHW: readonly [number, number], p: Pool2dParams): DispatchSpec {
+export function maxPoolSpec(
+  t: StorageType,
+  x: GPUBuffer,
+  values: GPUBuffer,
+  indices: GPUBuffer,
+  planes: number,
+  h: number,
+  w: number,
+  outHW: readonly [number, number],
+  p: Pool2dParams,
+): DispatchSpec {
   const [ho, wo] = outHW;
   const lowest = t === 'f32' ? 0xff800000 : t === 'i32' ? 0x80000000 : 0;
   return {
     kernel: MAXPOOL,
     defines: { T: t, LOWEST: lowest, WG },
     uniforms: {
-      planes, h, w, ho, wo, kh: p.kernel[0], kw: p.kernel[1], sh: p.stride[0], sw: p.stride[1],
-      ph: p.padding[0], pw: p.padding[1], dh: p.dilation[0], dw: p.dilation[1],
+      planes,
+      h,
+      w,
+      ho,
+      wo,
+      kh: p.kernel[0],
+      kw: p.kernel[1],
+      sh: p.stride[0],
+      sw: p.stride[1],
+      ph: p.padding[0],
+      pw: p.padding[1],
+      dh: p.dilation[0],
+      dw: p.dilation[1],
     },
     buffers: [x, values, indices],
     workgroups: grid1d(Math.ceil((planes * ho * wo) / WG)),

@@ -13,11 +13,24 @@ export const STRIDED: KernelDescriptor = {
     { name: 'out', binding: 1, access: 'read_write' },
   ],
   uniformBinding: 2,
-  uniforms: [['n', 'u32'], ['offset', 'i32'], ['pad0', 'u32'], ['pad1', 'u32'], ['shape', 'array<vec4<u32>, 2>'], ['strides', 'array<vec4<i32>, 2>']],
+  uniforms: [
+    ['n', 'u32'],
+    ['offset', 'i32'],
+    ['pad0', 'u32'],
+    ['pad1', 'u32'],
+    ['shape', 'array<vec4<u32>, 2>'],
+    ['strides', 'array<vec4<i32>, 2>'],
+  ],
 };
 
 export function stridedSpec(t: StorageType, x: GPUBuffer, out: GPUBuffer, n: number, shape: number[], strides: number[], offset: number): DispatchSpec {
-  return { kernel: STRIDED, defines: { T: t, RANK: shape.length, WG: EW_WG }, uniforms: { n, offset, shape, strides }, buffers: [x, out], workgroups: ewGrid(n) };
+  return {
+    kernel: STRIDED,
+    defines: { T: t, RANK: shape.length, WG: EW_WG },
+    uniforms: { n, offset, shape, strides },
+    buffers: [x, out],
+    workgroups: ewGrid(n),
+  };
 }
 
 /** shaders/pad.wgsl: constant padding. */
@@ -31,12 +44,28 @@ export const PAD: KernelDescriptor = {
   ],
   uniformBinding: 2,
   uniforms: [
-    ['n', 'u32'], ['bits', 'u32'], ['pad0', 'u32'], ['pad1', 'u32'],
-    ['oshape', 'array<vec4<u32>, 2>'], ['ishape', 'array<vec4<u32>, 2>'], ['before', 'array<vec4<u32>, 2>'], ['istrides', 'array<vec4<u32>, 2>'],
+    ['n', 'u32'],
+    ['bits', 'u32'],
+    ['pad0', 'u32'],
+    ['pad1', 'u32'],
+    ['oshape', 'array<vec4<u32>, 2>'],
+    ['ishape', 'array<vec4<u32>, 2>'],
+    ['before', 'array<vec4<u32>, 2>'],
+    ['istrides', 'array<vec4<u32>, 2>'],
   ],
 };
 
-export function padSpec(t: StorageType, x: GPUBuffer, out: GPUBuffer, n: number, value: number, oshape: number[], ishape: number[], before: number[], istrides: number[]): DispatchSpec {
+export function padSpec(
+  t: StorageType,
+  x: GPUBuffer,
+  out: GPUBuffer,
+  n: number,
+  value: number,
+  oshape: number[],
+  ishape: number[],
+  before: number[],
+  istrides: number[],
+): DispatchSpec {
   return {
     kernel: PAD,
     defines: { T: t, RANK: oshape.length, WG: EW_WG },
@@ -56,7 +85,12 @@ export const CONCAT: KernelDescriptor = {
     { name: 'out', binding: 1, access: 'read_write' },
   ],
   uniformBinding: 2,
-  uniforms: [['n', 'u32'], ['len', 'u32'], ['ostride', 'u32'], ['offset', 'u32']],
+  uniforms: [
+    ['n', 'u32'],
+    ['len', 'u32'],
+    ['ostride', 'u32'],
+    ['offset', 'u32'],
+  ],
 };
 
 export function concatSpec(t: StorageType, x: GPUBuffer, out: GPUBuffer, n: number, len: number, ostride: number, offset: number): DispatchSpec {
@@ -64,8 +98,13 @@ export function concatSpec(t: StorageType, x: GPUBuffer, out: GPUBuffer, n: numb
 }
 
 const GATHER_UNIFORMS: KernelDescriptor['uniforms'] = [
-  ['n', 'u32'], ['axis', 'u32'], ['alen', 'u32'], ['pad0', 'u32'],
-  ['ishape', 'array<vec4<u32>, 2>'], ['dstrides', 'array<vec4<u32>, 2>'], ['sstrides', 'array<vec4<u32>, 2>'],
+  ['n', 'u32'],
+  ['axis', 'u32'],
+  ['alen', 'u32'],
+  ['pad0', 'u32'],
+  ['ishape', 'array<vec4<u32>, 2>'],
+  ['dstrides', 'array<vec4<u32>, 2>'],
+  ['sstrides', 'array<vec4<u32>, 2>'],
 ];
 
 /** shaders/gather.wgsl `gather`. */
@@ -99,7 +138,18 @@ export const SCATTER_ADD: KernelDescriptor = {
 };
 
 /** `bad` (both kernels): 4 u32 words where an out-of-range index is reported (see shaders/gather.wgsl). */
-export function gatherSpec(t: StorageType, x: GPUBuffer, index: GPUBuffer, out: GPUBuffer, bad: GPUBuffer, n: number, axis: number, alen: number, ishape: number[], xstrides: number[]): DispatchSpec {
+export function gatherSpec(
+  t: StorageType,
+  x: GPUBuffer,
+  index: GPUBuffer,
+  out: GPUBuffer,
+  bad: GPUBuffer,
+  n: number,
+  axis: number,
+  alen: number,
+  ishape: number[],
+  xstrides: number[],
+): DispatchSpec {
   return {
     kernel: GATHER,
     defines: { T: t, AT: 'i32', ADD: 'add_int', RANK: ishape.length, WG: EW_WG },
@@ -109,7 +159,19 @@ export function gatherSpec(t: StorageType, x: GPUBuffer, index: GPUBuffer, out: 
   };
 }
 
-export function scatterAddSpec(t: StorageType, index: GPUBuffer, src: GPUBuffer, out: GPUBuffer, bad: GPUBuffer, n: number, axis: number, alen: number, ishape: number[], ostrides: number[], sstrides: number[]): DispatchSpec {
+export function scatterAddSpec(
+  t: StorageType,
+  index: GPUBuffer,
+  src: GPUBuffer,
+  out: GPUBuffer,
+  bad: GPUBuffer,
+  n: number,
+  axis: number,
+  alen: number,
+  ishape: number[],
+  ostrides: number[],
+  sstrides: number[],
+): DispatchSpec {
   const float = t === 'f32';
   return {
     kernel: SCATTER_ADD,

@@ -8,16 +8,35 @@ const STORAGE: KernelDescriptor['storage'] = [
   { name: 'out', binding: 1, access: 'read_write' },
 ];
 export const REDUCE_UNIFORMS: KernelDescriptor['uniforms'] = [
-  ['nout', 'u32'], ['r', 'u32'], ['chunk', 'u32'], ['parts', 'u32'],
-  ['kshape', 'array<vec4<u32>, 2>'], ['kstrides', 'array<vec4<u32>, 2>'],
-  ['rshape', 'array<vec4<u32>, 2>'], ['rstrides', 'array<vec4<u32>, 2>'],
+  ['nout', 'u32'],
+  ['r', 'u32'],
+  ['chunk', 'u32'],
+  ['parts', 'u32'],
+  ['kshape', 'array<vec4<u32>, 2>'],
+  ['kstrides', 'array<vec4<u32>, 2>'],
+  ['rshape', 'array<vec4<u32>, 2>'],
+  ['rstrides', 'array<vec4<u32>, 2>'],
   ['k', 'array<vec4<u32>, 8>'],
 ];
 
 /** shaders/reduce.wgsl `reduce_rows`: one invocation per output. */
-export const REDUCE_ROWS: KernelDescriptor = { name: 'reduce', shader: 'reduce', entryPoint: 'reduce_rows', storage: STORAGE, uniformBinding: 2, uniforms: REDUCE_UNIFORMS };
+export const REDUCE_ROWS: KernelDescriptor = {
+  name: 'reduce',
+  shader: 'reduce',
+  entryPoint: 'reduce_rows',
+  storage: STORAGE,
+  uniformBinding: 2,
+  uniforms: REDUCE_UNIFORMS,
+};
 /** shaders/reduce.wgsl `reduce_wg`: one workgroup per (output, chunk), tree-combined. */
-export const REDUCE_WG: KernelDescriptor = { name: 'reduce', shader: 'reduce', entryPoint: 'reduce_wg', storage: STORAGE, uniformBinding: 2, uniforms: REDUCE_UNIFORMS };
+export const REDUCE_WG: KernelDescriptor = {
+  name: 'reduce',
+  shader: 'reduce',
+  entryPoint: 'reduce_wg',
+  storage: STORAGE,
+  uniformBinding: 2,
+  uniforms: REDUCE_UNIFORMS,
+};
 
 const ROWS_WG = 64;
 const TREE_WG = 128;
@@ -68,7 +87,14 @@ export function plainReduceInput(t: StorageType, x: GPUBuffer): ReduceInput {
   };
 }
 
-export function reduceSpec(op: ReduceOp, t: StorageType, x: GPUBuffer | ReduceInput, out: GPUBuffer, g: ReduceGeometry, plan: ReturnType<typeof reducePlan>): DispatchSpec {
+export function reduceSpec(
+  op: ReduceOp,
+  t: StorageType,
+  x: GPUBuffer | ReduceInput,
+  out: GPUBuffer,
+  g: ReduceGeometry,
+  plan: ReturnType<typeof reducePlan>,
+): DispatchSpec {
   const rows = plan.mode === 'rows';
   const wg = rows ? ROWS_WG : TREE_WG;
   const parts = rows ? 1 : plan.parts;
@@ -77,11 +103,26 @@ export function reduceSpec(op: ReduceOp, t: StorageType, x: GPUBuffer | ReduceIn
     kernel: rows ? input.kernels.rows : input.kernels.wg,
     defines: {
       ...input.defines,
-      T: t, OP: op, KAHAN: op === 'sum' && t === 'f32' ? 'true' : 'false',
-      MAX_INIT_BITS: INIT_BITS[t].max, MIN_INIT_BITS: INIT_BITS[t].min,
-      KRANK: g.kshape.length, RRANK: g.rshape.length, WG: wg,
+      T: t,
+      OP: op,
+      KAHAN: op === 'sum' && t === 'f32' ? 'true' : 'false',
+      MAX_INIT_BITS: INIT_BITS[t].max,
+      MIN_INIT_BITS: INIT_BITS[t].min,
+      KRANK: g.kshape.length,
+      RRANK: g.rshape.length,
+      WG: wg,
     },
-    uniforms: { nout: g.nout, r: g.r, chunk: rows ? 0 : plan.chunk, parts, kshape: g.kshape, kstrides: g.kstrides, rshape: g.rshape, rstrides: g.rstrides, k: input.consts },
+    uniforms: {
+      nout: g.nout,
+      r: g.r,
+      chunk: rows ? 0 : plan.chunk,
+      parts,
+      kshape: g.kshape,
+      kstrides: g.kstrides,
+      rshape: g.rshape,
+      rstrides: g.rstrides,
+      k: input.consts,
+    },
     buffers: [...input.buffers, out],
     workgroups: rows ? grid1d(Math.ceil(g.nout / wg)) : grid1d(g.nout * parts),
   };

@@ -13,13 +13,24 @@ export const UNARY: KernelDescriptor = {
     { name: 'y', binding: 1, access: 'read_write' },
   ],
   uniformBinding: 2,
-  uniforms: [['n', 'u32'], ['p0', 'f32'], ['p1', 'f32'], ['pad', 'u32']],
+  uniforms: [
+    ['n', 'u32'],
+    ['p0', 'f32'],
+    ['p1', 'f32'],
+    ['pad', 'u32'],
+  ],
 };
 
 /** Ops computed exactly in i32 on int32/bool tensors (the rest go through f32). */
 export const UNARY_INT_OPS: Partial<Record<UnaryOp, string>> = {
-  neg: 'iop_neg', abs: 'iop_abs', sign: 'iop_sign', relu: 'iop_relu', clamp: 'iop_clamp',
-  floor: 'iop_identity', ceil: 'iop_identity', round: 'iop_identity',
+  neg: 'iop_neg',
+  abs: 'iop_abs',
+  sign: 'iop_sign',
+  relu: 'iop_relu',
+  clamp: 'iop_clamp',
+  floor: 'iop_identity',
+  ceil: 'iop_identity',
+  round: 'iop_identity',
 };
 
 export function unarySpec(op: UnaryOp, t: StorageType, x: GPUBuffer, y: GPUBuffer, n: number, p: UnaryParams): DispatchSpec {
@@ -37,8 +48,24 @@ export function unarySpec(op: UnaryOp, t: StorageType, x: GPUBuffer, y: GPUBuffe
 const none = (): [number, number] => [0, 0];
 /** The two scalar parameters each op's WGSL reads as u.p0 and u.p1: a table over every op, so a new op with parameters must say where they go. */
 const UNIFORMS: { readonly [K in UnaryOp]: (p: UnaryParams<K>) => [number, number] } = {
-  neg: none, abs: none, sign: none, exp: none, log: none, log1p: none, expm1: none, sqrt: none, rsqrt: none, reciprocal: none, sin: none, cos: none,
-  tanh: none, sigmoid: none, relu: none, floor: none, ceil: none, round: none,
+  neg: none,
+  abs: none,
+  sign: none,
+  exp: none,
+  log: none,
+  log1p: none,
+  expm1: none,
+  sqrt: none,
+  rsqrt: none,
+  reciprocal: none,
+  sin: none,
+  cos: none,
+  tanh: none,
+  sigmoid: none,
+  relu: none,
+  floor: none,
+  ceil: none,
+  round: none,
   leakyRelu: (p) => [p.slope, 0],
   softplus: (p) => [p.beta, p.threshold],
   clamp: (p) => [p.min ?? -Infinity, p.max ?? Infinity],

@@ -92,7 +92,8 @@ export class FeatureStats {
 
   /** The covariance M2 / (n - ddof), ddof 1 by default (np.cov); at least ddof + 1 samples. */
   covariance(ddof = 1): Float64Array {
-    if (this.count <= ddof) throw new ValueError(`FeatureStats.covariance: ${this.count} sample(s) cannot give a covariance with ddof ${ddof} (FID needs at least 2 images)`);
+    if (this.count <= ddof)
+      throw new ValueError(`FeatureStats.covariance: ${this.count} sample(s) cannot give a covariance with ddof ${ddof} (FID needs at least 2 images)`);
     const k = 1 / (this.count - ddof);
     return this.m2.map((v) => v * k);
   }
@@ -101,7 +102,11 @@ export class FeatureStats {
   static fromMeanCovariance(mu: ArrayLike<number>, sigma: ArrayLike<number>, count = 2): FeatureStats {
     const d = mu.length;
     if (sigma.length !== d * d) throw new ShapeError(`FeatureStats.fromMeanCovariance: sigma has ${sigma.length} values, expected ${d}x${d}`);
-    return FeatureStats.fromMoments(count, Array.from(mu, (m) => m * count), Array.from(sigma, (v) => v * (count - 1)));
+    return FeatureStats.fromMoments(
+      count,
+      Array.from(mu, (m) => m * count),
+      Array.from(sigma, (v) => v * (count - 1)),
+    );
   }
 
   /** Statistics from their stored moments (a shard's count, sum and m2), copied. */

@@ -67,7 +67,8 @@ export interface FidLossOptions {
  * fidLoss(f, ref).backward();
  */
 export function fidLoss(features: Tensor, ref: FidReference, opts: FidLossOptions = {}): Tensor {
-  if (features.rank !== 2 || features.shape[1] !== ref.dims) throw new ShapeError(`fidLoss: features must be [n, ${ref.dims}], got ${fmtShape(features.shape)}`);
+  if (features.rank !== 2 || features.shape[1] !== ref.dims)
+    throw new ShapeError(`fidLoss: features must be [n, ${ref.dims}], got ${fmtShape(features.shape)}`);
   const n = features.shape[0]!;
   if (n < 2) throw new ValueError(`fidLoss: a batch of ${n} has no covariance; use at least 2 images`);
   const iterations = opts.iterations ?? 40;
@@ -76,8 +77,14 @@ export function fidLoss(features: Tensor, ref: FidReference, opts: FidLossOption
     const o = { dtype: features.dtype, device: features.device };
     const mu = features.mean(0);
     const xc = features.sub(mu);
-    const meanTerm = mu.sub(tensor(ref.mu, { shape: [ref.dims], ...o })).square().sum();
-    const traceB = xc.square().sum().div(n - 1);
+    const meanTerm = mu
+      .sub(tensor(ref.mu, { shape: [ref.dims], ...o }))
+      .square()
+      .sum();
+    const traceB = xc
+      .square()
+      .sum()
+      .div(n - 1);
     if (ref.rank === 0) return meanTerm.add(traceB).add(ref.traceSigma);
     const b = xc.matmul(tensor(ref.factor, { shape: [ref.dims, ref.rank], ...o })).div(Math.sqrt(n - 1));
     // |B|_F, smooth at B = 0 (identical features) so the gradient there is 0, not 0 * inf

@@ -38,7 +38,7 @@ export function inceptionScore(logits: FeatureMatrix, opts: InceptionScoreOption
   const splits = opts.splits ?? 10;
   if (!Number.isInteger(splits) || splits < 1) throw new ValueError(`inceptionScore: splits must be a positive integer, got ${splits}`);
   if (n < splits) throw new ValueError(`inceptionScore: ${n} images cannot make ${splits} splits (lower --isc-splits)`);
-  const order = opts.shuffle ?? true ? new RandomState(opts.seed ?? 2020).permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
+  const order = (opts.shuffle ?? true) ? new RandomState(opts.seed ?? 2020).permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
   // log-softmax per row, float64
   const logp = new Float64Array(n * c);
   for (let r = 0; r < n; r++) {

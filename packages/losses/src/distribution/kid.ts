@@ -71,7 +71,10 @@ export async function kid(features1: FeatureMatrix, features2: FeatureMatrix, op
   const op = 'kid';
   const d = features1.dims;
   if (features2.dims !== d) throw new ShapeError(`${op}: the feature sets have different dims (${d} vs ${features2.dims})`);
-  for (const [name, f] of [['features1', features1], ['features2', features2]] as const) {
+  for (const [name, f] of [
+    ['features1', features1],
+    ['features2', features2],
+  ] as const) {
     if (f.data.length !== f.rows * f.dims) throw new ShapeError(`${op}: ${name} holds ${f.data.length} values, not ${f.rows} x ${f.dims}`);
   }
   const subsets = opts.subsets ?? 100;

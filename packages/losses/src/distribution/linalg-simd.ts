@@ -14,22 +14,75 @@ function dotAxpyBody(): number[] {
   const at = memarg(3, 0);
   const bump = (i: number, by: number) => [...get(i), ...i32(by), OP.i32Add, ...set(i)];
   return [
-    ...get(4), ...simd(OP.f64x2Splat), ...set(6),
-    OP.block, OP.void,
-    OP.loop, OP.void,
-    ...get(3), ...i32(2), OP.i32LtS, OP.brIf, 1,
-    ...get(0), ...simd(OP.v128Load, ...at), ...set(7),
-    ...get(5), ...get(7), ...get(1), ...simd(OP.v128Load, ...at), ...simd(OP.f64x2Mul), ...simd(OP.f64x2Add), ...set(5),
-    ...get(2), ...get(2), ...simd(OP.v128Load, ...at), ...get(7), ...get(6), ...simd(OP.f64x2Mul), ...simd(OP.f64x2Add), ...simd(OP.v128Store, ...at),
-    ...bump(0, 16), ...bump(1, 16), ...bump(2, 16), ...bump(3, -2),
-    OP.br, 0,
+    ...get(4),
+    ...simd(OP.f64x2Splat),
+    ...set(6),
+    OP.block,
+    OP.void,
+    OP.loop,
+    OP.void,
+    ...get(3),
+    ...i32(2),
+    OP.i32LtS,
+    OP.brIf,
+    1,
+    ...get(0),
+    ...simd(OP.v128Load, ...at),
+    ...set(7),
+    ...get(5),
+    ...get(7),
+    ...get(1),
+    ...simd(OP.v128Load, ...at),
+    ...simd(OP.f64x2Mul),
+    ...simd(OP.f64x2Add),
+    ...set(5),
+    ...get(2),
+    ...get(2),
+    ...simd(OP.v128Load, ...at),
+    ...get(7),
+    ...get(6),
+    ...simd(OP.f64x2Mul),
+    ...simd(OP.f64x2Add),
+    ...simd(OP.v128Store, ...at),
+    ...bump(0, 16),
+    ...bump(1, 16),
+    ...bump(2, 16),
+    ...bump(3, -2),
+    OP.br,
+    0,
     OP.end,
     OP.end,
-    ...get(5), ...simd(OP.f64x2ExtractLane, 0), ...get(5), ...simd(OP.f64x2ExtractLane, 1), OP.f64Add, ...set(8),
-    ...get(3), OP.if, OP.void,
-    ...get(0), OP.f64Load, ...at, ...set(9),
-    ...get(8), ...get(9), ...get(1), OP.f64Load, ...at, OP.f64Mul, OP.f64Add, ...set(8),
-    ...get(2), ...get(2), OP.f64Load, ...at, ...get(9), ...get(4), OP.f64Mul, OP.f64Add, OP.f64Store, ...at,
+    ...get(5),
+    ...simd(OP.f64x2ExtractLane, 0),
+    ...get(5),
+    ...simd(OP.f64x2ExtractLane, 1),
+    OP.f64Add,
+    ...set(8),
+    ...get(3),
+    OP.if,
+    OP.void,
+    ...get(0),
+    OP.f64Load,
+    ...at,
+    ...set(9),
+    ...get(8),
+    ...get(9),
+    ...get(1),
+    OP.f64Load,
+    ...at,
+    OP.f64Mul,
+    OP.f64Add,
+    ...set(8),
+    ...get(2),
+    ...get(2),
+    OP.f64Load,
+    ...at,
+    ...get(9),
+    ...get(4),
+    OP.f64Mul,
+    OP.f64Add,
+    OP.f64Store,
+    ...at,
     OP.end,
     ...get(8),
   ];
@@ -55,11 +108,16 @@ function module(): WebAssembly.Module | null {
 }
 
 /** A workspace of `doubles` float64 values in a fresh wasm memory, with the kernel bound to it; null without wasm SIMD. */
-export function simdWorkspace(doubles: number): { memory: Float64Array; dotAxpy: (row: number, v: number, p: number, len: number, vi: number) => number } | null {
+export function simdWorkspace(
+  doubles: number,
+): { memory: Float64Array; dotAxpy: (row: number, v: number, p: number, len: number, vi: number) => number } | null {
   const m = module();
   if (!m) return null;
   const pages = Math.ceil((doubles * 8) / 65536) + 1;
   const mem = new WebAssembly.Memory({ initial: pages });
   const inst = new WebAssembly.Instance(m, { env: { memory: mem } });
-  return { memory: new Float64Array(mem.buffer, 0, doubles), dotAxpy: inst.exports['dotAxpy'] as (row: number, v: number, p: number, len: number, vi: number) => number };
+  return {
+    memory: new Float64Array(mem.buffer, 0, doubles),
+    dotAxpy: inst.exports['dotAxpy'] as (row: number, v: number, p: number, len: number, vi: number) => number,
+  };
 }

@@ -32,7 +32,10 @@ export function data(n: number, seed: number, lo = 0, hi = 1): number[] {
 /** [out's values, then each of d sum(out) / d wrt] as arrays, after checking out is on `device`; frees out and the gradients. */
 export async function valueAndGradients(device: Device, out: Tensor, wrt: Tensor[]): Promise<number[][]> {
   expect(out.device).toBe(device);
-  const gs = gradients(tidy(() => out.sum()), wrt);
+  const gs = gradients(
+    tidy(() => out.sum()),
+    wrt,
+  );
   const res = [Array.from(await out.data()), ...(await Promise.all(gs.map(async (g) => Array.from(await g.data()))))];
   for (const t of [out, ...gs]) t.dispose();
   return res;

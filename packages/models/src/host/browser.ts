@@ -19,7 +19,9 @@ export const host: Host = {
     throw new Error(PASS_BYTES);
   },
   writeFileAtomic: async (path) => {
-    throw new Error(`cannot write '${path}' outside Node: in a browser, serialize to bytes (serializeSafetensors, serializeNpz, encodePng) and offer them as a download`);
+    throw new Error(
+      `cannot write '${path}' outside Node: in a browser, serialize to bytes (serializeSafetensors, serializeNpz, encodePng) and offer them as a download`,
+    );
   },
   inflateRaw(data, max) {
     const chunks: Uint8Array[] = [];

@@ -27,28 +27,60 @@ import { type ConvSimd, loadConvSimd } from './conv-simd.js';
 const COL_LIMIT = 1 << 20;
 
 interface Geometry {
-  N: number; C: number; H: number; W: number;
-  O: number; kh: number; kw: number; Ho: number; Wo: number;
-  sh: number; sw: number; ph: number; pw: number; dh: number; dw: number;
-  groups: number; Cg: number; Og: number;
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  O: number;
+  kh: number;
+  kw: number;
+  Ho: number;
+  Wo: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+  dh: number;
+  dw: number;
+  groups: number;
+  Cg: number;
+  Og: number;
   /** Cg * kh * kw: the depth of each group's matrix product */
   K: number;
   /** Ho * Wo */
   P: number;
 }
 
-function geometry(
-  xShape: readonly number[], wShape: readonly number[], p: Conv2dParams, out?: readonly [number, number],
-): Geometry {
+function geometry(xShape: readonly number[], wShape: readonly number[], p: Conv2dParams, out?: readonly [number, number]): Geometry {
   const [N, , H, W] = xShape as [number, number, number, number];
   const [O, Cg, kh, kw] = wShape as [number, number, number, number];
-  const [sh, sw] = p.stride, [ph, pw] = p.padding, [dh, dw] = p.dilation;
+  const [sh, sw] = p.stride,
+    [ph, pw] = p.padding,
+    [dh, dw] = p.dilation;
   const Ho = out ? out[0] : Math.floor((H + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
   const Wo = out ? out[1] : Math.floor((W + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
   const groups = p.groups;
   return {
-    N, C: Cg * groups, H, W, O, kh, kw, Ho, Wo, sh, sw, ph, pw, dh, dw,
-    groups, Cg, Og: O / groups, K: Cg * kh * kw, P: Ho * Wo,
+    N,
+    C: Cg * groups,
+    H,
+    W,
+    O,
+    kh,
+    kw,
+    Ho,
+    Wo,
+    sh,
+    sw,
+    ph,
+    pw,
+    dh,
+    dw,
+    groups,
+    Cg,
+    Og: O / groups,
+    K: Cg * kh * kw,
+    P: Ho * Wo,
   };
 }
 
@@ -149,14 +181,23 @@ function col2im(col: Float64Array, g: Geometry, oy0: number, rows: number, dx: F
  * A float64 accumulator for one result of `size` elements per image: the result array itself
  * when it is float64 (written in place), else a zeroed scratch copied out by `flush`.
  */
-function accumulator(dtype: DType, total: number, size: number): {
-  out: DataArray; acc: Float64Array; base: (n: number) => number; flush: (n: number) => void;
+function accumulator(
+  dtype: DType,
+  total: number,
+  size: number,
+): {
+  out: DataArray;
+  acc: Float64Array;
+  base: (n: number) => number;
+  flush: (n: number) => void;
 } {
   const out = allocArray(dtype, total);
   if (dtype === 'float64') return { out, acc: out as Float64Array, base: (n) => n * size, flush: () => {} };
   const acc = new Float64Array(size);
   return {
-    out, acc, base: () => 0,
+    out,
+    acc,
+    base: () => 0,
     flush: (n) => {
       out.set(acc, n * size);
       acc.fill(0);

@@ -89,7 +89,7 @@ function forEachBroadcast(outShape: Shape, shapes: Shape[], body: (i: number, of
   const last = rank - 1;
   const inner = outShape[last]!;
   const innerStrides = strides.map((s) => s[last]!);
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     for (let j = 0; j < inner; j++, i++) {
       body(i, offs);
       for (let k = 0; k < offs.length; k++) offs[k]! += innerStrides[k]!;
@@ -112,7 +112,8 @@ function sameShape(a: Shape, b: Shape): boolean {
 
 function zip(dtype: DType, a: View<DataArray>, b: View<DataArray>, outShape: Shape, f: (x: number, y: number) => number): DataArray {
   const out = allocArray(dtype, sizeOf(outShape));
-  const A = a.buf, B = b.buf;
+  const A = a.buf,
+    B = b.buf;
   if (sameShape(a.shape, outShape) && sameShape(b.shape, outShape)) {
     for (let i = 0; i < out.length; i++) out[i] = f(A[i]!, B[i]!);
   } else if (sameShape(a.shape, outShape) && B.length === 1) {
@@ -138,7 +139,9 @@ export function compare(op: CompareOp, a: View<DataArray>, b: View<DataArray>, o
 
 export function where(cond: View<DataArray>, a: View<DataArray>, b: View<DataArray>, outShape: Shape): DataArray {
   const out = allocArray(a.dtype, sizeOf(outShape));
-  const C = cond.buf, A = a.buf, B = b.buf;
+  const C = cond.buf,
+    A = a.buf,
+    B = b.buf;
   forEachBroadcast(outShape, [cond.shape, a.shape, b.shape], (i, [ic, ia, ib]) => {
     out[i] = C[ic!] ? A[ia!]! : B[ib!]!;
   });
@@ -169,7 +172,7 @@ export function strided(x: View<DataArray>, outShape: Shape, strides: readonly n
   const inner = outShape[last]!;
   const s = strides[last]!;
   let base = offset;
-  for (let i = 0; i < out.length; ) {
+  for (let i = 0; i < out.length;) {
     for (let j = 0, p = base; j < inner; j++, p += s) out[i++] = src[p]!;
     for (let d = last - 1; d >= 0; d--) {
       idx[d]!++;

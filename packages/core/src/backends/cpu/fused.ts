@@ -112,10 +112,14 @@ function nodesCode(p: FusedProgram<DataArray>, coord: (d: number) => string, dim
     const at = `p${k}_${dims}`;
     return p.leaves[k]!.guard ? `(${at} >= 0 && ${at} < L${k}.length ? L${k}[${at}] : 0)` : `L${k}[${at}]`;
   };
-  return emitNodes(p.nodes, (i) => nodeCode(p.nodes[i]!, i, coord, read), (i, a, b) => {
-    const w = p.nodes[i] as Extract<ExprNode, { k: 'where' }>;
-    return `let t${i};\nif (t${w.c}) {\n${a}\nt${i} = ${ROUND[w.dtype](`t${w.a}`)};\n} else {\n${b}\nt${i} = ${ROUND[w.dtype](`t${w.b}`)};\n}`;
-  });
+  return emitNodes(
+    p.nodes,
+    (i) => nodeCode(p.nodes[i]!, i, coord, read),
+    (i, a, b) => {
+      const w = p.nodes[i] as Extract<ExprNode, { k: 'where' }>;
+      return `let t${i};\nif (t${w.c}) {\n${a}\nt${i} = ${ROUND[w.dtype](`t${w.a}`)};\n} else {\n${b}\nt${i} = ${ROUND[w.dtype](`t${w.b}`)};\n}`;
+    },
+  );
 }
 
 /** JS for each node, in terms of the locals t0, t1, ..., leaf values v0, v1, ... and `coord(d)`, the loop index of output dim d */
@@ -124,14 +128,29 @@ function nodeCode(n: ExprNode, i: number, coord: (d: number) => string, read: (l
   let pre = '';
   switch (n.k) {
     // a stored value is already of its dtype: no rounding
-    case 'leaf': return `const t${i} = ${read(n.leaf)};`;
-    case 'const': e = num(n.value); break;
-    case 'unary': ({ pre = '', e } = (UNARY_JS[n.op] as (x: string, p: UnaryParams, t: string) => { pre?: string; e: string })(`t${n.x}`, n.params, `r${i}`)); break;
-    case 'binary': e = n.dtype === 'int32' && n.op === 'mul' ? `Math.imul(t${n.a}, t${n.b})` : BINARY_JS[n.op](`t${n.a}`, `t${n.b}`); break;
-    case 'compare': e = `(t${n.a} ${COMPARE_JS[n.op]} t${n.b} ? 1 : 0)`; break;
-    case 'where': e = `(t${n.c} ? t${n.a} : t${n.b})`; break;
-    case 'cast': e = n.dtype === 'bool' ? `(t${n.x} !== 0 ? 1 : 0)` : `t${n.x}`; break;
-    case 'inRange': e = `(${n.dims.map(([d, lo, hi]) => `(${coord(d)} >= ${lo} && ${coord(d)} < ${hi})`).join(' && ') || 'true'} ? 1 : 0)`; break;
+    case 'leaf':
+      return `const t${i} = ${read(n.leaf)};`;
+    case 'const':
+      e = num(n.value);
+      break;
+    case 'unary':
+      ({ pre = '', e } = (UNARY_JS[n.op] as (x: string, p: UnaryParams, t: string) => { pre?: string; e: string })(`t${n.x}`, n.params, `r${i}`));
+      break;
+    case 'binary':
+      e = n.dtype === 'int32' && n.op === 'mul' ? `Math.imul(t${n.a}, t${n.b})` : BINARY_JS[n.op](`t${n.a}`, `t${n.b}`);
+      break;
+    case 'compare':
+      e = `(t${n.a} ${COMPARE_JS[n.op]} t${n.b} ? 1 : 0)`;
+      break;
+    case 'where':
+      e = `(t${n.c} ? t${n.a} : t${n.b})`;
+      break;
+    case 'cast':
+      e = n.dtype === 'bool' ? `(t${n.x} !== 0 ? 1 : 0)` : `t${n.x}`;
+      break;
+    case 'inRange':
+      e = `(${n.dims.map(([d, lo, hi]) => `(${coord(d)} >= ${lo} && ${coord(d)} < ${hi})`).join(' && ') || 'true'} ? 1 : 0)`;
+      break;
   }
   return `${pre}const t${i} = ${ROUND[n.dtype](e)};`;
 }
@@ -225,7 +244,11 @@ function leafArrays(p: FusedProgram<DataArray>): DataArray[] {
 export function fused(p: FusedProgram<DataArray>): DataArray {
   const out = allocArray(resultDType(p), sizeOf(p.shape));
   const order = p.shape.map((_, d) => d);
-  const nest = merge(p.shape, p.leaves.map((l) => l.strides), groupsOf(p, order, () => 0));
+  const nest = merge(
+    p.shape,
+    p.leaves.map((l) => l.strides),
+    groupsOf(p, order, () => 0),
+  );
   const scalar = p.leaves.map((l) => isScalarLeaf(l.strides, p.shape));
   const moving = scalar.flatMap((s, k) => (s ? [] : [k]));
   const scalars = scalar.flatMap((s, k) => (s ? [k] : []));
@@ -236,9 +259,22 @@ export function fused(p: FusedProgram<DataArray>): DataArray {
     const nodes = nodesCode(p, coord, dims);
     const loads = p.leaves.map((_, k) => `const L${k} = leaves[${k}];`).join('\n');
     const inner = `${nodes}\nout[o++] = t${p.nodes.length - 1};`;
-    return `${loads}\nlet o = 0;\n${loopNest(dims, moving, scalars, inner, () => '', () => '')}`;
+    return `${loads}\nlet o = 0;\n${loopNest(
+      dims,
+      moving,
+      scalars,
+      inner,
+      () => '',
+      () => '',
+    )}`;
   });
-  kernel(out, leafArrays(p), nest.sizes, nest.strides.flat(), p.leaves.map((l) => l.offset));
+  kernel(
+    out,
+    leafArrays(p),
+    nest.sizes,
+    nest.strides.flat(),
+    p.leaves.map((l) => l.offset),
+  );
   return out;
 }
 
@@ -249,7 +285,11 @@ export function fusedReduce(op: ReduceOp, p: FusedProgram<DataArray>, axes: read
   const outSize = sizeOf(kept.map((d) => p.shape[d]!));
   const out = allocArray(resultDType(p), outSize);
   // loops: kept dims outermost (one output each), reduced dims innermost in the reference's order
-  const nest = merge(order.map((d) => p.shape[d]!), p.leaves.map((l) => order.map((d) => l.strides[d]!)), groupsOf(p, order, (d) => (axes.includes(d) ? 1 : 0)));
+  const nest = merge(
+    order.map((d) => p.shape[d]!),
+    p.leaves.map((l) => order.map((d) => l.strides[d]!)),
+    groupsOf(p, order, (d) => (axes.includes(d) ? 1 : 0)),
+  );
   const { coord, key: coordKey } = coords(p, order, nest);
   const nKept = nest.loopOf.filter((l, j) => l >= 0 && !axes.includes(order[j]!)).reduce((m, l) => Math.max(m, l + 1), 0);
   const dims = nest.sizes.length;
@@ -268,6 +308,12 @@ export function fusedReduce(op: ReduceOp, p: FusedProgram<DataArray>, axes: read
     const body = nKept === dims ? `let acc = ${init};\n${inner}\nout[o++] = acc;` : inner;
     return `${loads}\nlet o = 0;\n${loopNest(dims, moving, scalars, body, open, close)}`;
   });
-  kernel(out, leafArrays(p), nest.sizes, nest.strides.flat(), p.leaves.map((l) => l.offset));
+  kernel(
+    out,
+    leafArrays(p),
+    nest.sizes,
+    nest.strides.flat(),
+    p.leaves.map((l) => l.offset),
+  );
   return out;
 }

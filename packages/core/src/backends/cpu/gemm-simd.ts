@@ -26,13 +26,13 @@ function microBody(): number[] {
   const BL = 12;
   const BH = 13;
   const S = 14;
-  const step: number[] = [
-    ...get(2), ...simd(OP.v128Load, ...memarg(3, 0)), ...set(BL),
-    ...get(2), ...simd(OP.v128Load, ...memarg(3, 16)), ...set(BH),
-  ];
+  const step: number[] = [...get(2), ...simd(OP.v128Load, ...memarg(3, 0)), ...set(BL), ...get(2), ...simd(OP.v128Load, ...memarg(3, 16)), ...set(BH)];
   for (let r = 0; r < 4; r++) {
     step.push(...get(1), ...simd(OP.v128Load64Splat, ...memarg(3, 8 * r)), ...set(S));
-    for (const [hi, b] of [[0, BL], [1, BH]] as const) {
+    for (const [hi, b] of [
+      [0, BL],
+      [1, BH],
+    ] as const) {
       step.push(...get(acc(r, hi)), ...get(S), ...get(b), ...simd(OP.f64x2Mul), ...simd(OP.f64x2Add), ...set(acc(r, hi)));
     }
   }
@@ -44,9 +44,16 @@ function microBody(): number[] {
     for (const hi of [0, 1]) stores.push(...get(3), ...get(acc(r, hi)), ...simd(OP.v128Store, ...memarg(3, 32 * r + 16 * hi)));
   }
   return [
-    OP.block, OP.void,
-    ...get(0), OP.i32Eqz, OP.brIf, 0, // kc == 0: skip the loop
-    OP.loop, OP.void, ...step, OP.end,
+    OP.block,
+    OP.void,
+    ...get(0),
+    OP.i32Eqz,
+    OP.brIf,
+    0, // kc == 0: skip the loop
+    OP.loop,
+    OP.void,
+    ...step,
+    OP.end,
     OP.end,
     ...stores,
   ];

@@ -43,7 +43,7 @@ function simdKernel(): GemmSimd | undefined {
 }
 
 // packing buffers, grown on demand and reused across calls (the backend is single-threaded)
-let packA = new Float64Array(MC * KC);
+const packA = new Float64Array(MC * KC);
 let packB = new Float64Array(KC * 256);
 
 /** Which micro-kernel the CPU GEMM runs: 'wasm-simd' or 'js'. */
@@ -57,10 +57,20 @@ export function _useSimdGemm(on: boolean): void {
 }
 
 export function gemm(
-  m: number, n: number, k: number,
-  a: DataArray, aOff: number, ars: number, acs: number,
-  b: DataArray, bOff: number, brs: number, bcs: number,
-  c: Float64Array, cOff: number, ldc: number,
+  m: number,
+  n: number,
+  k: number,
+  a: DataArray,
+  aOff: number,
+  ars: number,
+  acs: number,
+  b: DataArray,
+  bOff: number,
+  brs: number,
+  bcs: number,
+  c: Float64Array,
+  cOff: number,
+  ldc: number,
 ): void {
   if (m === 0 || n === 0 || k === 0) return;
   const s = simdKernel();
@@ -172,39 +182,87 @@ function packPanelsA(a: DataArray, off: number, ars: number, acs: number, mc: nu
 }
 
 /** C[0..mr, 0..nr] += (4 x kc panel of A) . (kc x 4 panel of B), 16 accumulators in locals. */
-function micro(
-  kc: number, A: Float64Array, ia: number, B: Float64Array, ib: number,
-  C: Float64Array, ci: number, ldc: number, mr: number, nr: number,
-): void {
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+function micro(kc: number, A: Float64Array, ia: number, B: Float64Array, ib: number, C: Float64Array, ci: number, ldc: number, mr: number, nr: number): void {
+  let c00 = 0,
+    c01 = 0,
+    c02 = 0,
+    c03 = 0;
+  let c10 = 0,
+    c11 = 0,
+    c12 = 0,
+    c13 = 0;
+  let c20 = 0,
+    c21 = 0,
+    c22 = 0,
+    c23 = 0;
+  let c30 = 0,
+    c31 = 0,
+    c32 = 0,
+    c33 = 0;
   for (let p = 0; p < kc; p++, ia += MR, ib += NR) {
-    const b0 = B[ib]!, b1 = B[ib + 1]!, b2 = B[ib + 2]!, b3 = B[ib + 3]!;
+    const b0 = B[ib]!,
+      b1 = B[ib + 1]!,
+      b2 = B[ib + 2]!,
+      b3 = B[ib + 3]!;
     let a = A[ia]!;
-    c00 += a * b0; c01 += a * b1; c02 += a * b2; c03 += a * b3;
+    c00 += a * b0;
+    c01 += a * b1;
+    c02 += a * b2;
+    c03 += a * b3;
     a = A[ia + 1]!;
-    c10 += a * b0; c11 += a * b1; c12 += a * b2; c13 += a * b3;
+    c10 += a * b0;
+    c11 += a * b1;
+    c12 += a * b2;
+    c13 += a * b3;
     a = A[ia + 2]!;
-    c20 += a * b0; c21 += a * b1; c22 += a * b2; c23 += a * b3;
+    c20 += a * b0;
+    c21 += a * b1;
+    c22 += a * b2;
+    c23 += a * b3;
     a = A[ia + 3]!;
-    c30 += a * b0; c31 += a * b1; c32 += a * b2; c33 += a * b3;
+    c30 += a * b0;
+    c31 += a * b1;
+    c32 += a * b2;
+    c33 += a * b3;
   }
   if (mr === MR && nr === NR) {
-    C[ci] += c00; C[ci + 1] += c01; C[ci + 2] += c02; C[ci + 3] += c03;
+    C[ci] += c00;
+    C[ci + 1] += c01;
+    C[ci + 2] += c02;
+    C[ci + 3] += c03;
     ci += ldc;
-    C[ci] += c10; C[ci + 1] += c11; C[ci + 2] += c12; C[ci + 3] += c13;
+    C[ci] += c10;
+    C[ci + 1] += c11;
+    C[ci + 2] += c12;
+    C[ci + 3] += c13;
     ci += ldc;
-    C[ci] += c20; C[ci + 1] += c21; C[ci + 2] += c22; C[ci + 3] += c23;
+    C[ci] += c20;
+    C[ci + 1] += c21;
+    C[ci + 2] += c22;
+    C[ci + 3] += c23;
     ci += ldc;
-    C[ci] += c30; C[ci + 1] += c31; C[ci + 2] += c32; C[ci + 3] += c33;
+    C[ci] += c30;
+    C[ci + 1] += c31;
+    C[ci + 2] += c32;
+    C[ci + 3] += c33;
     return;
   }
   const t = edge;
-  t[0] = c00; t[1] = c01; t[2] = c02; t[3] = c03;
-  t[4] = c10; t[5] = c11; t[6] = c12; t[7] = c13;
-  t[8] = c20; t[9] = c21; t[10] = c22; t[11] = c23;
-  t[12] = c30; t[13] = c31; t[14] = c32; t[15] = c33;
+  t[0] = c00;
+  t[1] = c01;
+  t[2] = c02;
+  t[3] = c03;
+  t[4] = c10;
+  t[5] = c11;
+  t[6] = c12;
+  t[7] = c13;
+  t[8] = c20;
+  t[9] = c21;
+  t[10] = c22;
+  t[11] = c23;
+  t[12] = c30;
+  t[13] = c31;
+  t[14] = c32;
+  t[15] = c33;
   addTile(t, C, ci, ldc, mr, nr);
 }

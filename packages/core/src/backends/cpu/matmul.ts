@@ -20,8 +20,10 @@ export function matmul(a: View<DataArray>, b: View<DataArray>, transA: boolean, 
   if (out.length === 0 || k === 0) return out;
 
   // element strides of A(i, p) and B(p, j) inside one matrix
-  const ars = transA ? 1 : k, acs = transA ? m : 1;
-  const brs = transB ? 1 : n, bcs = transB ? k : 1;
+  const ars = transA ? 1 : k,
+    acs = transA ? m : 1;
+  const brs = transB ? 1 : n,
+    bcs = transB ? k : 1;
   // matrix strides of each operand's batch dims, broadcast to the output's (0 where broadcast)
   const aBatch = broadcastStrides(a.shape.slice(0, -2), batchShape).map((s) => s * m * k);
   const bBatch = broadcastStrides(b.shape.slice(0, -2), batchShape).map((s) => s * k * n);
@@ -46,7 +48,8 @@ export function matmul(a: View<DataArray>, b: View<DataArray>, transA: boolean, 
   }
 
   const idx = new Array<number>(batchShape.length).fill(0);
-  let aOff = 0, bOff = 0;
+  let aOff = 0,
+    bOff = 0;
   for (let t = 0; t < batch; t++) {
     const o = t * m * n;
     gemm(m, n, k, a.buf, aOff, ars, acs, b.buf, bOff, brs, bcs, acc, direct ? o : 0, n);

@@ -67,20 +67,30 @@ export function concat(xs: readonly View<DataArray>[], axis: number, outShape: S
  * along `axis` (the caller substitutes an index value there), and a is the coordinate along `axis`.
  */
 function forEachAlong(
-  shape: Shape, axis: number, sa: readonly number[], sb: readonly number[],
+  shape: Shape,
+  axis: number,
+  sa: readonly number[],
+  sb: readonly number[],
   body: (i: number, offA: number, offB: number, a: number) => void,
 ): void {
   const n = sizeOf(shape);
   const rank = shape.length;
   const idx = new Array<number>(rank).fill(0);
-  let offA = 0, offB = 0;
+  let offA = 0,
+    offB = 0;
   for (let i = 0; i < n; i++) {
     body(i, offA, offB, idx[axis] ?? 0);
     for (let d = rank - 1; d >= 0; d--) {
       idx[d]!++;
-      if (d !== axis) { offA += sa[d]!; offB += sb[d]!; }
+      if (d !== axis) {
+        offA += sa[d]!;
+        offB += sb[d]!;
+      }
       if (idx[d]! < shape[d]!) break;
-      if (d !== axis) { offA -= idx[d]! * sa[d]!; offB -= idx[d]! * sb[d]!; }
+      if (d !== axis) {
+        offA -= idx[d]! * sa[d]!;
+        offB -= idx[d]! * sb[d]!;
+      }
       idx[d] = 0;
     }
   }
@@ -102,7 +112,8 @@ export function gather(x: View<DataArray>, axis: number, index: View<DataArray>)
   // a rank-0 tensor behaves as one element along axis 0 (as torch)
   const size = x.shape[axis] ?? 1;
   const step = xs[axis] ?? 1;
-  const src = x.buf, ix = index.buf;
+  const src = x.buf,
+    ix = index.buf;
   forEachAlong(index.shape, axis, xs, xs, (i, off) => {
     const j = ix[i]!;
     checkIndex('gather', j, size, axis, x.shape);
@@ -123,7 +134,8 @@ export function scatterAdd(outShape: Shape, axis: number, index: View<DataArray>
   const size = outShape[axis] ?? 1;
   const step = os[axis] ?? 1;
   const srcStep = ss[axis] ?? 1;
-  const s = src.buf, ix = index.buf;
+  const s = src.buf,
+    ix = index.buf;
   forEachAlong(index.shape, axis, os, ss, (i, offOut, offSrc, a) => {
     const j = ix[i]!;
     checkIndex('scatterAdd', j, size, axis, outShape);

@@ -19,13 +19,17 @@ import { allocArray, type DataArray } from '../../dtype.js';
 export function maxPool2d(x: View<DataArray>, p: Pool2dParams, outHW: readonly [number, number]): { values: DataArray; indices: Int32Array } {
   const [N, C, H, W] = x.shape as [number, number, number, number];
   const [Ho, Wo] = outHW;
-  const [kh, kw] = p.kernel, [sh, sw] = p.stride, [ph, pw] = p.padding, [dh, dw] = p.dilation;
+  const [kh, kw] = p.kernel,
+    [sh, sw] = p.stride,
+    [ph, pw] = p.padding,
+    [dh, dw] = p.dilation;
   const planes = N * C;
   const values = allocArray(x.dtype, planes * Ho * Wo);
   const indices = new Int32Array(planes * Ho * Wo);
   const src = x.buf;
   // per output column, the first tap inside [0, W) and the end of the taps
-  const colStart = new Int32Array(Wo), colEnd = new Int32Array(Wo);
+  const colStart = new Int32Array(Wo),
+    colEnd = new Int32Array(Wo);
   for (let ox = 0; ox < Wo; ox++) {
     const [s, e] = taps(ox * sw - pw, dw, kw, W);
     colStart[ox] = s;
@@ -37,7 +41,8 @@ export function maxPool2d(x: View<DataArray>, p: Pool2dParams, outHW: readonly [
     for (let oy = 0; oy < Ho; oy++) {
       const [y0, y1] = taps(oy * sh - ph, dh, kh, H);
       for (let ox = 0; ox < Wo; ox++, o++) {
-        const x0 = colStart[ox]!, x1 = colEnd[ox]!;
+        const x0 = colStart[ox]!,
+          x1 = colEnd[ox]!;
         let best = -Infinity;
         let at = Math.min(y0, H - 1) * W + Math.min(x0, W - 1);
         for (let iy = y0; iy < y1; iy += dh) {

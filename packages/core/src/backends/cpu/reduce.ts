@@ -83,8 +83,14 @@ export function argReduce(op: ArgReduceOp, x: View<DataArray>, axis: number): In
       if (best === best) {
         for (let k = 1, p = base + inner; k < size; k++, p += inner) {
           const v = src[p]!;
-          if (v !== v) { at = k; break; }
-          if (isMax ? v > best : v < best) { best = v; at = k; }
+          if (v !== v) {
+            at = k;
+            break;
+          }
+          if (isMax ? v > best : v < best) {
+            best = v;
+            at = k;
+          }
         }
       }
       out[o * inner + i] = size === 0 ? 0 : at;
