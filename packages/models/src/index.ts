@@ -3,19 +3,26 @@
  * with a restricted pickle machine, and image I/O.
  */
 export { CheckpointError, ImageError, type CheckpointErrorCode, type CheckpointErrorInfo } from './errors.js';
-export type { SourceDtype, OutDtype, Int64Mode } from './dtypes.js';
-export { isRawTensor, isSkippedTensor, type RawTensor, type SkippedTensor, type ArrayOfOut } from './raw-tensor.js';
-export { PyDict, PyGlobal, StorageRef, TensorRef, isTuple, type PyValue } from './pickle-values.js';
-export { MemorySource, type ByteSource } from './byte-source.js';
-export { detectFormat, parseCheckpoint, readCheckpointRaw, type CheckpointFormat, type CheckpointOptions, type RawCheckpoint } from './checkpoint.js';
-export { readSafetensorsHeader, SAFETENSORS_MAX_HEADER, type SafetensorsHeader, type SafetensorsEntry } from './safetensors.js';
-export { crc32 } from './crc32.js';
-export { loadCheckpoint, rawToTensor, type LoadCheckpointOptions } from './load.js';
-export { serializeSafetensors, saveSafetensors, type TensorSource } from './safetensors-write.js';
-export type { InflateRaw } from './zip.js';
-export { decodeImage, detectImageFormat, DEFAULT_MAX_PIXELS, type DecodedImage, type DecodeOptions } from './image-decode.js';
-export { encodePng, type EncodePngOptions } from './image-encode.js';
-export { readImage, writeImage, imageToTensor, tensorToImage, convertChannels, type ReadImageOptions } from './image-io.js';
+export type { SourceDtype, OutDtype, Int64Mode } from './checkpoints/dtypes.js';
+export { isRawTensor, isSkippedTensor, type RawTensor, type SkippedTensor, type ArrayOfOut } from './checkpoints/raw-tensor.js';
+export { PyDict, PyGlobal, StorageRef, TensorRef, isTuple, type PyValue } from './checkpoints/pickle-values.js';
+export { MemorySource, type ByteSource } from './checkpoints/byte-source.js';
+export {
+  detectFormat,
+  parseCheckpoint,
+  readCheckpointRaw,
+  type CheckpointFormat,
+  type CheckpointOptions,
+  type RawCheckpoint,
+} from './checkpoints/checkpoint.js';
+export { readSafetensorsHeader, SAFETENSORS_MAX_HEADER, type SafetensorsHeader, type SafetensorsEntry } from './checkpoints/safetensors.js';
+export { crc32 } from './checkpoints/crc32.js';
+export { loadCheckpoint, rawToTensor, type LoadCheckpointOptions } from './checkpoints/load.js';
+export { serializeSafetensors, saveSafetensors, type TensorSource } from './checkpoints/safetensors-write.js';
+export type { InflateRaw } from './checkpoints/zip.js';
+export { decodeImage, detectImageFormat, DEFAULT_MAX_PIXELS, type DecodedImage, type DecodeOptions } from './images/image-decode.js';
+export { encodePng, type EncodePngOptions } from './images/image-encode.js';
+export { readImage, writeImage, imageToTensor, tensorToImage, convertChannels, type ReadImageOptions } from './images/image-io.js';
 export {
   Vgg,
   VggWeightsError,
@@ -36,7 +43,7 @@ export {
   type VggCommonOptions,
   type RandomVggOptions,
   type VggWeightsSource,
-} from './vgg.js';
+} from './networks/vgg.js';
 export {
   findVggWeights,
   findLpipsWeights,
@@ -48,7 +55,7 @@ export {
   type DiscoveryEnv,
   type LpipsNet,
   type LpipsVersion,
-} from './weights.js';
+} from './networks/weights.js';
 export {
   LpipsHeads,
   LpipsWeightsError,
@@ -61,7 +68,7 @@ export {
   LPIPS_SQUEEZE_TAPS,
   LPIPS_TAPS,
   type LoadLpipsHeadsOptions,
-} from './lpips.js';
+} from './networks/lpips.js';
 export {
   AlexNet,
   alexnet,
@@ -77,7 +84,7 @@ export {
   type BackboneOptions,
   type BackboneWeightsSource,
   type AlexNetOptions,
-} from './alexnet.js';
+} from './networks/alexnet.js';
 export {
   SqueezeNet,
   squeezenet1_1,
@@ -87,10 +94,10 @@ export {
   SQUEEZENET1_1_WIDTHS,
   type SqueezeWidths,
   type SqueezeNetOptions,
-} from './squeezenet.js';
-export { findTorchvisionWeights, TORCHVISION_WEIGHT_FILES, TORCHVISION_WEIGHT_URLS } from './weights.js';
-export { StateDictMismatchError, type MisshapedKey } from './backbone-common.js';
-export { findInceptionWeights, INCEPTION_WEIGHT_FILES, INCEPTION_WEIGHT_URLS } from './weights.js';
+} from './networks/squeezenet.js';
+export { findTorchvisionWeights, TORCHVISION_WEIGHT_FILES, TORCHVISION_WEIGHT_URLS } from './networks/weights.js';
+export { StateDictMismatchError, type MisshapedKey } from './networks/backbone-common.js';
+export { findInceptionWeights, INCEPTION_WEIGHT_FILES, INCEPTION_WEIGHT_URLS } from './networks/weights.js';
 export {
   InceptionV3,
   inceptionV3,
@@ -103,7 +110,14 @@ export {
   type InceptionTap,
   type InceptionOptions,
   type InceptionWeightsSource,
-} from './inception.js';
-export { inceptionPreprocess, resample, resampleMatrix, INCEPTION_PREPROCESS, type InceptionPreprocess, type ResampleKernel } from './inception-preprocess.js';
-export { parseNpy, serializeNpy, type NpyArray, type NpyDtype } from './npy.js';
-export { parseNpz, readNpz, readNpzMember, serializeNpz, writeNpz, type NpzReadOptions, type DeflateRaw } from './npz.js';
+} from './networks/inception.js';
+export {
+  inceptionPreprocess,
+  resample,
+  resampleMatrix,
+  INCEPTION_PREPROCESS,
+  type InceptionPreprocess,
+  type ResampleKernel,
+} from './networks/inception-preprocess.js';
+export { parseNpy, serializeNpy, type NpyArray, type NpyDtype } from './checkpoints/npy.js';
+export { parseNpz, readNpz, readNpzMember, serializeNpz, writeNpz, type NpzReadOptions, type DeflateRaw } from './checkpoints/npz.js';

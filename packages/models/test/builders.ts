@@ -3,7 +3,7 @@
  * build exactly the checkpoint they need (including hostile ones) without Python.
  * Opcodes as in CPython Lib/pickletools.py.
  */
-import { crc32 } from '../src/crc32.js';
+import { crc32 } from '../src/checkpoints/crc32.js';
 
 const enc = new TextEncoder();
 

@@ -25,10 +25,10 @@ import {
   type RawCheckpoint,
 } from '../src/index.js';
 import { deflateRawSync } from 'node:zlib';
-import { Cursor } from '../src/byte-source.js';
-import { unpickle } from '../src/pickle.js';
-import { torchHooks } from '../src/torch-globals.js';
-import { readZipDirectory, readZipEntry } from '../src/zip.js';
+import { Cursor } from '../src/checkpoints/byte-source.js';
+import { unpickle } from '../src/checkpoints/pickle.js';
+import { torchHooks } from '../src/checkpoints/torch-globals.js';
+import { readZipDirectory, readZipEntry } from '../src/checkpoints/zip.js';
 import { P, concat, f32, legacyFile, makeZip, stateDictPickle, torchZip } from './builders.js';
 import { fixture, fixturesDir } from '../../../test/helpers/fixtures.js';
 

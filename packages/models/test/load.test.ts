@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Tensor } from '@pixgrad/core';
 import { loadCheckpoint, readCheckpointRaw } from '../src/index.js';
-import { crc32 } from '../src/crc32.js';
+import { crc32 } from '../src/checkpoints/crc32.js';
 import { describeFixtures, fixture } from '../../../test/helpers/fixtures.js';
 import { concat, f32, legacyFile, stateDictPickle } from './builders.js';
 

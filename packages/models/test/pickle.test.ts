@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CheckpointError, PyDict, isTuple, parseCheckpoint, readCheckpointRaw, type PyValue } from '../src/index.js';
-import { Cursor, MemorySource } from '../src/byte-source.js';
-import { unpickle } from '../src/pickle.js';
-import { torchHooks } from '../src/torch-globals.js';
+import { Cursor, MemorySource } from '../src/checkpoints/byte-source.js';
+import { unpickle } from '../src/checkpoints/pickle.js';
+import { torchHooks } from '../src/checkpoints/torch-globals.js';
 import { P, concat, f32, legacyFile, rebuildV2, stateDictPickle, torchZip, tupleOf } from './builders.js';
 
 /** Runs the torch-hooked unpickler on bytes (no persistent ids). */

@@ -7,8 +7,8 @@
  */
 import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { Tensor } from '@pixgrad/core';
-import { serializeSafetensors } from '../src/safetensors-write.js';
-import type { RawTensor } from '../src/raw-tensor.js';
+import { serializeSafetensors } from '../src/checkpoints/safetensors-write.js';
+import type { RawTensor } from '../src/checkpoints/raw-tensor.js';
 import { legacyFile, stateDictPickle, torchZip, type TensorSpec } from './builders.js';
 
 function f32Bytes(t: Tensor): Uint8Array {

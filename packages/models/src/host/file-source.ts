@@ -7,7 +7,7 @@
  * of the Node host (host/node.ts), which browser builds never load.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { checkRange, type ByteSource } from '../byte-source.js';
+import { checkRange, type ByteSource } from '../checkpoints/byte-source.js';
 import { CheckpointError } from '../errors.js';
 
 /** An open file. Call `close()` when done (the readers do it in a `finally`). */

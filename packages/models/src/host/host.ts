@@ -5,8 +5,8 @@
  * (bundlers targeting browsers). So one API works in both: a path is read in Node and gets a clear
  * error in a browser, and browser bundles never see a Node built-in.
  */
-import type { ByteSource } from '../byte-source.js';
-import type { InflateRaw } from '../zip.js';
+import type { ByteSource } from '../checkpoints/byte-source.js';
+import type { InflateRaw } from '../checkpoints/zip.js';
 
 /** A positional reader over a file; `close()` when done. */
 export interface FileByteSource extends ByteSource {

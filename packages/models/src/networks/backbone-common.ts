@@ -6,9 +6,9 @@
  * class and messages; only the logic lives here.
  */
 import { type Device, type Generator, PixgradError, type Tensor, ValueError, fmtShape, keep, tensor } from '@pixgrad/core';
-import { readCheckpointRaw } from './checkpoint.js';
-import { rawToTensor } from './load.js';
-import type { RawTensor } from './raw-tensor.js';
+import { readCheckpointRaw } from '../checkpoints/checkpoint.js';
+import { rawToTensor } from '../checkpoints/load.js';
+import type { RawTensor } from '../checkpoints/raw-tensor.js';
 
 /** ImageNet statistics torchvision's weights were trained with (inputs in [0, 1]). */
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;

@@ -6,7 +6,7 @@
  * size, pax extended headers ('x', 'g') are skipped, and the walk stops at the first zero block.
  */
 import type { ByteSource } from './byte-source.js';
-import { fail } from './errors.js';
+import { fail } from '../errors.js';
 
 export interface TarMember {
   name: string;

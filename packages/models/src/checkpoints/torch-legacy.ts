@@ -18,7 +18,7 @@
 import type { ByteSource } from './byte-source.js';
 import { Cursor } from './byte-source.js';
 import { SOURCE_DTYPES } from './dtypes.js';
-import { fail } from './errors.js';
+import { fail } from '../errors.js';
 import { describe, unpickle, type UnpickleHooks } from './pickle.js';
 import { StorageRef, isTuple, type PyValue } from './pickle-values.js';
 import type { TorchContainer } from './torch-assemble.js';

@@ -12,7 +12,7 @@
  */
 import { checkRange, le16, le32, u64ToSafe, type ByteSource } from './byte-source.js';
 import { crc32 } from './crc32.js';
-import { fail } from './errors.js';
+import { fail } from '../errors.js';
 
 export interface ZipEntry {
   name: string;

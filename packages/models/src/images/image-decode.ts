@@ -18,7 +18,7 @@
 import { decode as decodePngLib } from 'fast-png';
 import jpeg from 'jpeg-js';
 import { GifReader } from 'omggif';
-import { ImageError } from './errors.js';
+import { ImageError } from '../errors.js';
 
 /** Decoded pixels, row-major HWC (interleaved channels), each in [0, 1]. */
 export interface DecodedImage {

@@ -10,7 +10,7 @@
  * Written: version 1.0 little-endian C-order float32/float64/int32/int64/uint8, as `np.save` does.
  */
 import { sizeOf } from '@pixgrad/core';
-import { fail } from './errors.js';
+import { fail } from '../errors.js';
 
 export type NpyDtype = 'float32' | 'float64' | 'int32' | 'int64' | 'uint8' | 'bool';
 

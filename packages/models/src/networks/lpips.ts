@@ -5,8 +5,8 @@
  * `lin{k}.model.0.weight`, accepted too).
  */
 import { type Device, Generator, PixgradError, type Tensor, ValueError, fmtShape, keep, tensor } from '@pixgrad/core';
-import { readCheckpointRaw } from './checkpoint.js';
-import { rawToTensor } from './load.js';
+import { readCheckpointRaw } from '../checkpoints/checkpoint.js';
+import { rawToTensor } from '../checkpoints/load.js';
 import { type LpipsNet, type LpipsVersion, findLpipsWeights } from './weights.js';
 
 /** Channels of each tapped layer, as `LPIPS.chns` in the reference. */

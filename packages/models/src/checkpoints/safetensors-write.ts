@@ -6,7 +6,7 @@
  * The output reads back with `readCheckpointRaw` and with the Python/Rust `safetensors` packages.
  */
 import { OUT_BYTES, SAFETENSORS_OF_OUT, type OutDtype } from './dtypes.js';
-import { fail } from './errors.js';
+import { fail } from '../errors.js';
 import { numelOf } from './materialize.js';
 import { isRawTensor, type RawTensor } from './raw-tensor.js';
 import { host } from '#host';

@@ -12,7 +12,7 @@
 import type { ByteSource } from './byte-source.js';
 import { Cursor } from './byte-source.js';
 import { SOURCE_DTYPES } from './dtypes.js';
-import { fail } from './errors.js';
+import { fail } from '../errors.js';
 import { describe, unpickle } from './pickle.js';
 import { StorageRef, TensorRef, isTuple, type PyValue } from './pickle-values.js';
 import type { TorchContainer } from './torch-assemble.js';

@@ -8,7 +8,7 @@
  * A checkpoint that is a single tensor gives the name `''`.
  */
 import { SOURCE_DTYPES, outDtypeOf, type Int64Mode } from './dtypes.js';
-import { fail } from './errors.js';
+import { fail } from '../errors.js';
 import { checkView, materialize, type ViewSpec } from './materialize.js';
 import { PyDict, StorageRef, TensorRef, type PyValue } from './pickle-values.js';
 import type { RawTensor, SkippedTensor } from './raw-tensor.js';

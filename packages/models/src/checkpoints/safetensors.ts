@@ -20,7 +20,7 @@
  */
 import { le32, type ByteSource } from './byte-source.js';
 import { SAFETENSORS_DTYPES, SAFETENSORS_UNSUPPORTED, SOURCE_DTYPES, outDtypeOf, type Int64Mode, type SourceDtype } from './dtypes.js';
-import { fail } from './errors.js';
+import { fail } from '../errors.js';
 import { JsonNumber, JsonSyntaxError, parseJsonStrict, type JsonObject, type JsonValue } from './json.js';
 import { checkView, materialize } from './materialize.js';
 import type { RawTensor, SkippedTensor } from './raw-tensor.js';

@@ -7,7 +7,7 @@
  * read is bounds-checked against the source size first, so a hostile length field produces an
  * `UnexpectedEof` error instead of an allocation.
  */
-import { CheckpointError, fail } from './errors.js';
+import { CheckpointError, fail } from '../errors.js';
 
 /** A read-only, bounds-checked view of the bytes of a file or array. */
 export interface ByteSource {

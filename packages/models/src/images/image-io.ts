@@ -4,7 +4,7 @@
  */
 import { tensor, type Tensor, type TensorOptions } from '@pixgrad/core';
 import { host } from '#host';
-import { ImageError } from './errors.js';
+import { ImageError } from '../errors.js';
 import { decodeImage, type DecodedImage, type DecodeOptions } from './image-decode.js';
 import { encodePng, type EncodePngOptions } from './image-encode.js';
 

@@ -18,7 +18,7 @@
  * so a hostile pickle can neither hang the machine nor make it allocate beyond the file size.
  */
 import { Cursor } from './byte-source.js';
-import { fail } from './errors.js';
+import { fail } from '../errors.js';
 import { PyDict, PyGlobal, isTuple, markTuple, type PyValue } from './pickle-values.js';
 
 /** How the machine resolves the few things it cannot decide alone. */

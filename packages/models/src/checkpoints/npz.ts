@@ -7,7 +7,7 @@
  */
 import { MemorySource, type ByteSource } from './byte-source.js';
 import { crc32 } from './crc32.js';
-import { fail } from './errors.js';
+import { fail } from '../errors.js';
 import { type NpyArray, parseNpy, serializeNpy } from './npy.js';
 import { type InflateRaw, readZipDirectory, readZipEntry } from './zip.js';
 import { host } from '#host';

@@ -12,7 +12,7 @@
  * offset of a caller's array (which would throw `RangeError`).
  */
 import { OUT_BYTES, SOURCE_DTYPES, outDtypeOf, type Int64Mode, type OutDtype, type SourceDtype } from './dtypes.js';
-import { fail } from './errors.js';
+import { fail } from '../errors.js';
 import type { ArrayOfOut, RawTensor } from './raw-tensor.js';
 
 /** True on little-endian hosts (every platform Node and browsers run on today). */

@@ -11,7 +11,7 @@
 import type { ByteSource } from './byte-source.js';
 import { Cursor, MemorySource } from './byte-source.js';
 import { SOURCE_DTYPES } from './dtypes.js';
-import { fail } from './errors.js';
+import { fail } from '../errors.js';
 import { unpickle, describe } from './pickle.js';
 import { StorageRef, isTuple, type PyValue } from './pickle-values.js';
 import type { TorchContainer } from './torch-assemble.js';

@@ -12,7 +12,7 @@
 import { host } from '#host';
 import { MemorySource, type ByteSource } from './byte-source.js';
 import type { Int64Mode } from './dtypes.js';
-import { CheckpointError } from './errors.js';
+import { CheckpointError } from '../errors.js';
 import { PyDict, type PyValue } from './pickle-values.js';
 import type { RawTensor } from './raw-tensor.js';
 import { SAFETENSORS_MAX_HEADER, looksLikeSafetensors, readSafetensors } from './safetensors.js';

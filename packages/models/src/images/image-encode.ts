@@ -4,7 +4,7 @@
  * `decodeImage` (x / 255 or x / 65535). NaN is written as 0.
  */
 import { encode as encodePngLib } from 'fast-png';
-import { ImageError } from './errors.js';
+import { ImageError } from '../errors.js';
 
 export interface EncodePngOptions {
   /** Bits per sample: 8 (default) or 16. */

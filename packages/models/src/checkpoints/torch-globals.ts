@@ -9,7 +9,7 @@
  * unknown global is an error naming it and its byte offset, never code execution.
  */
 import { TORCH_DTYPE_OBJECTS, TORCH_STORAGE_TYPES, type SourceDtype } from './dtypes.js';
-import { fail } from './errors.js';
+import { fail } from '../errors.js';
 import { describe, type UnpickleHooks } from './pickle.js';
 import { PyDict, PyGlobal, StorageRef, TensorRef, isTuple, markTuple, type PyValue } from './pickle-values.js';
 
