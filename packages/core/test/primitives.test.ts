@@ -406,14 +406,12 @@ const GRADIENTS: Record<PrimName, GradRow> = {
         propertyGradcheck(
           'concat',
           shapes({ minRank: 1, maxRank: 3, maxSize: 12 }).chain((s) =>
-            fc
-              .record({ axis: fc.nat(s.length - 1), sizes: fc.array(fc.nat(3), { minLength: 1, maxLength: 3 }) })
-              .chain(({ axis, sizes }) =>
-                fc.record({
-                  inputs: fc.tuple(...sizes.map((k) => specOf(s.map((d, i) => (i === axis ? k : d))))) as fc.Arbitrary<TensorSpec[]>,
-                  params: fc.constant(axis),
-                }),
-              ),
+            fc.record({ axis: fc.nat(s.length - 1), sizes: fc.array(fc.nat(3), { minLength: 1, maxLength: 3 }) }).chain(({ axis, sizes }) =>
+              fc.record({
+                inputs: fc.tuple(...sizes.map((k) => specOf(s.map((d, i) => (i === axis ? k : d))))) as fc.Arbitrary<TensorSpec[]>,
+                params: fc.constant(axis),
+              }),
+            ),
           ),
           (xs, axis) => concat(xs, axis),
           opts,
