@@ -69,12 +69,10 @@ export class LpipsModel {
     const need = this.taps.length;
     const name = { vgg: 'a VGG', alex: 'an AlexNet', squeeze: 'a SqueezeNet' }[this.net];
     if (heads.weights.length !== need) throw new ValueError(`LpipsModel: ${name} backbone needs ${need} heads, got ${heads.weights.length}`);
-    if (!(backbone instanceof Vgg)) {
-      const want = this.taps.map((t) => backbone.channelsAt(t));
-      const got = heads.channels;
-      if (want.some((c, k) => c !== got[k]))
-        throw new ValueError(`LpipsModel: the heads have ${got.join(', ')} channels but the ${this.net} backbone's taps have ${want.join(', ')}`);
-    }
+    const want = this.taps.map((t) => backbone.channelsAt(t));
+    const got = heads.channels;
+    if (want.some((c, k) => c !== got[k]))
+      throw new ValueError(`LpipsModel: the heads have ${got.join(', ')} channels but the ${this.net} backbone's taps have ${want.join(', ')}`);
   }
 
   /**

@@ -70,12 +70,6 @@ export {
   type LoadLpipsHeadsOptions,
 } from './networks/lpips.js';
 export {
-  AlexNet,
-  alexnet,
-  alexnetFromStateDict,
-  randomAlexNet,
-  alexnetLayers,
-  ALEXNET_CHANNELS,
   TorchvisionFeatures,
   BackboneWeightsError,
   netStateDictShapes,
@@ -83,8 +77,8 @@ export {
   type ConvSpec,
   type BackboneOptions,
   type BackboneWeightsSource,
-  type AlexNetOptions,
-} from './networks/alexnet.js';
+} from './networks/torchvision-features.js';
+export { AlexNet, alexnet, alexnetFromStateDict, randomAlexNet, alexnetLayers, ALEXNET_CHANNELS, type AlexNetOptions } from './networks/alexnet.js';
 export {
   SqueezeNet,
   squeezenet1_1,

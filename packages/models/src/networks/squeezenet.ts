@@ -12,7 +12,7 @@ import {
   paramsFromStateDict,
   randomNetParams,
   scaleChannels,
-} from './alexnet.js';
+} from './torchvision-features.js';
 import { findTorchvisionWeights } from './weights.js';
 
 /**

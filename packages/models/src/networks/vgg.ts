@@ -1,9 +1,19 @@
 /**
  * VGG16 / VGG19 feature networks in torchvision's layout (`features.N.weight` / `features.N.bias`),
- * for perceptual, style, texture and topology losses and as the LPIPS backbone.
+ * for perceptual, style, texture and topology losses and as the LPIPS backbone, on the backbone
+ * framework of torchvision-features.ts (as AlexNet and SqueezeNet).
  */
-import { type DType, type Device, Generator, ShapeError, type Tensor, ValueError, conv2d, fmtShape, keep, maxPool2d, relu, tensor, tidy } from '@pixgrad/core';
-import { StateDictMismatchError, checkStateDict, deepestTap, frozenParam, imagenetNormalize, readExpectedTensors, uniformArray } from './backbone-common.js';
+import { type Device, type Tensor, ValueError } from '@pixgrad/core';
+import { StateDictMismatchError } from './backbone-common.js';
+import {
+  type NetLayer,
+  TorchvisionFeatures,
+  loadNetParams,
+  netStateDictShapes,
+  paramsFromStateDict,
+  randomNetParams,
+  scaleChannels,
+} from './torchvision-features.js';
 import { findVggWeights } from './weights.js';
 
 /** The torchvision architectures defined here. */
@@ -21,12 +31,8 @@ export const VGG_CONFIGS: Readonly<Record<VggArch, VggConfig>> = {
 /** ImageNet statistics torchvision's VGG weights were trained with (inputs in [0, 1]). */
 export { IMAGENET_MEAN, IMAGENET_STD } from './backbone-common.js';
 
-/** One module of `features`: its index in torchvision's Sequential and its conventional name. */
-export interface VggLayer {
-  /** position in `features` (the N of `features.N.weight`) */
-  index: number;
-  /** `conv{block}_{k}`, `relu{block}_{k}` or `pool{block}` */
-  name: string;
+/** One module of `features` (a `NetLayer` named `conv{block}_{k}`, `relu{block}_{k}` or `pool{block}`), with a conv's channels at hand. */
+export interface VggLayer extends NetLayer {
   kind: 'conv' | 'relu' | 'pool';
   /** conv only */
   inChannels?: number;
@@ -46,14 +52,15 @@ export function vggLayers(config: VggConfig, inChannels = 3): VggLayer[] {
   let cin = inChannels;
   for (const v of config) {
     if (v === 'M') {
-      out.push({ index: out.length, name: `pool${block}`, kind: 'pool' });
+      out.push({ index: out.length, name: `pool${block}`, kind: 'pool', pool: { kernel: 2, stride: 2, ceilMode: false } });
       block++;
       k = 1;
       continue;
     }
     if (!Number.isInteger(v) || v < 1)
       throw new ValueError(`vggLayers: channel counts must be positive integers, got ${JSON.stringify(v)} in ${JSON.stringify(config)}`);
-    out.push({ index: out.length, name: `conv${block}_${k}`, kind: 'conv', inChannels: cin, outChannels: v });
+    const conv = { inChannels: cin, outChannels: v, kernel: 3, stride: 1, padding: 1 };
+    out.push({ index: out.length, name: `conv${block}_${k}`, kind: 'conv', inChannels: cin, outChannels: v, conv });
     out.push({ index: out.length, name: `relu${block}_${k}`, kind: 'relu' });
     cin = v;
     k++;
@@ -63,23 +70,12 @@ export function vggLayers(config: VggConfig, inChannels = 3): VggLayer[] {
 
 /** Expected state-dict entries: `features.N.weight` [out, in, 3, 3] and `features.N.bias` [out]. */
 export function vggStateDictShapes(config: VggConfig, inChannels = 3, prefix = 'features.'): Map<string, number[]> {
-  const m = new Map<string, number[]>();
-  for (const l of vggLayers(config, inChannels)) {
-    if (l.kind !== 'conv') continue;
-    m.set(`${prefix}${l.index}.weight`, [l.outChannels!, l.inChannels!, 3, 3]);
-    m.set(`${prefix}${l.index}.bias`, [l.outChannels!]);
-  }
-  return m;
+  return netStateDictShapes(vggLayers(config, inChannels), prefix);
 }
 
 /** Strict state-dict check failed: lists every missing, unexpected and mis-shaped key. */
 export class VggWeightsError extends StateDictMismatchError {
   override name = 'VggWeightsError';
-}
-
-interface ConvParams {
-  weight: Tensor;
-  bias: Tensor;
 }
 
 export interface VggCommonOptions {
@@ -119,119 +115,31 @@ export interface RandomVggOptions extends VggCommonOptions {
 
 /**
  * A frozen VGG feature extractor (torchvision's `vgg16().features` / `vgg19().features`).
- * Weights never require gradients; gradients flow to the input only.
+ * Weights never require gradients; gradients flow to the input only. Taps: `conv1_1`, `relu1_1`,
+ * ..., `pool5`; conv taps are before the ReLU, relu taps after it (torchvision's in-place ReLU
+ * overwrites the conv output; here both are available).
+ * @example
+ * const vgg = await vgg16();
+ * const f = vgg.features(img, ['relu2_2', 'relu4_3']);
+ * f.get('relu2_2')!.shape; // [1, 128, H/2, W/2]
  */
-export class Vgg {
-  readonly layers: readonly VggLayer[];
-  readonly normalize: boolean;
-  private readonly params = new Map<number, ConvParams>();
-  private readonly casts = new Map<string, Map<number, ConvParams>>();
-  private readonly byName = new Map<string, number>();
-  private disposed = false;
+export class Vgg extends TorchvisionFeatures {
+  declare readonly arch: VggArch | 'custom';
+  declare readonly layers: readonly VggLayer[];
 
   /** @internal use `vgg16`, `vgg19`, `vggFromStateDict` or `randomVgg` */
   constructor(
-    readonly arch: VggArch | 'custom',
+    arch: VggArch | 'custom',
     readonly config: VggConfig,
-    readonly inChannels: number,
-    params: Map<number, ConvParams>,
+    inChannels: number,
+    params: Map<string, Tensor>,
     normalize: boolean,
   ) {
-    this.layers = vggLayers(config, inChannels);
-    this.normalize = normalize;
-    for (const [i, p] of params) this.params.set(i, p);
-    for (const l of this.layers) this.byName.set(l.name, l.index);
+    super(arch, vggLayers(config, inChannels), params, normalize, inChannels);
   }
 
-  /** Every tap name in network order (`conv1_1`, `relu1_1`, ..., `pool5`). */
-  get layerNames(): string[] {
-    return this.layers.map((l) => l.name);
-  }
-
-  /** dtype of the stored weights */
-  get dtype(): DType {
-    return this.params.values().next().value!.weight.dtype;
-  }
-
-  /** The weights by torchvision name (`features.0.weight`, ...): the model's own tensors, not copies. */
-  stateDict(): Map<string, Tensor> {
-    const m = new Map<string, Tensor>();
-    for (const [i, p] of this.params) {
-      m.set(`features.${i}.weight`, p.weight);
-      m.set(`features.${i}.bias`, p.bias);
-    }
-    return m;
-  }
-
-  private paramsFor(dtype: DType): Map<number, ConvParams> {
-    if (dtype === this.dtype) return this.params;
-    let c = this.casts.get(dtype);
-    if (!c) {
-      c = new Map();
-      for (const [i, p] of this.params) c.set(i, { weight: keep(p.weight.cast(dtype)), bias: keep(p.bias.cast(dtype)) });
-      this.casts.set(dtype, c);
-    }
-    return c;
-  }
-
-  /**
-   * Runs the network on x [N, C, H, W] (C = 3 for torchvision weights; values in [0, 1] when
-   * `normalize` is on) and returns the requested taps by name, stopping after the deepest one.
-   * Conv taps are before the ReLU, relu taps after it (torchvision's in-place ReLU overwrites
-   * the conv output; here both are available). Intermediates are freed; the returned tensors are
-   * the caller's. Weights are cast to x's dtype when they differ (cached).
-   * @example
-   * const vgg = await vgg16();
-   * const f = vgg.features(img, ['relu2_2', 'relu4_3']);
-   * f.get('relu2_2')!.shape; // [1, 128, H/2, W/2]
-   */
-  features(x: Tensor, taps: readonly string[], opts: { normalize?: boolean } = {}): Map<string, Tensor> {
-    if (this.disposed) throw new ValueError('Vgg.features: the network was disposed');
-    const deepest = deepestTap('Vgg.features', this.byName, taps, this.layerNames, ` for ${this.arch}`);
-    if (x.rank !== 4 || x.shape[1] !== this.inChannels) {
-      throw new ShapeError(`Vgg.features: input must be [N, ${this.inChannels}, H, W], got ${fmtShape(x.shape)}`);
-    }
-    if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new ValueError(`Vgg.features: input must be float32 or float64, got ${x.dtype}`);
-    const normalize = opts.normalize ?? this.normalize;
-    if (normalize && this.inChannels !== 3) throw new ValueError(`Vgg.features: ImageNet normalisation needs 3 input channels, got ${this.inChannels}`);
-    const params = this.paramsFor(x.dtype);
-    const want = new Set(taps);
-    return tidy(() => {
-      const out = new Map<string, Tensor>();
-      let h = x;
-      if (normalize) h = imagenetNormalize(h);
-      for (const l of this.layers) {
-        if (l.index > deepest) break;
-        if (l.kind === 'conv') {
-          const p = params.get(l.index)!;
-          h = conv2d(h, p.weight, { bias: p.bias, padding: 1 });
-        } else if (l.kind === 'relu') h = relu(h);
-        else {
-          if (h.shape[2]! < 2 || h.shape[3]! < 2) {
-            throw new ShapeError(
-              `Vgg.features: ${l.name} needs at least 2x2 input, got ${fmtShape(h.shape)} (the image ${fmtShape(x.shape)} is too small for tap ${taps.join(', ')})`,
-            );
-          }
-          h = maxPool2d(h, { kernelSize: 2, stride: 2 });
-        }
-        if (want.has(l.name)) out.set(l.name, h);
-      }
-      // in the order asked for
-      return new Map(taps.map((t) => [t, out.get(t)!] as const));
-    });
-  }
-
-  /** Frees the weights (and their dtype casts). Tensors passed in a Map are the caller's: only the model's handles are released. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const m of [this.params, ...this.casts.values()]) {
-      for (const p of m.values()) {
-        p.weight.dispose();
-        p.bias.dispose();
-      }
-    }
-    this.casts.clear();
+  protected override get featuresName(): string {
+    return 'Vgg.features';
   }
 }
 
@@ -242,16 +150,6 @@ function resolveConfig(arch: VggArch | VggConfig): { arch: VggArch | 'custom'; c
     return { arch, config };
   }
   return { arch: 'custom', config: arch };
-}
-
-function finishParams(tensors: Map<string, Tensor>, layers: VggLayer[], prefix: string, opts: VggCommonOptions, owned: boolean): Map<number, ConvParams> {
-  const params = new Map<number, ConvParams>();
-  for (const l of layers) {
-    if (l.kind !== 'conv') continue;
-    const take = (k: string): Tensor => frozenParam(tensors.get(`${prefix}${l.index}.${k}`)!, opts, owned);
-    params.set(l.index, { weight: take('weight'), bias: take('bias') });
-  }
-  return params;
 }
 
 /**
@@ -265,20 +163,8 @@ function finishParams(tensors: Map<string, Tensor>, layers: VggLayer[], prefix: 
 export function vggFromStateDict(arch: VggArch | VggConfig, tensors: ReadonlyMap<string, Tensor>, opts: VggCommonOptions & { inChannels?: number } = {}): Vgg {
   const { arch: name, config } = resolveConfig(arch);
   const inChannels = opts.inChannels ?? 3;
-  checkStateDict(`vggFromStateDict(${name})`, vggStateDictShapes(config, inChannels), tensors, VggWeightsError);
-  const layers = vggLayers(config, inChannels);
-  return new Vgg(name, config, inChannels, finishParams(tensors as Map<string, Tensor>, layers, 'features.', opts, false), opts.normalize ?? true);
-}
-
-/**
- * Reads a VGG checkpoint (path or bytes): only `features.*` tensors are read; `classifier.*`
- * (VGG16's 411 MB of fully connected weights) is skipped without being read from disk. Keys
- * other than `features.*` and `classifier.*` are reported as unexpected without being read.
- */
-async function loadVggFile(arch: VggArch | 'custom', config: VggConfig, src: string | Uint8Array | ArrayBuffer, opts: VggCommonOptions): Promise<Vgg> {
-  const what = typeof src === 'string' ? `${arch} weights ${src}` : `${arch} weights`;
-  const tensors = await readExpectedTensors(what, vggStateDictShapes(config), src, opts.device, VggWeightsError);
-  return new Vgg(arch, config, 3, finishParams(tensors, vggLayers(config), 'features.', { ...opts, device: undefined }, true), opts.normalize ?? true);
+  const params = paramsFromStateDict(`vggFromStateDict(${name})`, vggLayers(config, inChannels), tensors, opts, false, VggWeightsError);
+  return new Vgg(name, config, inChannels, params, opts.normalize ?? true);
 }
 
 /**
@@ -288,10 +174,10 @@ async function loadVggFile(arch: VggArch | 'custom', config: VggConfig, src: str
  * @example const tiny = await loadVgg([4, 4, 'M', 8, 8, 'M'], 'tiny.safetensors');
  */
 export async function loadVgg(arch: VggArch | VggConfig, weights: VggWeightsSource, opts: VggCommonOptions = {}): Promise<Vgg> {
+  // only `features.*` is read; `classifier.*` (VGG16's 411 MB of fully connected weights) is skipped without being read
   const { arch: name, config } = resolveConfig(arch);
-  if (typeof weights === 'string' || weights instanceof Uint8Array || weights instanceof ArrayBuffer) return loadVggFile(name, config, weights, opts);
-  if (weights instanceof Map) return vggFromStateDict(arch, weights, opts);
-  throw new ValueError(`${name}: weights must be a path, bytes or a Map of tensors, got ${Object.prototype.toString.call(weights)}`);
+  const params = await loadNetParams(`${name} weights`, vggLayers(config), weights, opts, VggWeightsError);
+  return new Vgg(name, config, 3, params, opts.normalize ?? true);
 }
 
 async function build(arch: VggArch, opts: VggOptions): Promise<Vgg> {
@@ -330,21 +216,13 @@ export function vgg19(opts: VggOptions = {}): Promise<Vgg> {
 export function randomVgg(arch: VggArch | VggConfig, opts: RandomVggOptions = {}): Vgg {
   const { arch: name, config: base } = resolveConfig(arch);
   const m = opts.widthMultiplier ?? 1;
-  if (!(m > 0) || !Number.isFinite(m)) throw new ValueError(`randomVgg: widthMultiplier must be a positive number, got ${m}`);
-  const config = m === 1 ? base : base.map((v) => (v === 'M' ? v : Math.max(1, Math.ceil(v * m))));
+  const widths = scaleChannels(
+    base.filter((v): v is number => v !== 'M'),
+    m,
+    'randomVgg',
+  );
+  const config = m === 1 ? base : base.map((v) => (v === 'M' ? v : widths.shift()!));
   const inChannels = opts.inChannels ?? 3;
-  const g = new Generator(opts.seed ?? 0);
-  const dtype = opts.dtype ?? 'float32';
-  const tensors = new Map<string, Tensor>();
-  for (const l of vggLayers(config, inChannels)) {
-    if (l.kind !== 'conv') continue;
-    const o = l.outChannels!;
-    const w = uniformArray(g, o * l.inChannels! * 9, Math.sqrt(3) * Math.sqrt(2 / (9 * o)), dtype);
-    const b = uniformArray(g, o, Math.sqrt(3) * 0.05, dtype);
-    const dev = opts.device !== undefined ? { device: opts.device } : {};
-    tensors.set(`features.${l.index}.weight`, tensor(w, { shape: [o, l.inChannels!, 3, 3], dtype, ...dev }));
-    tensors.set(`features.${l.index}.bias`, tensor(b, { shape: [o], dtype, ...dev }));
-  }
-  const layers = vggLayers(config, inChannels);
-  return new Vgg(name, config, inChannels, finishParams(tensors, layers, 'features.', {}, true), opts.normalize ?? true);
+  const params = randomNetParams(vggLayers(config, inChannels), opts.seed ?? 0, opts.dtype ?? 'float32', opts.device);
+  return new Vgg(name, config, inChannels, params, opts.normalize ?? true);
 }
