@@ -28,7 +28,7 @@ struct Params {
 
 // One element per invocation, indexed from global_invocation_id: on lavapipe (llvmpipe) this
 // is what its SIMD lanes load as vectors; 4 elements per invocation, or an index built from
-// workgroup_id and local_invocation_index, measured 2-7x slower on a 4M-element add.
+// workgroup_id and local_invocation_index, ran slower (bench/README.md, "Kernel choices").
 // Non-finite constants live in private vars: WGSL rejects inf/NaN in constant expressions.
 var<private> INF_BITS: u32 = 0x7f800000u;
 var<private> NAN_BITS: u32 = 0x7fc00000u;

@@ -5,9 +5,8 @@
 // loads the T inputs under its outputs into a register window, and per line tap multiplies the
 // window by the tap's weight, slides it by one and loads a single new input: T FMAs per 2 loads
 // (input + weight) instead of 2 loads per FMA. The tap count is a runtime loop, so one pipeline
-// serves every kernel size (a version specialised on the tap count, with the window loaded once
-// and the taps unrolled, ran 11x11 ~1.4x faster but compiled for ~1.5 s per kernel size on
-// llvmpipe). Out-of-range inputs load a clamped address and are replaced by 0 with select.
+// serves every kernel size (a version specialised on the tap count ran faster but compiled for
+// seconds per kernel size on llvmpipe: bench/README.md, "Kernel choices"). Out-of-range inputs load a clamped address and are replaced by 0 with select.
 // Workgroups of 8 invocations (llvmpipe's SIMD width); no subgroup operations are needed.
 //
 //   dst[n, oc, line l, cross c] = sum over m < mcount, cross taps xt < xk, line taps k < lk of
@@ -24,7 +23,7 @@
 
 struct Params {
   lines: u32, cross: u32, in_l: u32, in_x: u32,     // dst extents along line/cross; src extents
-  sl: u32, sx: u32, dl: u32, dx: u32,               // element strides: src line/cross, dst line/cross
+  src_l: u32, src_x: u32, dst_l: u32, dst_x: u32,               // element strides: src line/cross, dst line/cross
   lp: i32, xs: u32, xp: i32, xd: u32,               // line padding; cross stride, padding, dilation
   xk: u32, ksz: u32, wl0: i32, wl: i32,             // cross taps; taps per weight row; line tap offset/step
   wx0: i32, wx: i32, dstc: u32, srcc: u32,          // cross tap offset/step; channels of dst, src
@@ -45,7 +44,7 @@ const T = {{T}}u;
 // src along the line at position li of the row starting at rowbase, 0 outside (or when !ok)
 fn ld(rowbase: u32, li: i32, ok: bool) -> f32 {
   let inl = i32(u.in_l);
-  return select(0.0, src[rowbase + u32(clamp(li, 0, inl - 1)) * u.sl], ok && li >= 0 && li < inl);
+  return select(0.0, src[rowbase + u32(clamp(li, 0, inl - 1)) * u.src_l], ok && li >= 0 && li < inl);
 }
 
 @compute @workgroup_size({{WG}})
@@ -68,7 +67,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     for (var xt = 0u; xt < u.xk; xt++) {
       let ci = i32(c * u.xs + xt * u.xd) - u.xp;
       let cvalid = ci >= 0 && ci < i32(u.in_x);
-      let rowbase = sbase + u32(clamp(ci, 0, i32(u.in_x) - 1)) * u.sx;
+      let rowbase = sbase + u32(clamp(ci, 0, i32(u.in_x) - 1)) * u.src_x;
       let wxo = i32(wrow) + u.wx0 + i32(xt) * u.wx;
       var win: array<f32, T>;
       for (var t = 0u; t < T; t++) { win[t] = ld(rowbase, li0 + i32(t), cvalid); }
@@ -84,8 +83,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
       }
     }
   }
-  let obase = plane * u.lines * u.cross + c * u.dx;
+  let obase = plane * u.lines * u.cross + c * u.dst_x;
   for (var t = 0u; t < T; t++) {
-    if (l0 + t < u.lines && cq < u.cross) { dst[obase + (l0 + t) * u.dl] = acc[t]; }
+    if (l0 + t < u.lines && cq < u.cross) { dst[obase + (l0 + t) * u.dst_l] = acc[t]; }
   }
 }

@@ -16,7 +16,7 @@
 
 struct Params {
   lines: u32, cross: u32, in_l: u32, in_x: u32,     // dy extents along line/cross; x extents
-  sl: u32, sx: u32, dl: u32, dx: u32,               // element strides: x line/cross, dy line/cross
+  x_l: u32, x_x: u32, dy_l: u32, dy_x: u32,               // element strides: x line/cross, dy line/cross
   lp: i32, xs: u32, xp: i32, xd: u32,               // line padding; cross stride, padding, dilation
   xk: u32, lk: u32, wl: u32, wx: u32,               // cross and line taps; their strides in a weight row
   o: u32, c: u32, div: u32, kb: u32,                // channels of dy and x; o / div = input channel; tap blocks
@@ -50,20 +50,20 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
     let cc = r - n * u.cross;
     let ci = i32(cc * u.xs + xt * u.xd) - u.xp;
     if (ci < 0 || ci >= i32(u.in_x)) { continue; }
-    let xrow = (n * u.c + ic) * u.in_l * u.in_x + u32(ci) * u.sx;
-    let drow = (n * u.o + oc) * u.lines * u.cross + cc * u.dx;
+    let xrow = (n * u.c + ic) * u.in_l * u.in_x + u32(ci) * u.x_x;
+    let drow = (n * u.o + oc) * u.lines * u.cross + cc * u.dy_x;
     var win: array<f32, T>;
     let li0 = i32(k0) - u.lp;
     for (var t = 0u; t < T; t++) {
       let li = li0 + i32(t);
-      win[t] = select(0.0, x[xrow + u32(clamp(li, 0, inl - 1)) * u.sl], li >= 0 && li < inl);
+      win[t] = select(0.0, x[xrow + u32(clamp(li, 0, inl - 1)) * u.x_l], li >= 0 && li < inl);
     }
     var nxt = li0 + i32(T);
     for (var l = 0u; l < u.lines; l++) {
-      let d = dy[drow + l * u.dl];
+      let d = dy[drow + l * u.dy_l];
       for (var t = 0u; t < T; t++) { acc[t] = fma(d, win[t], acc[t]); }
       for (var t = 0u; t + 1u < T; t++) { win[t] = win[t + 1u]; }
-      win[T - 1u] = select(0.0, x[xrow + u32(clamp(nxt, 0, inl - 1)) * u.sl], nxt >= 0 && nxt < inl);
+      win[T - 1u] = select(0.0, x[xrow + u32(clamp(nxt, 0, inl - 1)) * u.x_l], nxt >= 0 && nxt < inl);
       nxt++;
     }
   }

@@ -17,8 +17,8 @@
 // A's element (r, kc, tap) of group g is at g*m*kcn*ksz + r*rs + kc*ks + tap*ts (rs, ks, ts
 // uniforms). The weight as stored has ts = 1; when kcn is a multiple of 4 the host passes a copy
 // with the reduction channel innermost (ks = 1, ts = kcn), read 4 channels per vec4 load: on
-// llvmpipe a load is a loop over the 8 lanes, so that is one loop instead of four (3x3 64->64 on
-// 128x128: forward and input grad 10-20% faster, measured interleaved).
+// llvmpipe a load is a loop over the 8 lanes, so that is one loop instead of four (bench/README.md,
+// "Kernel choices").
 //
 // Template parameters (packages/kernels/src/kernels/conv2d.ts):
 //   {{AT}}  at_fwd | at_bwd;  {{LOADW}} w_1 | w_4;  {{R}} rows per tile (8 or 16);

@@ -6,9 +6,8 @@
 // varies per invocation is a loop over the 8 lanes with a bounds check per element, so loads per
 // FMA decide the speed, and a vec4 load (one lane loop for 4 elements) costs far less than 4
 // scalar ones: each operand is bound twice (read-only aliasing is allowed), as f32 and as
-// vec4<f32>, and the vec4 view is used along its contiguous dim when that dim is a multiple of 4.
-// At 1024^3 on lavapipe (2 cores, min of 15, interleaved in one process): scalar loads with
-// 16-row tiles 171 ms, vec4 loads with 24-row tiles 110 ms.
+// vec4<f32>, and the vec4 view is used along its contiguous dim when that dim is a multiple of 4
+// (the measurement: bench/README.md, "Kernel choices").
 // Without 8-wide subgroups, matmul.wgsl's 4x4 register tile is the kernel.
 //
 // Layouts (no transposed copies): A is [.., m, k] or, transposed, [.., k, m]; B is [.., k, n] or,

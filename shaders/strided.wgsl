@@ -22,7 +22,7 @@ struct Params {
 
 // One element per invocation, indexed from global_invocation_id: on lavapipe (llvmpipe) this
 // is what its SIMD lanes load as vectors; 4 elements per invocation, or an index built from
-// workgroup_id and local_invocation_index, measured 2-7x slower on a 4M-element add.
+// workgroup_id and local_invocation_index, ran slower (bench/README.md, "Kernel choices").
 
 @compute @workgroup_size({{WG}})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {

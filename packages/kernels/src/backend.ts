@@ -424,7 +424,7 @@ export class WebGPUBackend implements Backend<GpuBuf>, FusionKernels<GpuBuf> {
    * The conv weight with the reduction channel innermost (see `channelsLastWeight`), for the
    * subgroup conv's vec4 weight loads, made on first use and kept until the weight is disposed:
    * buffers are never written after they are made, and the permuting copy is not cheap on llvmpipe
-   * (60-80 ms for a 512x512x3x3 weight), which a frozen VGG would otherwise pay on every pass.
+   * (bench/README.md, "Kernel choices"), which a frozen VGG would otherwise pay on every pass.
    */
   private channelsLast(w: View<GpuBuf>, g: ConvGeometry, bwd: boolean): () => GPUBuffer {
     return () => {

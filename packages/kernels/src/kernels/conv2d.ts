@@ -180,10 +180,10 @@ export const CONV2D_DW: KernelDescriptor = {
     ['cross', 'u32'],
     ['in_l', 'u32'],
     ['in_x', 'u32'],
-    ['sl', 'u32'],
-    ['sx', 'u32'],
-    ['dl', 'u32'],
-    ['dx', 'u32'],
+    ['src_l', 'u32'],
+    ['src_x', 'u32'],
+    ['dst_l', 'u32'],
+    ['dst_x', 'u32'],
     ['lp', 'i32'],
     ['xs', 'u32'],
     ['xp', 'i32'],
@@ -207,6 +207,12 @@ export const CONV2D_DW: KernelDescriptor = {
   ] as const,
 };
 
+/** A weight gradient's dispatches, and the partial buffer (slices of the reduction) the caller sums, if any. */
+export interface WeightGradPlan {
+  specs: DispatchSpec[];
+  partial?: { buffer: GPUBuffer; parts: number };
+}
+
 /** Outputs per invocation of conv2d_dw (a register window of as many inputs). */
 const DW_T = 16;
 
@@ -216,7 +222,7 @@ const DW_T = 16;
  * beyond the limits). `grad` builds the stride-1 input gradient: dst = dx [N, C, H, W] from
  * src = dy [N, O, Ho, Wo] with the flipped kernel and padding (K-1)*d - p.
  */
-function dwSpec(src: GPUBuffer, w: GPUBuffer, dst: GPUBuffer, g: ConvGeometry, grad: boolean, subgroupSize: number): DispatchSpec | undefined {
+function depthwiseSpec(src: GPUBuffer, w: GPUBuffer, dst: GPUBuffer, g: ConvGeometry, grad: boolean, subgroupSize: number): DispatchSpec | undefined {
   if (subgroupSize !== 8 || g.cg !== 1 || g.groups !== g.c) return undefined;
   if (grad && (g.sh !== 1 || g.sw !== 1)) return undefined;
   const xOk = g.sw === 1 && g.dw === 1;
@@ -224,6 +230,7 @@ function dwSpec(src: GPUBuffer, w: GPUBuffer, dst: GPUBuffer, g: ConvGeometry, g
   if (!xOk && !yOk) return undefined;
   // slide along the axis with more taps (x on ties)
   const xLine = xOk && (!yOk || g.kw >= g.kh);
+  // src and dst sizes (dst is the output, or dx for the gradient)
   const [sH, sW, dH, dW] = grad ? [g.ho, g.wo, g.h, g.w] : [g.h, g.w, g.ho, g.wo];
   const [dstc, srcc] = grad ? [g.c, g.o] : [g.o, g.c];
   const ph = grad ? (g.kh - 1) * g.dh - g.ph : g.ph;
@@ -249,10 +256,10 @@ function dwSpec(src: GPUBuffer, w: GPUBuffer, dst: GPUBuffer, g: ConvGeometry, g
       cross,
       in_l: xLine ? sW : sH,
       in_x: xLine ? sH : sW,
-      sl: xLine ? 1 : sW,
-      sx: xLine ? sW : 1,
-      dl: xLine ? 1 : dW,
-      dx: xLine ? dW : 1,
+      src_l: xLine ? 1 : sW,
+      src_x: xLine ? sW : 1,
+      dst_l: xLine ? 1 : dW,
+      dst_x: xLine ? dW : 1,
       lp: xLine ? pw : ph,
       xs: grad ? 1 : xLine ? g.sh : g.sw,
       xp: xLine ? ph : pw,
@@ -289,10 +296,10 @@ export const CONV2D_DW_WEIGHT_GRAD: KernelDescriptor = {
       'cross',
       'in_l',
       'in_x',
-      'sl',
-      'sx',
-      'dl',
-      'dx',
+      'x_l',
+      'x_x',
+      'dy_l',
+      'dy_x',
       'lp',
       'xs',
       'xp',
@@ -315,17 +322,17 @@ export const CONV2D_DW_WEIGHT_GRAD: KernelDescriptor = {
 
 /**
  * The depthwise weight-gradient dispatch (conv2d_dw_weight_grad.wgsl), or undefined when it does
- * not apply (as `dwSpec`). Rows are split until there are >= 512 invocations; with more than one
+ * not apply (as `depthwiseSpec`). Rows are split until there are >= 512 invocations; with more than one
  * split the partials go to a buffer from `alloc` that the caller sums.
  */
-function dwWeightGradSpec(
+function depthwiseWeightGradSpec(
   x: GPUBuffer,
   dy: GPUBuffer,
   out: GPUBuffer,
   g: ConvGeometry,
   alloc: (elements: number) => GPUBuffer,
   subgroupSize: number,
-): { specs: DispatchSpec[]; partial?: { buffer: GPUBuffer; parts: number } } | undefined {
+): WeightGradPlan | undefined {
   if (subgroupSize !== 8 || g.cg !== 1 || g.groups !== g.c) return undefined;
   const xOk = g.sw === 1 && g.dw === 1;
   const yOk = g.sh === 1 && g.dh === 1;
@@ -336,15 +343,12 @@ function dwWeightGradSpec(
   const cross = xLine ? g.ho : g.wo;
   const kb = Math.ceil(lk / DW_T);
   const per = xk * kb; // invocations per output channel and split
-  const totalRows = g.n * cross;
-  const parts = Math.max(1, Math.min(Math.ceil(512 / (per * g.o)), totalRows, 256));
-  const rows = Math.ceil(totalRows / parts);
-  const used = Math.ceil(totalRows / rows);
+  // split the rows until there are >= 512 invocations
+  const split = planSplit(g.n * cross, Math.ceil(512 / (per * g.o)));
+  const { rows, used } = split;
   const wgx = Math.ceil((per * used) / 8);
   if (wgx > MAX_WORKGROUPS_PER_DIM || g.o > MAX_WORKGROUPS_PER_DIM) return undefined;
-  const count = g.o * g.kh * g.kw;
-  const target = used > 1 ? alloc(used * count) : out;
-  const spec: DispatchSpec = {
+  return splitDispatch(split, g.o * g.kh * g.kw, out, alloc, (target) => ({
     kernel: CONV2D_DW_WEIGHT_GRAD,
     defines: { T: DW_T, WG: 8 },
     uniforms: {
@@ -352,10 +356,10 @@ function dwWeightGradSpec(
       cross,
       in_l: xLine ? g.w : g.h,
       in_x: xLine ? g.h : g.w,
-      sl: xLine ? 1 : g.w,
-      sx: xLine ? g.w : 1,
-      dl: xLine ? 1 : g.wo,
-      dx: xLine ? g.wo : 1,
+      x_l: xLine ? 1 : g.w,
+      x_x: xLine ? g.w : 1,
+      dy_l: xLine ? 1 : g.wo,
+      dy_x: xLine ? g.wo : 1,
       lp: xLine ? g.pw : g.ph,
       xs: xLine ? g.sh : g.sw,
       xp: xLine ? g.ph : g.pw,
@@ -375,8 +379,7 @@ function dwWeightGradSpec(
     },
     buffers: [x, dy, target],
     workgroups: [wgx, g.o, 1],
-  };
-  return used > 1 ? { specs: [spec], partial: { buffer: target, parts: used } } : { specs: [spec] };
+  }));
 }
 
 /**
@@ -385,9 +388,8 @@ function dwWeightGradSpec(
  * O/groups, weight grad: C/groups) over `npix` pixels, or undefined when it does not apply: no
  * 8-wide subgroups, a grid beyond the dispatch limits, or fewer than 8 rows and fewer than 8
  * reduction channels. Fewer than 8 rows leave tile rows idle, but with a long reduction the tile
- * still loads less per useful FMA than the register-tile kernels (VGG16 conv1_1's input grad, 3
- * rows: 187 -> 91 CPU ms; a 1x1 64->1..4 conv equal or faster); with both short (depthwise with a
- * stride on both axes, 3x3 stride 2 on 32x256x256) it was 1.5-2x slower than the register tiles.
+ * still loads less per useful FMA than the register-tile kernels; with both short (depthwise with
+ * a stride on both axes) it is slower than the register tiles (bench/README.md, "Kernel choices").
  * Depthwise geometries conv2d_dw covers go there first.
  */
 function sgTile(rows: number, kcn: number, npix: number, groups: number, subgroupSize: number): { r: number; tiles: number; x: number } | undefined {
@@ -412,8 +414,8 @@ function uniformsOf(g: ConvGeometry): Record<string, number> {
 
 /** The forward conv dispatch; on 8-wide subgroups `channelsLast` supplies the weight in {@link channelsLastWeight}(g, false) when it is used. */
 export function conv2dSpec(x: GPUBuffer, w: GPUBuffer, out: GPUBuffer, g: ConvGeometry, subgroupSize = 0, channelsLast?: () => GPUBuffer): DispatchSpec {
-  const dw = dwSpec(x, w, out, g, false, subgroupSize);
-  if (dw) return dw;
+  const depthwise = depthwiseSpec(x, w, out, g, false, subgroupSize);
+  if (depthwise) return depthwise;
   const ksz = g.kh * g.kw;
   const sg =
     g.ho * g.wo > 0
@@ -471,8 +473,8 @@ export function conv2dInputGradSpec(
   subgroupSize = 0,
   channelsLast?: () => GPUBuffer,
 ): DispatchSpec {
-  const dw = dwSpec(dy, w, dx, g, true, subgroupSize);
-  if (dw) return dw;
+  const depthwise = depthwiseSpec(dy, w, dx, g, true, subgroupSize);
+  if (depthwise) return depthwise;
   const ksz = g.kh * g.kw;
   const sg =
     g.h * g.w > 0 && g.ho * g.wo > 0
@@ -532,7 +534,7 @@ export function conv2dWeightGradSpec(
   g: ConvGeometry,
   alloc: (elements: number) => GPUBuffer,
   subgroupSize = 0,
-): { specs: DispatchSpec[]; partial?: { buffer: GPUBuffer; parts: number } } {
+): WeightGradPlan {
   const to = g.og % 4 === 0 ? 4 : 1;
   const ncol = g.cg * g.kh * g.kw;
   const count = g.o * ncol;
@@ -541,41 +543,57 @@ export function conv2dWeightGradSpec(
   if (totalRows === 0 || g.wo === 0) {
     return { specs: [zeroSpec(x, dy, out, g, to)] };
   }
-  const dwPlan = dwWeightGradSpec(x, dy, out, g, alloc, subgroupSize);
-  if (dwPlan) return dwPlan;
+  const depthwise = depthwiseWeightGradSpec(x, dy, out, g, alloc, subgroupSize);
+  if (depthwise) return depthwise;
   const sg = sgTile(g.og, g.cg, ncol, g.groups, subgroupSize);
   if (sg) {
     // split the reduction until there are >= 64 workgroups, keeping >= 1024 steps per split
     const wgs = sg.x * sg.tiles * g.groups;
-    const parts = Math.max(1, Math.min(Math.ceil(64 / wgs), Math.floor((totalRows * g.wo) / 1024), totalRows, 256));
-    const rows = Math.ceil(totalRows / parts);
-    const used = Math.ceil(totalRows / rows);
-    const target = used > 1 ? alloc(used * count) : out;
-    const spec: DispatchSpec = {
+    const split = planSplit(totalRows, Math.min(Math.ceil(64 / wgs), Math.floor((totalRows * g.wo) / 1024)));
+    return splitDispatch(split, count, out, alloc, (target) => ({
       kernel: CONV2D_WEIGHT_GRAD_SG,
       defines: { R: sg.r, WG: 8 },
-      uniforms: { ...uniformsOf(g), n: g.n, rows, tiles: sg.tiles },
+      uniforms: { ...uniformsOf(g), n: g.n, rows: split.rows, tiles: sg.tiles },
       buffers: [x, dy, target],
-      workgroups: [sg.x, sg.tiles * g.groups, used],
-    };
-    return used > 1 ? { specs: [spec], partial: { buffer: target, parts: used } } : { specs: [spec] };
+      workgroups: [sg.x, sg.tiles * g.groups, split.used],
+    }));
   }
   const invocations = Math.ceil(ncol / 4) * Math.ceil(g.o / to);
   // aim for >= 4096 invocations and >= ~8k multiply-adds per invocation per split
   const byParallelism = Math.ceil(4096 / invocations);
   const byWork = Math.floor((totalRows * g.wo) / 2048);
-  const parts = Math.max(1, Math.min(byParallelism, byWork, totalRows, 256));
-  const rows = Math.ceil(totalRows / parts);
-  const used = Math.ceil(totalRows / rows);
-  const target = used > 1 ? alloc(used * count) : out;
-  const spec: DispatchSpec = {
+  const split = planSplit(totalRows, Math.min(byParallelism, byWork));
+  return splitDispatch(split, count, out, alloc, (target) => ({
     kernel: CONV2D_WEIGHT_GRAD,
     defines: { TO: to, WG_X, WG_Y, WG: WG_X * WG_Y },
-    uniforms: { ...uniformsOf(g), n: g.n, rows },
+    uniforms: { ...uniformsOf(g), n: g.n, rows: split.rows },
     buffers: [x, dy, target],
-    workgroups: [Math.ceil(ncol / 4 / WG_X), Math.ceil(g.o / to / WG_Y), used],
-  };
-  return used > 1 ? { specs: [spec], partial: { buffer: target, parts: used } } : { specs: [spec] };
+    workgroups: [Math.ceil(ncol / 4 / WG_X), Math.ceil(g.o / to / WG_Y), split.used],
+  }));
+}
+
+/** How a weight gradient's reduction over rows is cut: rows per slice and the slices used. */
+interface Split {
+  rows: number;
+  used: number;
+}
+
+/** Splits a reduction over `totalRows` rows into at most `parts` slices (1..256, at least one row each). */
+function planSplit(totalRows: number, parts: number): Split {
+  const rows = Math.ceil(totalRows / Math.max(1, Math.min(parts, totalRows, 256)));
+  return { rows, used: Math.ceil(totalRows / rows) };
+}
+
+/** The weight-gradient dispatches over a split: one slice writes the output, more write a partial buffer of `count` elements per slice that the caller sums. */
+function splitDispatch(
+  split: Split,
+  count: number,
+  out: GPUBuffer,
+  alloc: (elements: number) => GPUBuffer,
+  spec: (target: GPUBuffer) => DispatchSpec,
+): WeightGradPlan {
+  const target = split.used > 1 ? alloc(split.used * count) : out;
+  return split.used > 1 ? { specs: [spec(target)], partial: { buffer: target, parts: split.used } } : { specs: [spec(target)] };
 }
 
 /** An empty reduction (no output pixels): the same kernel with zero rows writes zeros. */
