@@ -90,7 +90,7 @@ export {
   type SqueezeNetOptions,
 } from './networks/squeezenet.js';
 export { findTorchvisionWeights, TORCHVISION_WEIGHT_FILES, TORCHVISION_WEIGHT_URLS } from './networks/weights.js';
-export { StateDictMismatchError, type MisshapedKey } from './networks/backbone-common.js';
+export { StateDictMismatchError, FrozenNetwork, type MisshapedKey } from './networks/backbone-common.js';
 export { findInceptionWeights, INCEPTION_WEIGHT_FILES, INCEPTION_WEIGHT_URLS } from './networks/weights.js';
 export {
   InceptionV3,

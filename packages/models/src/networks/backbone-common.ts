@@ -1,11 +1,11 @@
 /**
- * What the torchvision feature networks (vgg.ts, and alexnet.ts / squeezenet.ts through
- * `TorchvisionFeatures`) share: the strict state-dict check, reading the expected `features.*`
- * tensors from a checkpoint (`classifier.*` skipped unread), frozen parameter handles, seeded
- * uniform weights, ImageNet normalisation and tap resolution. Each caller keeps its own error
- * class and messages; only the logic lives here.
+ * What every pretrained network shares (VGG, AlexNet and SqueezeNet through `TorchvisionFeatures`
+ * in torchvision-features.ts, and Inception-v3): the `FrozenNetwork` base class (weights by
+ * torchvision name, per-dtype casts, disposal), the strict state-dict check, reading only the
+ * expected tensors from a checkpoint, frozen parameter handles, seeded uniform weights, ImageNet
+ * normalisation and tap resolution. Each network keeps its own error class and messages.
  */
-import { type Device, type Generator, PixgradError, type Tensor, ValueError, fmtShape, keep, tensor } from '@pixgrad/core';
+import { type DType, type Device, type Generator, PixgradError, type Tensor, ValueError, fmtShape, keep, tensor } from '@pixgrad/core';
 import { readCheckpointRaw } from '../checkpoints/checkpoint.js';
 import { rawToTensor } from '../checkpoints/load.js';
 import type { RawTensor } from '../checkpoints/raw-tensor.js';
@@ -187,4 +187,53 @@ export function deepestTap(op: string, byName: ReadonlyMap<string, number>, taps
     deepest = Math.max(deepest, i);
   }
   return deepest;
+}
+
+/**
+ * The base of every pretrained network: frozen weights by torchvision name (they never require
+ * gradients; gradients flow to the input), cast per input dtype on first use and cached, freed by
+ * `dispose`. Subclasses describe the topology and run it in `features`.
+ */
+export abstract class FrozenNetwork {
+  protected readonly params = new Map<string, Tensor>();
+  private readonly casts = new Map<string, Map<string, Tensor>>();
+  private disposed = false;
+
+  constructor(params: ReadonlyMap<string, Tensor>) {
+    for (const [k, t] of params) this.params.set(k, t);
+  }
+
+  /** dtype of the stored weights */
+  get dtype(): DType {
+    return this.params.values().next().value!.dtype;
+  }
+
+  /** The weights by torchvision name: the model's own tensors, not copies. */
+  stateDict(): Map<string, Tensor> {
+    return new Map(this.params);
+  }
+
+  /** The weights in `dtype` (the stored ones, or cached casts). */
+  protected paramsFor(dtype: DType): Map<string, Tensor> {
+    if (dtype === this.dtype) return this.params;
+    let c = this.casts.get(dtype);
+    if (!c) {
+      c = new Map([...this.params].map(([k, t]) => [k, keep(t.cast(dtype))] as const));
+      this.casts.set(dtype, c);
+    }
+    return c;
+  }
+
+  /** Throws `${op}: the network was disposed` after `dispose`. */
+  protected checkAlive(op: string): void {
+    if (this.disposed) throw new ValueError(`${op}: the network was disposed`);
+  }
+
+  /** Frees the weights (and their dtype casts). Tensors passed in a Map are the caller's: only the model's handles are released. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const m of [this.params, ...this.casts.values()]) for (const t of m.values()) t.dispose();
+    this.casts.clear();
+  }
 }

@@ -31,7 +31,7 @@ import {
   tensor,
   tidy,
 } from '@pixgrad/core';
-import { StateDictMismatchError, readExpectedRaw, strictCheck } from './backbone-common.js';
+import { FrozenNetwork, StateDictMismatchError, readExpectedRaw, strictCheck } from './backbone-common.js';
 import { findInceptionWeights } from './weights.js';
 
 export type InceptionVariant = 'fid' | 'torchvision';
@@ -235,23 +235,29 @@ export interface InceptionOptions {
 /** A checkpoint path, its bytes, or tensors by torchvision name. */
 export type InceptionWeightsSource = string | Uint8Array | ArrayBuffer | ReadonlyMap<string, Tensor>;
 
-/** The frozen network: `features(x, taps)` runs it to the deepest tap. */
-export class InceptionV3 {
-  private readonly params: Map<string, Tensor>;
-  private disposed = false;
+/** The folded weights as kept tensors of `dtype` on `device`. */
+function frozenFolded(folded: Map<string, { data: Float64Array; shape: number[] }>, dtype: 'float32' | 'float64', device?: Device): Map<string, Tensor> {
+  const params = new Map<string, Tensor>();
+  for (const [k, { data, shape }] of folded) {
+    const arr = dtype === 'float32' ? Float32Array.from(data) : data;
+    params.set(k, keep(tensor(arr, { shape, dtype, ...(device !== undefined ? { device } : {}) })));
+  }
+  return params;
+}
 
+/**
+ * The frozen network (a `FrozenNetwork` like the torchvision feature networks; its topology has
+ * branches, so it runs its blocks itself): `features(x, taps)` runs it to the deepest tap.
+ */
+export class InceptionV3 extends FrozenNetwork {
   /** @internal use `inceptionV3` or `inceptionFromStateDict` */
   constructor(
     readonly variant: InceptionVariant,
     folded: Map<string, { data: Float64Array; shape: number[] }>,
-    readonly dtype: 'float32' | 'float64',
+    dtype: 'float32' | 'float64',
     device?: Device,
   ) {
-    this.params = new Map();
-    for (const [k, { data, shape }] of folded) {
-      const arr = dtype === 'float32' ? Float32Array.from(data) : data;
-      this.params.set(k, keep(tensor(arr, { shape, dtype, ...(device !== undefined ? { device } : {}) })));
-    }
+    super(frozenFolded(folded, dtype, device));
   }
 
   /** Classes of the fc (1008 for `fid`, 1000 for `torchvision`). */
@@ -299,7 +305,7 @@ export class InceptionV3 {
    */
   features(x: Tensor, taps: readonly InceptionTap[]): Map<InceptionTap, Tensor> {
     const op = `inceptionV3(${this.variant}).features`;
-    if (this.disposed) throw new ValueError(`${op}: the network was disposed`);
+    this.checkAlive(op);
     if (taps.length === 0) throw new ValueError(`${op}: no taps requested (choose from ${INCEPTION_TAPS.join(', ')})`);
     for (const t of taps)
       if (!INCEPTION_TAPS.includes(t)) throw new ValueError(`${op}: unknown tap ${JSON.stringify(t)} (choose from ${INCEPTION_TAPS.join(', ')})`);
@@ -358,13 +364,6 @@ export class InceptionV3 {
       }
       return new Map(taps.map((t) => [t, out.get(t)!] as const));
     });
-  }
-
-  /** Frees the weights. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const t of this.params.values()) t.dispose();
   }
 }
 

@@ -4,7 +4,6 @@
  * from any checkpoint format with `classifier.*` skipped, seeded random weights for tests.
  */
 import {
-  type DType,
   type Device,
   Generator,
   sizeOf,
@@ -21,6 +20,7 @@ import {
   tidy,
 } from '@pixgrad/core';
 import {
+  FrozenNetwork,
   StateDictMismatchError,
   type WeightsErrorClass,
   checkStateDict,
@@ -98,11 +98,8 @@ export type BackboneWeightsSource = string | Uint8Array | ArrayBuffer | Readonly
  * A frozen torchvision `features` network described by `layers` (weights never require
  * gradients; gradients flow to the input). `features(x, taps)` runs it up to the deepest tap.
  */
-export class TorchvisionFeatures {
-  private readonly params = new Map<string, Tensor>();
-  private readonly casts = new Map<string, Map<string, Tensor>>();
+export class TorchvisionFeatures extends FrozenNetwork {
   private readonly byName = new Map<string, number>();
-  private disposed = false;
 
   /** @internal use the architecture's functions (`vgg16`, `alexnet`, `randomAlexNet`, `squeezenet1_1`, ...) */
   constructor(
@@ -113,17 +110,13 @@ export class TorchvisionFeatures {
     /** channels of the input (3 for every pretrained network) */
     readonly inChannels = 3,
   ) {
-    for (const [k, t] of params) this.params.set(k, t);
+    super(params);
     for (const l of layers) this.byName.set(l.name, l.index);
   }
 
   /** Every tap name in network order. */
   get layerNames(): string[] {
     return this.layers.map((l) => l.name);
-  }
-
-  get dtype(): DType {
-    return this.params.values().next().value!.dtype;
   }
 
   /** The name errors give for `features` (e.g. `alexnet.features`). */
@@ -142,21 +135,6 @@ export class TorchvisionFeatures {
     throw new ValueError(`${this.arch}.channelsAt: unknown tap ${JSON.stringify(tap)} (choose from ${this.layerNames.join(', ')})`);
   }
 
-  /** The weights by torchvision name: the model's own tensors, not copies. */
-  stateDict(): Map<string, Tensor> {
-    return new Map(this.params);
-  }
-
-  private paramsFor(dtype: DType): Map<string, Tensor> {
-    if (dtype === this.dtype) return this.params;
-    let c = this.casts.get(dtype);
-    if (!c) {
-      c = new Map([...this.params].map(([k, t]) => [k, keep(t.cast(dtype))] as const));
-      this.casts.set(dtype, c);
-    }
-    return c;
-  }
-
   /**
    * Runs the network on x [N, 3, H, W] (values in [0, 1] when `normalize` is on) and returns the
    * requested taps by name, in the order asked, stopping after the deepest. Weights are cast to
@@ -164,7 +142,7 @@ export class TorchvisionFeatures {
    */
   features(x: Tensor, taps: readonly string[], opts: { normalize?: boolean } = {}): Map<string, Tensor> {
     const op = this.featuresName;
-    if (this.disposed) throw new ValueError(`${op}: the network was disposed`);
+    this.checkAlive(op);
     const deepest = deepestTap(op, this.byName, taps, this.layerNames, op.startsWith(this.arch) ? '' : ` for ${this.arch}`);
     if (x.rank !== 4 || x.shape[1] !== this.inChannels) throw new ShapeError(`${op}: input must be [N, ${this.inChannels}, H, W], got ${fmtShape(x.shape)}`);
     if (x.dtype !== 'float32' && x.dtype !== 'float64') throw new ValueError(`${op}: input must be float32 or float64, got ${x.dtype}`);
@@ -207,14 +185,6 @@ export class TorchvisionFeatures {
       }
       return new Map(taps.map((t) => [t, out.get(t)!] as const));
     });
-  }
-
-  /** Frees the weights (and their dtype casts). */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    for (const m of [this.params, ...this.casts.values()]) for (const t of m.values()) t.dispose();
-    this.casts.clear();
   }
 }
 
