@@ -7,7 +7,7 @@
  * - type-checks a strict TypeScript consumer with `skipLibCheck: false` and no @types/node
  *   (test/packages/consumer.ts), so every emitted .d.ts stands on its own;
  * - bundles all five packages for the browser with esbuild (test/packages/browser-entry.ts),
- *   which fails on any Node built-in;
+ *   which fails on any Node built-in, and builds the same app with Vite;
  * and the install holds one copy of @pixgrad/core and no `webgpu` (an optional peer of kernels).
  *
  * Third-party dependencies come from npm's cache (`--prefer-offline`), which `npm ci` filled.
@@ -154,6 +154,15 @@ describe('packed packages installed into a fresh project', () => {
       ).toBe(true);
     expect(inputs.filter((f) => f.startsWith('node:') || /\/host\/node\.js$/.test(f))).toEqual([]);
     expect(readFileSync(join(app, 'out', 'app.js'), 'utf8')).not.toMatch(/from\s*["']node:|require\(["']node:/);
+  });
+
+  it('Vite builds the same browser app from the installed packages, with no Node built-in', async () => {
+    writeFileSync(join(app, 'index.html'), '<!doctype html><script type="module">import { run } from "./browser-entry.ts"; window.run = run;</script>\n');
+    const { build: viteBuild } = await import('vite');
+    await viteBuild({ root: app, logLevel: 'silent', build: { outDir: join(app, 'vite-dist'), emptyOutDir: true } });
+    const assets = readdirSync(join(app, 'vite-dist', 'assets')).filter((f) => f.endsWith('.js'));
+    expect(assets.length).toBeGreaterThan(0);
+    for (const f of assets) expect(readFileSync(join(app, 'vite-dist', 'assets', f), 'utf8')).not.toMatch(/["']node:|\bopenSync\b|\breadFileSync\b/);
   });
 
   it('a second copy of @pixgrad/core is reported, not silently split', () => {
