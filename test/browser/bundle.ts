@@ -1,17 +1,18 @@
 /**
  * The bundling step of the real-browser test: esbuild bundles test/browser/entry.ts (which imports
- * @pixgrad/core and @pixgrad/kernels from their TypeScript sources, `source` condition) for the
- * browser, and a tiny node:http server on 127.0.0.1 (a random port; localhost is a secure context,
- * which `navigator.gpu` needs) serves index.html and the bundle.
+ * @pixgrad/core and @pixgrad/kernels from their TypeScript sources, `pixgrad-source` condition) for the
+ * browser, and the web page's static server (web/build.ts: 127.0.0.1, a random port; localhost is a
+ * secure context, which `navigator.gpu` needs) serves index.html and the bundle.
  *
  * Run it by hand to open the page in a browser of your own:
  *   npx tsx test/browser/bundle.ts        (prints the URL; Ctrl-C stops it)
  */
-import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { serveFolder, type Served } from '../../web/build.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
@@ -33,34 +34,20 @@ export async function bundleEntry(): Promise<string> {
   return result.outputFiles[0]!.text;
 }
 
-export interface PageServer {
-  /** the page's URL (http://127.0.0.1:<port>/) */
-  url: string;
-  close(): Promise<void>;
-}
+export type PageServer = Served;
 
-/** Bundles the entry and serves the page and the bundle from 127.0.0.1 on a random port. */
+/** Bundles the entry and serves the page and the bundle from localhost on a random port (the web page's static server). */
 export async function servePage(): Promise<PageServer> {
-  const files: Record<string, { type: string; body: string }> = {
-    '/': { type: 'text/html; charset=utf-8', body: await readFile(`${here}index.html`, 'utf8') },
-    '/entry.js': { type: 'text/javascript; charset=utf-8', body: await bundleEntry() },
-  };
-  const server = createServer((req, res) => {
-    const f = files[new URL(req.url ?? '/', 'http://x').pathname];
-    if (!f) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': f.type, 'cache-control': 'no-store' }).end(f.body);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
+  const dir = await mkdtemp(join(tmpdir(), 'pixgrad-browser-test-'));
+  await writeFile(join(dir, 'index.html'), await readFile(`${here}index.html`, 'utf8'));
+  await writeFile(join(dir, 'entry.js'), await bundleEntry());
+  const served = await serveFolder(dir);
   return {
-    url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    url: served.url,
+    close: async () => {
+      await served.close();
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }
 

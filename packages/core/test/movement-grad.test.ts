@@ -29,16 +29,11 @@ import {
   unsqueeze,
   type SliceSpec,
 } from '@pixgrad/core';
-import { type ParamCase, type TensorSpec, propertyGradcheck, shapes, specOf, tensorSpec } from '@pixgrad/core/testing';
+import { type TensorSpec, propertyGradcheck, shapes, specOf, tensorSpec } from '@pixgrad/core/testing';
+import { indexAlongAxis, int32, withShape } from './arbitraries.js';
 
-const int32 = (values: number[], shape: number[]) => tensor(values, { shape, dtype: 'int32' });
 const f64 = (data: number[] | number[][], requiresGrad = true) => tensor(data, { dtype: 'float64', requiresGrad });
 const values = (t: { dataSync(): ArrayLike<number> }) => Array.from(t.dataSync());
-
-/** A random shape (ranks 1..4 unless told) and a float64 spec of it, with params drawn from the shape. */
-function withShape<P>(params: (shape: number[]) => fc.Arbitrary<P>, opts: { minRank?: number; maxRank?: number } = {}): fc.Arbitrary<ParamCase<P>> {
-  return shapes({ minRank: opts.minRank ?? 1, maxRank: opts.maxRank ?? 4 }).chain((s) => fc.record({ inputs: specOf(s).map((x) => [x]), params: params(s) }));
-}
 
 /** A random permutation of 0..n-1. */
 const permutation = (n: number) => fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n });
@@ -191,26 +186,6 @@ describe('movement: gradcheck and gradgradcheck properties', () => {
       ),
       (xs, axis) => stack(xs, axis),
     ));
-
-  /**
-   * An axis of x's shape s and an index shape no larger than s off the axis (1..4 along it), with
-   * index values in range along the axis (repeats likely), plus what `more` draws for that index shape.
-   */
-  const indexAlongAxis = <M extends object>(
-    s: number[],
-    more: (ish: number[]) => { [K in keyof M]: fc.Arbitrary<M[K]> },
-  ): fc.Arbitrary<{ axis: number; shape: number[]; index: number[] } & M> =>
-    fc.nat(s.length - 1).chain((axis) =>
-      fc.tuple(...s.map((d, i) => (i === axis ? fc.integer({ min: 1, max: 4 }) : fc.integer({ min: 1, max: d })))).chain(
-        (ish) =>
-          fc.record({
-            axis: fc.constant(axis),
-            shape: fc.constant(ish),
-            index: fc.array(fc.nat(s[axis]! - 1), { minLength: ish.reduce((p, d) => p * d, 1), maxLength: ish.reduce((p, d) => p * d, 1) }),
-            ...more(ish),
-          }) as fc.Arbitrary<{ axis: number; shape: number[]; index: number[] } & M>,
-      ),
-    );
 
   const gatherCase = withShape((s) => indexAlongAxis(s, () => ({})));
 

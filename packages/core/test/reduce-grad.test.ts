@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { grad, gradcheck, gradgradcheck, logSoftmax, logsumexp, max, mean, memory, min, prod, softmax, std, sum, tensor, tidy, variance } from '@pixgrad/core';
 import { type ParamCase, type TensorSpec, floatValue, propertyGradcheck, shapes, specOf } from '@pixgrad/core/testing';
+import { distinctSpec } from './arbitraries.js';
 
 const f64 = (data: number[] | number[][], requiresGrad = true) => tensor(data, { dtype: 'float64', requiresGrad });
 const values = (t: { dataSync(): ArrayLike<number> }) => Array.from(t.dataSync());
@@ -32,12 +33,6 @@ function axisArg(rank: number): fc.Arbitrary<number | number[] | undefined> {
 function axesOf(axis: number | number[] | undefined, rank: number): number[] {
   if (axis === undefined) return [...Array(rank).keys()];
   return (typeof axis === 'number' ? [axis] : axis).map((a) => (a < 0 ? a + rank : a)).filter((a) => a < rank);
-}
-
-/** Distinct values in [-2, 2], at least 1/150 apart (no ties, so max/min are differentiable). */
-function distinctSpec(shape: readonly number[]): fc.Arbitrary<TensorSpec> {
-  const n = shape.reduce((p, d) => p * d, 1);
-  return fc.uniqueArray(fc.integer({ min: -300, max: 300 }), { minLength: n, maxLength: n }).map((v) => ({ shape: [...shape], values: v.map((k) => k / 150) }));
 }
 
 function reduceCase(spec: (shape: readonly number[]) => fc.Arbitrary<TensorSpec> = (s) => specOf(s)): fc.Arbitrary<ParamCase<Reduce>> {

@@ -78,6 +78,7 @@ import {
   tidy,
   where,
 } from '@pixgrad/core';
+import { broadcastPair } from '@pixgrad/core/testing';
 import { init } from '../src/index.js';
 import { EXACT, UNARY_TOL, data, expectClose, openGpu, type Tol } from './harness.js';
 
@@ -104,12 +105,8 @@ const shapeArb = (maxRank = 4, maxDim = 6) => fc.array(fc.integer({ min: 1, max:
 const seed = fc.integer();
 const input = (shape: number[], dtype: DType = 'float32', lo?: number, hi?: number) =>
   seed.map((s): Input => ({ shape, dtype, seed: s, ...(lo !== undefined && { lo }), ...(hi !== undefined && { hi }) }));
-/** Two broadcastable shapes: b drops leading dims and sets some to 1. */
-const broadcastPair = shapeArb(3).chain((s) =>
-  fc
-    .tuple(fc.integer({ min: 0, max: s.length }), fc.array(fc.boolean(), { minLength: s.length, maxLength: s.length }))
-    .map(([drop, ones]) => [s, s.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d))] as const),
-);
+/** Two broadcastable shapes (either may be the larger). */
+const pairs = broadcastPair({ minRank: 1, maxRank: 3, maxDim: 6 });
 
 const UNARY_RANGE: Partial<Record<UnaryOp, [number, number]>> = {
   sin: [-3, 3],
@@ -127,14 +124,14 @@ const unary = (op: UnaryOp, f: (x: Tensor) => Tensor): DeviceCase<unknown> =>
   });
 const binary = (f: (a: Tensor, b: Tensor) => Tensor, tol: Tol, b: [number, number] = [-3, 3]): DeviceCase<unknown> =>
   row({
-    arb: broadcastPair.chain(([sa, sb]) => fc.record({ inputs: fc.tuple(input(sa), input(sb, 'float32', ...b)), params: fc.constant(null) })),
+    arb: pairs.chain(([sa, sb]) => fc.record({ inputs: fc.tuple(input(sa), input(sb, 'float32', ...b)), params: fc.constant(null) })),
     f: ([x, y]) => f(x!, y!),
     tol,
   });
 /** comparisons on a coarse integer grid, so ties are frequent */
 const compare = (f: (a: Tensor, b: Tensor) => Tensor): DeviceCase<unknown> =>
   row({
-    arb: broadcastPair.chain(([sa, sb]) => fc.record({ inputs: fc.tuple(input(sa, 'int32', -2, 3), input(sb, 'int32', -2, 3)), params: fc.constant(null) })),
+    arb: pairs.chain(([sa, sb]) => fc.record({ inputs: fc.tuple(input(sa, 'int32', -2, 3), input(sb, 'int32', -2, 3)), params: fc.constant(null) })),
     f: ([x, y]) => f(cast(x!, 'float32'), y!),
     tol: EXACT,
   });
@@ -231,7 +228,7 @@ const DEVICE_CASES: Record<PrimName, DeviceCase<unknown>> = {
   gt: compare(gt),
   ge: compare(ge),
   where: row({
-    arb: broadcastPair.chain(([sa, sb]) => fc.record({ inputs: fc.tuple(input(sb, 'bool'), input(sa), input(sb)), params: fc.constant(null) })),
+    arb: pairs.chain(([sa, sb]) => fc.record({ inputs: fc.tuple(input(sb, 'bool'), input(sa), input(sb)), params: fc.constant(null) })),
     f: ([c, a, b]) => where(c!, a!, b!),
     tol: EXACT,
   }),
