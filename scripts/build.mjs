@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const all = ['core', 'kernels', 'models', 'losses', 'cli'];
+const all = ['core', 'kernels', 'wasm', 'models', 'losses', 'cli'];
 const wanted = process.argv.slice(2);
 for (const name of wanted) if (!all.includes(name)) throw new Error(`build: unknown package '${name}' (one of ${all.join(', ')})`);
 const packages = wanted.length ? wanted : all;

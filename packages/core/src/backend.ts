@@ -11,7 +11,7 @@ import type { Shape } from './shape.js';
  *
  * Kernels never validate shapes: the primitive that calls them already did, and named the op.
  */
-export type Device = 'cpu' | 'webgpu';
+export type Device = 'cpu' | 'webgpu' | 'wasm';
 
 /** A backend buffer plus the shape and dtype it holds. */
 export interface View<B = unknown> {

@@ -1,5 +1,5 @@
 /// <reference types="@webgpu/types" preserve="true" />
-import { BackendError, LazyBackend, registerBackend, setDefaultDevice, type Device } from '@pixgrad/core';
+import { BackendError, LazyBackend, registerBackend, setDefaultDevice } from '@pixgrad/core';
 import { GpuContext } from './context.js';
 import { type GpuBuf, WebGPUBackend } from './backend.js';
 
@@ -131,7 +131,7 @@ async function webgpu(): Promise<Current | undefined> {
  * const device = await init();          // 'webgpu' or 'cpu'
  * const x = tensor([1, 2, 3]);           // on that device
  */
-export async function init(kind?: Device): Promise<Device> {
+export async function init(kind?: 'cpu' | 'webgpu'): Promise<'cpu' | 'webgpu'> {
   if (kind === 'cpu') {
     setDefaultDevice('cpu');
     return 'cpu';

@@ -1,0 +1,181 @@
+import {
+  type Backend,
+  type BackendCounters,
+  type BackendMemory,
+  CpuBackend,
+  type DataArray,
+  type DType,
+  DTypeError,
+  type FusedProgram,
+  type FusionKernels,
+  type View,
+  evaluateUnfused,
+} from '@pixgrad/core';
+import type { WasmRuntime } from './runtime.js';
+import { Gemm } from './kernels/linalg.js';
+
+/** A buffer on the wasm device: a block of the runtime's memory. */
+export class WasmBuf {
+  constructor(
+    /** byte address in the wasm memory */
+    readonly ptr: number,
+    /** elements */
+    readonly length: number,
+    readonly dtype: DType,
+  ) {}
+}
+
+const BYTES: Record<DType, number> = { float32: 4, int32: 4, bool: 1, float64: 8 };
+
+/**
+ * The wasm device: float32 (and int32, bool) buffers in one WebAssembly memory, kernels emitted
+ * by TypeScript as WebAssembly SIMD and run on every core (runtime.ts).
+ *
+ * The kernels that carry the work (matmul, convolutions and their gradients, the fused
+ * elementwise programs, ...) are wasm. Every other primitive runs the CPU backend's kernel over
+ * views of the same memory and copies its result in: the same definition, so the device is
+ * complete, and a kernel moves to wasm when a workload needs its speed.
+ */
+export class WasmBackend implements Backend<WasmBuf>, FusionKernels<WasmBuf> {
+  readonly device = 'wasm' as const;
+  readonly fusionLimits = { maxLeaves: 16, maxNodes: 96 };
+  readonly fuseAllReductions = true;
+  private readonly cpu = new CpuBackend();
+  private live = 0;
+  private liveBytes = 0;
+  private dispatched = 0;
+  private allocated = 0;
+  private readonly gemm: Gemm;
+
+  constructor(readonly rt: WasmRuntime) {
+    this.gemm = new Gemm(rt);
+  }
+
+  // ---------------------------------------------------------------- memory
+
+  checkDType(dtype: DType, op: string): void {
+    if (dtype === 'float64') {
+      throw new DTypeError(
+        `wasm ${op}: float64 is not supported on the wasm device (its kernels are float32 SIMD); cast to float32 first, or use the cpu device for float64 work such as gradcheck`,
+      );
+    }
+  }
+
+  /** a new buffer of n elements of dtype (counted as one allocation) */
+  alloc(n: number, dtype: DType): WasmBuf {
+    this.checkDType(dtype, 'alloc');
+    const b = new WasmBuf(this.rt.alloc(n * BYTES[dtype]), n, dtype);
+    this.live++;
+    this.allocated++;
+    this.liveBytes += n * BYTES[dtype];
+    return b;
+  }
+
+  /** a typed-array view of a buffer (valid until the memory next grows) */
+  view(b: WasmBuf): DataArray {
+    const buf = this.rt.memory.buffer;
+    switch (b.dtype) {
+      case 'float32':
+        return new Float32Array(buf, b.ptr, b.length);
+      case 'int32':
+        return new Int32Array(buf, b.ptr, b.length);
+      case 'bool':
+        return new Uint8Array(buf, b.ptr, b.length);
+      case 'float64':
+        return new Float64Array(buf, b.ptr, b.length);
+    }
+  }
+
+  upload(data: DataArray, dtype: DType): WasmBuf {
+    const b = this.alloc(data.length, dtype);
+    this.view(b).set(data);
+    return b;
+  }
+  fill(size: number, value: number, dtype: DType): WasmBuf {
+    const b = this.alloc(size, dtype);
+    this.view(b).fill(value);
+    this.dispatched++;
+    return b;
+  }
+  read(x: View<WasmBuf>): Promise<DataArray> {
+    return Promise.resolve(this.readSync(x));
+  }
+  readSync(x: View<WasmBuf>): DataArray {
+    return this.view(x.buf).slice();
+  }
+  dispose(b: WasmBuf): void {
+    this.rt.free_(b.ptr);
+    this.live--;
+    this.liveBytes -= b.length * BYTES[b.dtype];
+  }
+  memory(): BackendMemory {
+    return { buffers: this.live, bytes: this.liveBytes };
+  }
+  counters(): BackendCounters {
+    return { dispatches: this.dispatched, allocations: this.allocated };
+  }
+
+  // ---------------------------------------------------------------- the CPU kernels over the same memory
+
+  private host<T extends { buf: WasmBuf }>(x: T): T & { buf: DataArray } {
+    return { ...x, buf: this.view(x.buf) } as unknown as T & { buf: DataArray };
+  }
+  /** the CPU kernel's result copied into a new buffer */
+  private adopt(a: DataArray, dtype: DType): WasmBuf {
+    this.dispatched++;
+    return this.upload(a, dtype);
+  }
+  private hostProgram(p: FusedProgram<WasmBuf>): FusedProgram<DataArray> {
+    return { ...p, leaves: p.leaves.map((l) => ({ ...l, buf: this.view(l.buf) })) };
+  }
+
+  fused(p: FusedProgram<WasmBuf>): WasmBuf {
+    const hp = this.hostProgram(p);
+    const out = this.cpu.fused ? this.cpu.fused(hp) : evaluateUnfused(this.cpu, hp);
+    return this.adopt(out, p.nodes[p.nodes.length - 1]!.dtype);
+  }
+  fusedReduce(op: Parameters<Backend['reduce']>[0], p: FusedProgram<WasmBuf>, axes: readonly number[]): WasmBuf {
+    const hp = this.hostProgram(p);
+    const dtype = p.nodes[p.nodes.length - 1]!.dtype;
+    if (this.cpu.fusedReduce) return this.adopt(this.cpu.fusedReduce(op, hp, axes), dtype);
+    const v = evaluateUnfused(this.cpu, hp);
+    return this.adopt(this.cpu.reduce(op, { buf: v, shape: p.shape, dtype }, axes), dtype);
+  }
+
+  unary: Backend<WasmBuf>['unary'] = (op, x, p) => this.adopt(this.cpu.unary(op, this.host(x), p), x.dtype);
+  binary: Backend<WasmBuf>['binary'] = (op, a, b, s) => this.adopt(this.cpu.binary(op, this.host(a), this.host(b), s), a.dtype);
+  compare: Backend<WasmBuf>['compare'] = (op, a, b, s) => this.adopt(this.cpu.compare(op, this.host(a), this.host(b), s), 'bool');
+  where: Backend<WasmBuf>['where'] = (c, a, b, s) => this.adopt(this.cpu.where(this.host(c), this.host(a), this.host(b), s), a.dtype);
+  cast: Backend<WasmBuf>['cast'] = (x, dtype) => this.adopt(this.cpu.cast(this.host(x), dtype), dtype);
+  reduce: Backend<WasmBuf>['reduce'] = (op, x, axes) => this.adopt(this.cpu.reduce(op, this.host(x), axes), x.dtype);
+  argReduce: Backend<WasmBuf>['argReduce'] = (op, x, axis) => this.adopt(this.cpu.argReduce(op, this.host(x), axis), 'int32');
+  strided: Backend<WasmBuf>['strided'] = (x, shape, strides, offset) => this.adopt(this.cpu.strided(this.host(x), shape, strides, offset), x.dtype);
+  pad: Backend<WasmBuf>['pad'] = (x, pads, value) => this.adopt(this.cpu.pad(this.host(x), pads, value), x.dtype);
+  concat: Backend<WasmBuf>['concat'] = (xs, axis, shape) =>
+    this.adopt(
+      this.cpu.concat(
+        xs.map((x) => this.host(x)),
+        axis,
+        shape,
+      ),
+      xs[0]!.dtype,
+    );
+  gather: Backend<WasmBuf>['gather'] = (x, axis, index) => this.adopt(this.cpu.gather(this.host(x), axis, this.host(index)), x.dtype);
+  scatterAdd: Backend<WasmBuf>['scatterAdd'] = (shape, axis, index, src) =>
+    this.adopt(this.cpu.scatterAdd(shape, axis, this.host(index), this.host(src)), src.dtype);
+  conv2d: Backend<WasmBuf>['conv2d'] = (x, w, p) => this.adopt(this.cpu.conv2d(this.host(x), this.host(w), p), x.dtype);
+  conv2dInputGrad: Backend<WasmBuf>['conv2dInputGrad'] = (dy, w, p, hw) => this.adopt(this.cpu.conv2dInputGrad(this.host(dy), this.host(w), p, hw), dy.dtype);
+  conv2dWeightGrad: Backend<WasmBuf>['conv2dWeightGrad'] = (x, dy, p, hw) => this.adopt(this.cpu.conv2dWeightGrad(this.host(x), this.host(dy), p, hw), x.dtype);
+  maxPool2d: Backend<WasmBuf>['maxPool2d'] = (x, p, outHW) => {
+    const { values, indices } = this.cpu.maxPool2d(this.host(x), p, outHW);
+    this.dispatched--;
+    return { values: this.adopt(values, x.dtype), indices: this.adopt(indices, 'int32') };
+  };
+
+  // ---------------------------------------------------------------- wasm kernels
+
+  matmul: Backend<WasmBuf>['matmul'] = (a, b, transA, transB, outShape) => {
+    this.dispatched++;
+    return this.gemm.matmul(this, a, b, transA, transB, outShape);
+  };
+}
