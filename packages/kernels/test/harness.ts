@@ -5,7 +5,7 @@
  * Adapter policy: when no WebGPU adapter can be opened the suites FAIL if `process.env.CI` is set
  * (CI must run them on lavapipe), and otherwise skip with a one-line reason.
  */
-import { CpuBackend, Generator, type DataArray, type DType, type UnaryOp, type View } from '@pixgrad/core';
+import { type Backend, CpuBackend, Generator, type DataArray, type DType, type UnaryOp, type View } from '@pixgrad/core';
 import { expect } from 'vitest';
 import { init, webgpuBackend, type WebGPUBackend, type GpuBuf } from '../src/index.js';
 
@@ -46,13 +46,13 @@ export function data(dtype: DType, n: number, seed: number, opts: { lo?: number;
   return Float32Array.from({ length: n }, () => (sp.length && r() < 0.1 ? sp[Math.floor(r() * sp.length)]! : lo + r() * (hi - lo)));
 }
 
-export interface Pair {
-  gpu: View<GpuBuf>;
+export interface Pair<B = GpuBuf> {
+  gpu: View<B>;
   cpu: View<DataArray>;
 }
 
-/** The same data uploaded to both backends. */
-export function both(gpu: WebGPUBackend, values: DataArray, shape: readonly number[], dtype: DType): Pair {
+/** The same data uploaded to both backends (`gpu`: the device under test, WebGPU or wasm). */
+export function both<B>(gpu: Backend<B>, values: DataArray, shape: readonly number[], dtype: DType): Pair<B> {
   return {
     gpu: { buf: gpu.upload(values, dtype), shape, dtype },
     cpu: { buf: cpu.upload(values, dtype), shape, dtype },
@@ -78,8 +78,8 @@ export function expectClose(what: string, got: DataArray, want: DataArray, tol: 
   if (bad.length) throw new Error(`${what}: mismatch beyond atol ${tol.atol} rtol ${tol.rtol}: ${bad.join('; ')}`);
 }
 
-/** Reads a GPU result and the CPU result and compares them; disposes the GPU buffers listed in `free`. */
-export async function check(what: string, gpu: WebGPUBackend, g: View<GpuBuf>, c: View<DataArray>, tol: Tol, free: GpuBuf[] = []): Promise<void> {
+/** Reads a device result and the CPU result and compares them; disposes the device buffers listed in `free`. */
+export async function check<B>(what: string, gpu: Backend<B>, g: View<B>, c: View<DataArray>, tol: Tol, free: B[] = []): Promise<void> {
   const got = await gpu.read(g);
   const want = await cpu.read(c);
   for (const b of free) gpu.dispose(b);

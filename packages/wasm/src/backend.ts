@@ -13,6 +13,7 @@ import {
 } from '@pixgrad/core';
 import type { WasmRuntime } from './runtime.js';
 import { Gemm } from './kernels/linalg.js';
+import { Conv } from './kernels/conv.js';
 
 /** A buffer on the wasm device: a block of the runtime's memory. */
 export class WasmBuf {
@@ -46,9 +47,11 @@ export class WasmBackend implements Backend<WasmBuf>, FusionKernels<WasmBuf> {
   private dispatched = 0;
   private allocated = 0;
   private readonly gemm: Gemm;
+  private readonly conv: Conv;
 
   constructor(readonly rt: WasmRuntime) {
     this.gemm = new Gemm(rt);
+    this.conv = new Conv(this, this.gemm);
   }
 
   // ---------------------------------------------------------------- memory
@@ -163,9 +166,6 @@ export class WasmBackend implements Backend<WasmBuf>, FusionKernels<WasmBuf> {
   gather: Backend<WasmBuf>['gather'] = (x, axis, index) => this.adopt(this.cpu.gather(this.host(x), axis, this.host(index)), x.dtype);
   scatterAdd: Backend<WasmBuf>['scatterAdd'] = (shape, axis, index, src) =>
     this.adopt(this.cpu.scatterAdd(shape, axis, this.host(index), this.host(src)), src.dtype);
-  conv2d: Backend<WasmBuf>['conv2d'] = (x, w, p) => this.adopt(this.cpu.conv2d(this.host(x), this.host(w), p), x.dtype);
-  conv2dInputGrad: Backend<WasmBuf>['conv2dInputGrad'] = (dy, w, p, hw) => this.adopt(this.cpu.conv2dInputGrad(this.host(dy), this.host(w), p, hw), dy.dtype);
-  conv2dWeightGrad: Backend<WasmBuf>['conv2dWeightGrad'] = (x, dy, p, hw) => this.adopt(this.cpu.conv2dWeightGrad(this.host(x), this.host(dy), p, hw), x.dtype);
   maxPool2d: Backend<WasmBuf>['maxPool2d'] = (x, p, outHW) => {
     const { values, indices } = this.cpu.maxPool2d(this.host(x), p, outHW);
     this.dispatched--;
@@ -177,5 +177,17 @@ export class WasmBackend implements Backend<WasmBuf>, FusionKernels<WasmBuf> {
   matmul: Backend<WasmBuf>['matmul'] = (a, b, transA, transB, outShape) => {
     this.dispatched++;
     return this.gemm.matmul(this, a, b, transA, transB, outShape);
+  };
+  conv2d: Backend<WasmBuf>['conv2d'] = (x, w, p) => {
+    this.dispatched++;
+    return this.conv.conv2d(x, w, p);
+  };
+  conv2dInputGrad: Backend<WasmBuf>['conv2dInputGrad'] = (dy, w, p, hw) => {
+    this.dispatched++;
+    return this.conv.conv2dInputGrad(dy, w, p, hw);
+  };
+  conv2dWeightGrad: Backend<WasmBuf>['conv2dWeightGrad'] = (x, dy, p, hw) => {
+    this.dispatched++;
+    return this.conv.conv2dWeightGrad(x, dy, p, hw);
   };
 }

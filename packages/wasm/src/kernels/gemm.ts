@@ -50,13 +50,19 @@ export const MC = 64;
 /** K per block when there are no taps */
 export const KC = 256;
 
-/** micro(ntaps, taps, kc, pa, pb, ldb, c, ldc, add): the 4x8 tile at c (row stride ldc bytes) (+)= A panel x B strip over ntaps x kc */
-function micro(type: number, fused: boolean): { f: Func; code: Code } {
+/**
+ * micro(ntaps, taps, kc, pa, lda, arows, pb, ldb, c, ldc, add): the 4x8 tile at c (row stride ldc
+ * bytes) (+)= A panel x B strip over ntaps x kc. A is packed (4 rows interleaved per k) or, with
+ * `strided`, read in place: row r at pa + min(r, arows - 1) * lda, k contiguous.
+ */
+function micro(type: number, fused: boolean, strided: boolean): { f: Func; code: Code } {
   const f = new Func(type, [
     ['ntaps', I32],
     ['taps', I32],
     ['kc', I32],
     ['pa', I32],
+    ['lda', I32],
+    ['arows', I32],
     ['pb', I32],
     ['ldb', I32],
     ['c', I32],
@@ -66,10 +72,15 @@ function micro(type: number, fused: boolean): { f: Func; code: Code } {
   const acc = (r: number, h: number) => f.get(`acc${r}${h}`, V128);
   const step: Code = [...f.set('b0', loadV(f.get('p')), V128), ...f.set('b1', loadV(f.get('p'), 16), V128)];
   for (let r = 0; r < MR; r++) {
-    step.push(...f.set('a', splatLoad(f.get('pa'), 4 * r), V128));
+    step.push(...f.set('a', strided ? splatLoad(f.get(`a${r}`)) : splatLoad(f.get('pa'), 4 * r), V128));
     for (const h of [0, 1]) step.push(...f.set(`acc${r}${h}`, madd(f.get('a'), f.get(`b${h}`), acc(r, h), fused)));
   }
-  step.push(...f.set('pa', add(f.get('pa'), i32(16))), ...f.set('p', add(f.get('p'), f.get('ldb'))));
+  if (strided) for (let r = 0; r < MR; r++) step.push(...f.set(`a${r}`, add(f.get(`a${r}`), i32(4))));
+  else step.push(...f.set('pa', add(f.get('pa'), i32(16))));
+  step.push(...f.set('p', add(f.get('p'), f.get('ldb'))));
+  // the row pointers of a strided A (rows past the last one re-read it: their results are dropped)
+  const rows: Code = [];
+  if (strided) for (let r = 0; r < MR; r++) rows.push(...f.set(`a${r}`, add(f.get('pa'), mul(minS(i32(r), sub(f.get('arows'), i32(1))), f.get('lda')))));
   const kLoop: Code = [
     ...f.set('k', f.get('kc')),
     OP.block,
@@ -100,15 +111,16 @@ function micro(type: number, fused: boolean): { f: Func; code: Code } {
       stores.push(...ifElse(f.get('add'), storeV(f.get('q'), fadd(loadV(f.get('q'), 16 * h), acc(r, h)), 16 * h), storeV(f.get('q'), acc(r, h), 16 * h)));
     }
   }
-  return { f, code: [...tapLoop, ...stores] };
+  return { f, code: [...rows, ...tapLoop, ...stores] };
 }
 
 /**
- * gemm(tid, nth, M, N, K, KC, ntaps, taps, pa, pb, ldb, bPacked, c, ldc, add, tmp): the macro
- * kernel. With ntaps > 1, K is the channel count per tap and KC must be K (one block).
+ * gemm(tid, nth, M, N, K, KC, ntaps, taps, pa, lda, pb, ldb, bPacked, c, ldc, add, tmp): the macro
+ * kernel over packed A (`strided`: A in place, rows lda bytes apart). With ntaps > 1, K is the
+ * depth per tap and KC must be K (one block).
  */
-function macro(type: number, microIndex: number): { f: Func; code: Code } {
-  const names = ['tid', 'nth', 'M', 'N', 'K', 'KC', 'ntaps', 'taps', 'pa', 'pb', 'ldb', 'bPacked', 'c', 'ldc', 'add', 'tmp'];
+function macro(type: number, microIndex: number, strided: boolean): { f: Func; code: Code } {
+  const names = ['tid', 'nth', 'M', 'N', 'K', 'KC', 'ntaps', 'taps', 'pa', 'lda', 'pb', 'ldb', 'bPacked', 'c', 'ldc', 'add', 'tmp'];
   const f = new Func(
     type,
     names.map((n) => [n, I32] as const),
@@ -123,12 +135,16 @@ function macro(type: number, microIndex: number): { f: Func; code: Code } {
   ];
   // one tile: full ones straight into C, edge ones through the scratch tile
   const cTile = add(add(g('c'), mul(mul(g('is'), i32(MR)), g('ldc'))), mul(g('js'), i32(NR * 4)));
-  const ap = add(g('aBlock'), mul(mul(g('is'), g('kc')), mul(g('ntaps'), i32(MR * 4))));
+  const ap = strided
+    ? add(add(g('pa'), mul(mul(g('is'), i32(MR)), g('lda'))), mul(g('k0'), i32(4)))
+    : add(g('aBlock'), mul(mul(g('is'), g('kc')), mul(g('ntaps'), i32(MR * 4))));
   const callMicro = (c: Code, ldc: Code, addFlag: Code): Code => [
     ...g('ntaps'),
     ...g('taps'),
     ...g('kc'),
     ...ap,
+    ...g('lda'),
+    ...minS(i32(MR), sub(g('M'), mul(g('is'), i32(MR)))),
     ...g('bp'),
     ...g('ldbEff'),
     ...c,
@@ -217,19 +233,18 @@ function pack(type: number): { f: Func; code: Code } {
   return { f, code };
 }
 
-/** The GEMM module's bytes (functions: micro, gemm, pack) for a memory import. */
+/** The GEMM module's bytes (functions: micro, microS, gemm, gemmS, pack; GEMM_FUNCS) for a memory import. */
+export const GEMM_FUNCS = ['micro', 'microS', 'gemm', 'gemmS', 'pack'] as const;
 export function gemmModule(memory: MemoryImport, fused: boolean): Uint8Array<ArrayBuffer> {
-  const m = micro(0, fused);
-  const g = macro(1, 0);
-  const p = pack(2);
+  const funcs = [micro(0, fused, false), micro(0, fused, true), macro(1, 0, false), macro(1, 1, true), pack(2)];
   return moduleOf(
     memory,
     [
-      [[I32, I32, I32, I32, I32, I32, I32, I32, I32], []],
-      [new Array<number>(16).fill(I32), []],
+      [new Array<number>(11).fill(I32), []],
+      [new Array<number>(17).fill(I32), []],
       [new Array<number>(9).fill(I32), []],
     ],
-    [m, g, p],
-    ['micro', 'gemm', 'pack'],
+    funcs,
+    GEMM_FUNCS,
   );
 }

@@ -2,7 +2,27 @@ import { type Shape, type View, broadcastStrides, sizeOf } from '@pixgrad/core';
 import type { WasmBackend, WasmBuf } from '../backend.js';
 import type { KernelModule, WasmRuntime } from '../runtime.js';
 import { hasRelaxedSimd } from '../asm.js';
-import { KC, MR, NR, gemmModule } from './gemm.js';
+import { GEMM_FUNCS, KC, MR, NR, gemmModule } from './gemm.js';
+
+/** One GEMM: C [M, N] (+)= A [M, K] B [K, N], addresses and strides in bytes. */
+export interface GemmArgs {
+  M: number;
+  N: number;
+  K: number;
+  /** packed A (packA), or A in place with rows `lda` bytes apart and k contiguous */
+  pa: number;
+  lda?: number;
+  /** B packed (packB), or in place with rows `ldb` bytes apart and columns contiguous */
+  pb: number;
+  bPacked: boolean;
+  ldb?: number;
+  /** ntaps byte offsets into B (an i32 table): K is then the depth per tap */
+  taps?: number;
+  ntaps?: number;
+  c: number;
+  ldc: number;
+  add?: boolean;
+}
 
 /** below this many multiply-adds a kernel runs on one thread (waking the others costs more) */
 export const THREAD_MIN_WORK = 1 << 18;
@@ -13,7 +33,7 @@ export class Gemm {
   /** a one-entry tap table (offset 0): a plain GEMM */
   private readonly tap0: number;
   constructor(readonly rt: WasmRuntime) {
-    this.mod = rt.compile(gemmModule(rt.memoryImport, hasRelaxedSimd()), ['micro', 'gemm', 'pack']);
+    this.mod = rt.compile(gemmModule(rt.memoryImport, hasRelaxedSimd()), GEMM_FUNCS);
     this.tap0 = rt.alloc(4);
     rt.i32(this.tap0, 1)[0] = 0;
   }
@@ -41,31 +61,12 @@ export class Gemm {
    * or read in place with row stride ldb bytes through `taps` (ntaps byte offsets; K is then the
    * depth per tap and is not blocked).
    */
-  gemm(
-    o: {
-      M: number;
-      N: number;
-      K: number;
-      pa: number;
-      pb: number;
-      bPacked: boolean;
-      ldb?: number;
-      taps?: number;
-      ntaps?: number;
-      c: number;
-      ldc: number;
-      add?: boolean;
-    },
-    threads: number,
-  ): void {
+  gemm(o: GemmArgs, threads: number): void {
     const tmp = this.rt.alloc(MR * NR * 4 * this.rt.threads);
     const ntaps = o.ntaps ?? 1;
-    this.rt.run(
-      this.mod,
-      'gemm',
-      [o.M, o.N, o.K, ntaps > 1 ? Math.max(o.K, 1) : KC, ntaps, o.taps ?? this.tap0, o.pa, o.pb, o.ldb ?? 0, o.bPacked ? 1 : 0, o.c, o.ldc, o.add ? 1 : 0, tmp],
-      threads,
-    );
+    const K = ntaps > 1 ? Math.max(o.K, 1) : KC;
+    const args = [o.M, o.N, o.K, K, ntaps, o.taps ?? this.tap0, o.pa, o.lda ?? 0, o.pb, o.ldb ?? 0, o.bPacked ? 1 : 0, o.c, o.ldc, o.add ? 1 : 0, tmp];
+    this.rt.run(this.mod, o.lda === undefined ? 'gemm' : 'gemmS', args, threads);
     this.rt.free_(tmp);
   }
 

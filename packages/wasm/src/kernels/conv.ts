@@ -1,0 +1,246 @@
+import type { Conv2dParams, View } from '@pixgrad/core';
+import type { WasmBackend, WasmBuf } from '../backend.js';
+import { type Gemm, THREAD_MIN_WORK } from './linalg.js';
+import { MR, NR } from './gemm.js';
+
+/**
+ * conv2d and its gradients on the wasm device, as GEMMs with no im2col.
+ *
+ * The input of one (image, group) is laid out once as the stride's s x s phase images of its
+ * padded planes (phase (a, b) holds rows a, a+s, ... and columns b, b+s, ...; for stride 1 that is
+ * the padded plane). Output pixel (oy, ox) of tap (i, j) then reads phase ((i*dh) mod s,
+ * (j*dw) mod s) at (oy + floor(i*dh/s), ox + floor(j*dw/s)): on a grid of Ho rows of the phase
+ * width Wq, a tap is the phase image shifted by a constant, so B of the GEMM is that image read in
+ * place with one byte offset per tap (gemm.ts's taps), and K is (tap, channel). The grid's
+ * columns past Wo are computed and dropped.
+ *
+ * - forward: y_g [Og, Ho x Wq] = W_g [Og, (tap, Cg)] . phases(x padded)
+ * - input gradient: the stride-1 convolution of dy (upsampled by the stride, padded by
+ *   (k-1)*d - p) with the flipped, transposed weights
+ * - weight gradient: for each tap, dW_tap^T [Cg, Og] = sum over images of the phase image at the
+ *   tap's offset [Cg, Ho x Wq] . dy^T [Ho x Wq, Og] (dy on the grid with zeros past Wo), A read in
+ *   place (strided), B packed.
+ */
+export class Conv {
+  constructor(
+    private readonly be: WasmBackend,
+    private readonly gemm: Gemm,
+  ) {}
+
+  private get rt() {
+    return this.gemm.rt;
+  }
+
+  /**
+   * Lays out channels [c0, c0 + C) of image n of x [N, Ctot, H, W] as phases at dst: the virtual
+   * plane is x upsampled by `up` (a value every up-th row and column) and shifted by (top, left),
+   * Hp x Wp, split into s x s phases of Hq x Wq each. Returns the layout's size in floats.
+   */
+  private phases(x: Float32Array, n: number, Ctot: number, c0: number, C: number, H: number, W: number, l: PhaseLayout, dst: Float32Array): void {
+    const { sh, sw, uh, uw, top, left, Hq, Wq } = l;
+    dst.fill(0, 0, sh * sw * C * Hq * Wq);
+    const plane = H * W;
+    for (let a = 0; a < sh; a++) {
+      for (let b = 0; b < sw; b++) {
+        const pbase = (a * sw + b) * C * Hq * Wq;
+        for (let c = 0; c < C; c++) {
+          const src = (n * Ctot + c0 + c) * plane;
+          const cbase = pbase + c * Hq * Wq;
+          for (let i = 0; i < Hq; i++) {
+            const vy = i * sh + a - top;
+            if (vy < 0 || vy % uh !== 0) continue;
+            const y = vy / uh;
+            if (y >= H) continue;
+            const row = src + y * W;
+            const drow = cbase + i * Wq;
+            if (sw === 1 && uw === 1) {
+              // a contiguous run: columns j with 0 <= j - left < W
+              const j0 = Math.max(0, left);
+              const j1 = Math.min(Wq, W + left);
+              if (j1 > j0) dst.set(x.subarray(row + j0 - left, row + j1 - left), drow + j0);
+              continue;
+            }
+            for (let j = 0; j < Wq; j++) {
+              const vx = j * sw + b - left;
+              if (vx < 0 || vx % uw !== 0) continue;
+              const xx = vx / uw;
+              if (xx < W) dst[drow + j] = x[row + xx]!;
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** byte offsets of each tap (i, j) into a phase layout of C channels */
+  private taps(kh: number, kw: number, dh: number, dw: number, l: PhaseLayout, C: number): number {
+    const t = this.rt.alloc(kh * kw * 4);
+    const v = this.rt.i32(t, kh * kw);
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        const phase = ((i * dh) % l.sh) * l.sw + ((j * dw) % l.sw);
+        v[i * kw + j] = (phase * C * l.Hq * l.Wq + Math.floor((i * dh) / l.sh) * l.Wq + Math.floor((j * dw) / l.sw)) * 4;
+      }
+    }
+    return t;
+  }
+
+  /** packs A [rows, (tap, depth)] for the tap GEMM: element(r, t, c) is the weight */
+  private packTapWeights(rows: number, ntaps: number, depth: number, element: (r: number, t: number, c: number) => number): number {
+    const K = ntaps * depth;
+    const strips = Math.ceil(rows / MR);
+    const pa = this.rt.alloc(strips * MR * K * 4);
+    const a = this.rt.f32(pa, strips * MR * K);
+    a.fill(0);
+    for (let r = 0; r < rows; r++) {
+      const base = (r >> 2) * MR * K + (r & 3);
+      for (let t = 0; t < ntaps; t++) for (let c = 0; c < depth; c++) a[base + (t * depth + c) * MR] = element(r, t, c);
+    }
+    return pa;
+  }
+
+  /**
+   * The shared path of forward and input gradient: for each image and group, the tap GEMM over
+   * the phase layout of `src`'s channels, cropped into `out` [N, groups*rows, outH, outW].
+   */
+  private tapConv(
+    src: View<WasmBuf>,
+    groups: number,
+    depth: number,
+    rows: number,
+    l: PhaseLayout,
+    k: { kh: number; kw: number; dh: number; dw: number },
+    outH: number,
+    outW: number,
+    weight: (g: number) => number,
+  ): WasmBuf {
+    const [N, Ctot, H, W] = src.shape as [number, number, number, number];
+    const out = this.be.alloc(N * groups * rows * outH * outW, 'float32');
+    const ntaps = k.kh * k.kw;
+    const layout = l.sh * l.sw * depth * l.Hq * l.Wq;
+    const grid = outH * l.Wq;
+    const xp = this.rt.alloc((layout + l.Wq + k.kw * k.dw + NR) * 4);
+    const cbuf = this.rt.alloc(rows * grid * 4);
+    const taps = this.taps(k.kh, k.kw, k.dh, k.dw, l, depth);
+    const threads = rows * grid * depth * ntaps >= THREAD_MIN_WORK ? this.rt.threads : 1;
+    try {
+      for (let g = 0; g < groups; g++) {
+        const pa = weight(g);
+        for (let n = 0; n < N; n++) {
+          this.phases(this.be.view(src.buf) as Float32Array, n, Ctot, g * depth, depth, H, W, l, this.rt.f32(xp, layout));
+          this.gemm.gemm({ M: rows, N: grid, K: depth, pa, pb: xp, bPacked: false, ldb: l.Hq * l.Wq * 4, taps, ntaps, c: cbuf, ldc: grid * 4 }, threads);
+          const c = this.rt.f32(cbuf, rows * grid);
+          const o = this.be.view(out) as Float32Array;
+          for (let r = 0; r < rows; r++) {
+            const dst = ((n * groups + g) * rows + r) * outH * outW;
+            if (l.Wq === outW) o.set(c.subarray(r * grid, r * grid + outH * outW), dst);
+            else for (let y = 0; y < outH; y++) o.set(c.subarray(r * grid + y * l.Wq, r * grid + y * l.Wq + outW), dst + y * outW);
+          }
+        }
+        this.rt.free_(pa);
+      }
+    } finally {
+      this.rt.free_(xp);
+      this.rt.free_(cbuf);
+      this.rt.free_(taps);
+    }
+    return out;
+  }
+
+  conv2d(x: View<WasmBuf>, w: View<WasmBuf>, p: Conv2dParams): WasmBuf {
+    const [, , H, W] = x.shape as [number, number, number, number];
+    const [O, Cg, kh, kw] = w.shape as [number, number, number, number];
+    const [sh, sw] = p.stride;
+    const [ph, pw] = p.padding;
+    const [dh, dw] = p.dilation;
+    const Ho = Math.floor((H + 2 * ph - dh * (kh - 1) - 1) / sh) + 1;
+    const Wo = Math.floor((W + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
+    const Og = O / p.groups;
+    const l = phaseLayout([sh, sw], [1, 1], ph, pw, H + 2 * ph, W + 2 * pw);
+    const wv = this.be.view(w.buf) as Float32Array;
+    return this.tapConv(x, p.groups, Cg, Og, l, { kh, kw, dh, dw }, Ho, Wo, (g) =>
+      this.packTapWeights(Og, kh * kw, Cg, (r, t, c) => wv[(((g * Og + r) * Cg + c) * kh + Math.floor(t / kw)) * kw + (t % kw)]!),
+    );
+  }
+
+  conv2dInputGrad(dy: View<WasmBuf>, w: View<WasmBuf>, p: Conv2dParams, hw: readonly [number, number]): WasmBuf {
+    const [O, Cg, kh, kw] = w.shape as [number, number, number, number];
+    const [H, W] = hw;
+    const [dh, dw] = p.dilation;
+    const Og = O / p.groups;
+    const l = phaseLayout([1, 1], p.stride, (kh - 1) * dh - p.padding[0], (kw - 1) * dw - p.padding[1], H + (kh - 1) * dh, W + (kw - 1) * dw);
+    const wv = this.be.view(w.buf) as Float32Array;
+    // w'[c, o, i, j] = w[o, c, kh-1-i, kw-1-j]
+    return this.tapConv(dy, p.groups, Og, Cg, l, { kh, kw, dh, dw }, H, W, (g) =>
+      this.packTapWeights(Cg, kh * kw, Og, (r, t, o) => wv[(((g * Og + o) * Cg + r) * kh + (kh - 1 - Math.floor(t / kw))) * kw + (kw - 1 - (t % kw))]!),
+    );
+  }
+
+  conv2dWeightGrad(x: View<WasmBuf>, dy: View<WasmBuf>, p: Conv2dParams, khw: readonly [number, number]): WasmBuf {
+    const [N, C, H, W] = x.shape as [number, number, number, number];
+    const [, O, Ho, Wo] = dy.shape as [number, number, number, number];
+    const [kh, kw] = khw;
+    const [dh, dw] = p.dilation;
+    const G = p.groups;
+    const Cg = C / G;
+    const Og = O / G;
+    const ntaps = kh * kw;
+    const dwOut = this.be.alloc(O * Cg * ntaps, 'float32');
+    const l = phaseLayout(p.stride, [1, 1], p.padding[0], p.padding[1], H + 2 * p.padding[0], W + 2 * p.padding[1]);
+    const layout = l.sh * l.sw * Cg * l.Hq * l.Wq;
+    const grid = Ho * l.Wq;
+    const xp = this.rt.alloc((layout + l.Wq + kw * dw + NR) * 4);
+    const dyq = this.rt.alloc(Og * grid * 4);
+    const pb = this.rt.alloc(Math.ceil(Og / NR) * NR * grid * 4);
+    const acc = this.rt.alloc(ntaps * Cg * Og * 4);
+    const taps = this.taps(kh, kw, dh, dw, l, Cg);
+    const threads = Cg * Og * grid * ntaps >= THREAD_MIN_WORK ? this.rt.threads : 1;
+    try {
+      const tapOffsets = Array.from(this.rt.i32(taps, ntaps));
+      for (let g = 0; g < G; g++) {
+        for (let n = 0; n < N; n++) {
+          this.phases(this.be.view(x.buf) as Float32Array, n, C, g * Cg, Cg, H, W, l, this.rt.f32(xp, layout));
+          // dy of this image and group on the grid, zero past Wo
+          const q = this.rt.f32(dyq, Og * grid);
+          q.fill(0);
+          const d = this.be.view(dy.buf) as Float32Array;
+          for (let o = 0; o < Og; o++) {
+            const src = (n * O + g * Og + o) * Ho * Wo;
+            for (let y = 0; y < Ho; y++) q.set(d.subarray(src + y * Wo, src + (y + 1) * Wo), o * grid + y * l.Wq);
+          }
+          this.gemm.packB(dyq, grid, Og, 4, grid * 4, pb, threads);
+          for (let t = 0; t < ntaps; t++) {
+            this.gemm.gemm(
+              { M: Cg, N: Og, K: grid, pa: xp + tapOffsets[t]!, lda: l.Hq * l.Wq * 4, pb, bPacked: true, c: acc + t * Cg * Og * 4, ldc: Og * 4, add: n > 0 },
+              threads,
+            );
+          }
+        }
+        // dW[g*Og + o, c, t] = acc[t][c][o]
+        const a = this.rt.f32(acc, ntaps * Cg * Og);
+        const out = this.be.view(dwOut) as Float32Array;
+        for (let o = 0; o < Og; o++)
+          for (let c = 0; c < Cg; c++) for (let t = 0; t < ntaps; t++) out[((g * Og + o) * Cg + c) * ntaps + t] = a[(t * Cg + c) * Og + o]!;
+      }
+    } finally {
+      for (const b of [xp, dyq, pb, acc, taps]) this.rt.free_(b);
+    }
+    return dwOut;
+  }
+}
+
+/** How a plane is laid out as phases: the stride, the upsampling, the shift, and each phase's size. */
+interface PhaseLayout {
+  sh: number;
+  sw: number;
+  uh: number;
+  uw: number;
+  top: number;
+  left: number;
+  Hq: number;
+  Wq: number;
+}
+
+function phaseLayout([sh, sw]: readonly [number, number], [uh, uw]: readonly [number, number], top: number, left: number, Hp: number, Wp: number): PhaseLayout {
+  return { sh, sw, uh, uw, top, left, Hq: Math.ceil(Hp / sh), Wq: Math.ceil(Wp / sw) };
+}
