@@ -40,7 +40,19 @@ export * from './optim/index.js';
 export { CpuBackend };
 export { LazyBackend, LazyBuf, type FusionKernels } from './fusion/lazy-backend.js';
 export type { FusedProgram, ExprNode, Leaf } from './fusion/program.js';
-export { programKey, rangeDims, resultDType, isScalarLeaf, isContiguousLeaf, emitNodes, branchOwners } from './fusion/program.js';
+export {
+  programKey,
+  rangeDims,
+  resultDType,
+  isScalarLeaf,
+  isContiguousLeaf,
+  emitNodes,
+  branchOwners,
+  mergeLoops,
+  loopGroups,
+  broadcastLeafStrides,
+  type Nest,
+} from './fusion/program.js';
 export { evaluateUnfused } from './fusion/unfused.js';
 /** The CPU backend's packed, register-blocked GEMM on host arrays (C += A B, strided operands), for host-side float64 linear algebra. */
 export { gemm, gemmKernel } from './backends/cpu/gemm.js';

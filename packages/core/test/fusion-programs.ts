@@ -72,7 +72,7 @@ const PARAMS: Partial<Record<UnaryOp, (t: Tensor) => Tensor>> = {
 export type Case = ReturnType<typeof arbCase> extends fc.Arbitrary<infer T> ? T : never;
 
 /** Runs the steps (on `device`, else the default); a step that does not apply to its operands is skipped. Returns every tensor made, for the caller to read and dispose. */
-export function build(c: Case, device?: 'cpu' | 'webgpu'): Tensor[] {
+export function build(c: Case, device?: 'cpu' | 'webgpu' | 'wasm'): Tensor[] {
   return tidy(() => {
     const pool: Tensor[] = [];
     let at = 0;

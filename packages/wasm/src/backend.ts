@@ -8,12 +8,18 @@ import {
   DTypeError,
   type FusedProgram,
   type FusionKernels,
+  type ExprNode,
+  type Shape,
   type View,
+  broadcastLeafStrides,
+  contiguousStrides,
   evaluateUnfused,
+  sizeOf,
 } from '@pixgrad/core';
 import type { WasmRuntime } from './runtime.js';
 import { Gemm } from './kernels/linalg.js';
 import { Conv } from './kernels/conv.js';
+import { FusedKernels } from './kernels/fused.js';
 
 /** A buffer on the wasm device: a block of the runtime's memory. */
 export class WasmBuf {
@@ -48,10 +54,12 @@ export class WasmBackend implements Backend<WasmBuf>, FusionKernels<WasmBuf> {
   private allocated = 0;
   private readonly gemm: Gemm;
   private readonly conv: Conv;
+  private readonly fusedKernels: FusedKernels;
 
   constructor(readonly rt: WasmRuntime) {
     this.gemm = new Gemm(rt);
     this.conv = new Conv(this, this.gemm);
+    this.fusedKernels = new FusedKernels(rt);
   }
 
   // ---------------------------------------------------------------- memory
@@ -133,11 +141,19 @@ export class WasmBackend implements Backend<WasmBuf>, FusionKernels<WasmBuf> {
   }
 
   fused(p: FusedProgram<WasmBuf>): WasmBuf {
+    if (this.fusedKernels.supports(p)) {
+      this.dispatched++;
+      return this.fusedKernels.fused(this, p);
+    }
     const hp = this.hostProgram(p);
     const out = this.cpu.fused ? this.cpu.fused(hp) : evaluateUnfused(this.cpu, hp);
     return this.adopt(out, p.nodes[p.nodes.length - 1]!.dtype);
   }
   fusedReduce(op: Parameters<Backend['reduce']>[0], p: FusedProgram<WasmBuf>, axes: readonly number[]): WasmBuf {
+    if (this.fusedKernels.supports(p)) {
+      this.dispatched++;
+      return this.fusedKernels.fusedReduce(this, op, p, axes);
+    }
     const hp = this.hostProgram(p);
     const dtype = p.nodes[p.nodes.length - 1]!.dtype;
     if (this.cpu.fusedReduce) return this.adopt(this.cpu.fusedReduce(op, hp, axes), dtype);
@@ -145,14 +161,62 @@ export class WasmBackend implements Backend<WasmBuf>, FusionKernels<WasmBuf> {
     return this.adopt(this.cpu.reduce(op, { buf: v, shape: p.shape, dtype }, axes), dtype);
   }
 
-  unary: Backend<WasmBuf>['unary'] = (op, x, p) => this.adopt(this.cpu.unary(op, this.host(x), p), x.dtype);
-  binary: Backend<WasmBuf>['binary'] = (op, a, b, s) => this.adopt(this.cpu.binary(op, this.host(a), this.host(b), s), a.dtype);
-  compare: Backend<WasmBuf>['compare'] = (op, a, b, s) => this.adopt(this.cpu.compare(op, this.host(a), this.host(b), s), 'bool');
-  where: Backend<WasmBuf>['where'] = (c, a, b, s) => this.adopt(this.cpu.where(this.host(c), this.host(a), this.host(b), s), a.dtype);
-  cast: Backend<WasmBuf>['cast'] = (x, dtype) => this.adopt(this.cpu.cast(this.host(x), dtype), dtype);
+  /**
+   * One elementwise op as a one-node program of the fused kernels (the same math as inside a
+   * fused program, so fused and unfused results agree), or the CPU kernel for int32 work.
+   */
+  private single(node: (ids: number[]) => ExprNode, xs: readonly View<WasmBuf>[], outShape: Shape, cpu: () => DataArray): WasmBuf {
+    const nodes: ExprNode[] = xs.map((x, k) => ({ k: 'leaf', dtype: x.dtype, leaf: k }));
+    nodes.push(node(xs.map((_, k) => k)));
+    const p: FusedProgram<WasmBuf> = {
+      shape: outShape,
+      nodes,
+      leaves: xs.map((x) => ({ buf: x.buf, dtype: x.dtype, strides: broadcastLeafStrides(contiguousStrides(x.shape), x.shape, outShape), offset: 0 })),
+    };
+    return this.fusedKernels.supports(p) && sizeOf(outShape) > 0 ? this.fused(p) : this.adopt(cpu(), nodes[nodes.length - 1]!.dtype);
+  }
+
+  unary: Backend<WasmBuf>['unary'] = (op, x, params) =>
+    this.single(
+      ([a]) => ({ k: 'unary', dtype: x.dtype, op, params, x: a! }),
+      [x],
+      x.shape,
+      () => this.cpu.unary(op, this.host(x), params),
+    );
+  binary: Backend<WasmBuf>['binary'] = (op, a, b, s) =>
+    this.single(
+      ([i, j]) => ({ k: 'binary', dtype: a.dtype, op, a: i!, b: j! }),
+      [a, b],
+      s,
+      () => this.cpu.binary(op, this.host(a), this.host(b), s),
+    );
+  compare: Backend<WasmBuf>['compare'] = (op, a, b, s) =>
+    this.single(
+      ([i, j]) => ({ k: 'compare', dtype: 'bool', op, a: i!, b: j! }),
+      [a, b],
+      s,
+      () => this.cpu.compare(op, this.host(a), this.host(b), s),
+    );
+  where: Backend<WasmBuf>['where'] = (c, a, b, s) =>
+    this.single(
+      ([i, j, k]) => ({ k: 'where', dtype: a.dtype, c: i!, a: j!, b: k! }),
+      [c, a, b],
+      s,
+      () => this.cpu.where(this.host(c), this.host(a), this.host(b), s),
+    );
+  cast: Backend<WasmBuf>['cast'] = (x, dtype) =>
+    this.single(
+      ([a]) => ({ k: 'cast', dtype, x: a! }),
+      [x],
+      x.shape,
+      () => this.cpu.cast(this.host(x), dtype),
+    );
+  strided: Backend<WasmBuf>['strided'] = (x, shape, strides, offset) => {
+    const p: FusedProgram<WasmBuf> = { shape, nodes: [{ k: 'leaf', dtype: x.dtype, leaf: 0 }], leaves: [{ buf: x.buf, dtype: x.dtype, strides, offset }] };
+    return this.fusedKernels.supports(p) && sizeOf(shape) > 0 ? this.fused(p) : this.adopt(this.cpu.strided(this.host(x), shape, strides, offset), x.dtype);
+  };
   reduce: Backend<WasmBuf>['reduce'] = (op, x, axes) => this.adopt(this.cpu.reduce(op, this.host(x), axes), x.dtype);
   argReduce: Backend<WasmBuf>['argReduce'] = (op, x, axis) => this.adopt(this.cpu.argReduce(op, this.host(x), axis), 'int32');
-  strided: Backend<WasmBuf>['strided'] = (x, shape, strides, offset) => this.adopt(this.cpu.strided(this.host(x), shape, strides, offset), x.dtype);
   pad: Backend<WasmBuf>['pad'] = (x, pads, value) => this.adopt(this.cpu.pad(this.host(x), pads, value), x.dtype);
   concat: Backend<WasmBuf>['concat'] = (xs, axis, shape) =>
     this.adopt(

@@ -185,3 +185,44 @@ export function emitNodes(nodes: readonly ExprNode[], line: (i: number) => strin
   };
   return emit('');
 }
+
+export interface Nest {
+  sizes: number[];
+  /** per leaf, per loop */
+  strides: number[][];
+  groups: number[];
+  /** the loop of each given dim (-1: a size-1 dim, coordinate 0) */
+  loopOf: number[];
+}
+
+/**
+ * The loops a kernel runs a program in. Drops size-1 loops and merges a loop into the one outside it when every leaf allows it and
+ * both have the same group (a dim with its own group keeps its own loop: its index is a coordinate).
+ */
+export function mergeLoops(sizes: readonly number[], strides: readonly (readonly number[])[], groups: readonly number[]): Nest {
+  const out: Nest = { sizes: [], strides: strides.map(() => []), groups: [], loopOf: [] };
+  for (let d = 0; d < sizes.length; d++) {
+    const n = sizes[d]!;
+    if (n === 1) {
+      out.loopOf.push(-1);
+      continue;
+    }
+    const last = out.sizes.length - 1;
+    if (last >= 0 && out.groups[last] === groups[d] && strides.every((s, k) => out.strides[k]![last] === s[d]! * n)) {
+      out.sizes[last] = out.sizes[last]! * n;
+      strides.forEach((s, k) => (out.strides[k]![last] = s[d]!));
+    } else {
+      out.sizes.push(n);
+      out.groups.push(groups[d]!);
+      strides.forEach((s, k) => out.strides[k]!.push(s[d]!));
+    }
+    out.loopOf.push(out.sizes.length - 1);
+  }
+  return out;
+}
+
+/** a group per dim: `base(d)`, except that every dim an inRange node reads gets one of its own */
+export function loopGroups(p: { nodes: readonly ExprNode[] }, order: readonly number[], base: (d: number) => number): number[] {
+  const own = rangeDims(p);
+  return order.map((d) => (own.has(d) ? 10 + d : base(d)));
+}

@@ -1,6 +1,17 @@
 import type { BinaryOp, CompareOp, ReduceOp, UnaryOp, UnaryParams } from '../../backend.js';
 import { allocArray, type DataArray, type DType } from '../../dtype.js';
-import { type ExprNode, type FusedProgram, emitNodes, isScalarLeaf, programKey, rangeDims, resultDType } from '../../fusion/program.js';
+import {
+  type ExprNode,
+  type FusedProgram,
+  type Nest,
+  emitNodes,
+  isScalarLeaf,
+  loopGroups,
+  mergeLoops,
+  programKey,
+  rangeDims,
+  resultDType,
+} from '../../fusion/program.js';
 import { sizeOf } from '../../shape.js';
 
 /**
@@ -188,47 +199,6 @@ function compile(key: string, make: () => string): Kernel {
   return k;
 }
 
-interface Nest {
-  sizes: number[];
-  /** per leaf, per loop */
-  strides: number[][];
-  groups: number[];
-  /** the loop of each given dim (-1: a size-1 dim, coordinate 0) */
-  loopOf: number[];
-}
-
-/**
- * Drops size-1 loops and merges a loop into the one outside it when every leaf allows it and
- * both have the same group (a dim with its own group keeps its own loop: its index is a coordinate).
- */
-function merge(sizes: readonly number[], strides: readonly (readonly number[])[], groups: readonly number[]): Nest {
-  const out: Nest = { sizes: [], strides: strides.map(() => []), groups: [], loopOf: [] };
-  for (let d = 0; d < sizes.length; d++) {
-    const n = sizes[d]!;
-    if (n === 1) {
-      out.loopOf.push(-1);
-      continue;
-    }
-    const last = out.sizes.length - 1;
-    if (last >= 0 && out.groups[last] === groups[d] && strides.every((s, k) => out.strides[k]![last] === s[d]! * n)) {
-      out.sizes[last] = out.sizes[last]! * n;
-      strides.forEach((s, k) => (out.strides[k]![last] = s[d]!));
-    } else {
-      out.sizes.push(n);
-      out.groups.push(groups[d]!);
-      strides.forEach((s, k) => out.strides[k]!.push(s[d]!));
-    }
-    out.loopOf.push(out.sizes.length - 1);
-  }
-  return out;
-}
-
-/** a group per dim: `base(d)`, except that every dim an inRange node reads gets one of its own */
-function groupsOf(p: FusedProgram<DataArray>, order: readonly number[], base: (d: number) => number): number[] {
-  const own = rangeDims(p);
-  return order.map((d) => (own.has(d) ? 10 + d : base(d)));
-}
-
 /** coordinate of program dim d in the generated loops, and the part of the kernel key it adds */
 function coords(p: FusedProgram<DataArray>, order: readonly number[], nest: Nest): { coord: (d: number) => string; key: string } {
   const loop = (d: number) => nest.loopOf[order.indexOf(d)]!;
@@ -244,10 +214,10 @@ function leafArrays(p: FusedProgram<DataArray>): DataArray[] {
 export function fused(p: FusedProgram<DataArray>): DataArray {
   const out = allocArray(resultDType(p), sizeOf(p.shape));
   const order = p.shape.map((_, d) => d);
-  const nest = merge(
+  const nest = mergeLoops(
     p.shape,
     p.leaves.map((l) => l.strides),
-    groupsOf(p, order, () => 0),
+    loopGroups(p, order, () => 0),
   );
   const scalar = p.leaves.map((l) => isScalarLeaf(l.strides, p.shape));
   const moving = scalar.flatMap((s, k) => (s ? [] : [k]));
@@ -285,10 +255,10 @@ export function fusedReduce(op: ReduceOp, p: FusedProgram<DataArray>, axes: read
   const outSize = sizeOf(kept.map((d) => p.shape[d]!));
   const out = allocArray(resultDType(p), outSize);
   // loops: kept dims outermost (one output each), reduced dims innermost in the reference's order
-  const nest = merge(
+  const nest = mergeLoops(
     order.map((d) => p.shape[d]!),
     p.leaves.map((l) => order.map((d) => l.strides[d]!)),
-    groupsOf(p, order, (d) => (axes.includes(d) ? 1 : 0)),
+    loopGroups(p, order, (d) => (axes.includes(d) ? 1 : 0)),
   );
   const { coord, key: coordKey } = coords(p, order, nest);
   const nKept = nest.loopOf.filter((l, j) => l >= 0 && !axes.includes(order[j]!)).reduce((m, l) => Math.max(m, l + 1), 0);
