@@ -2,6 +2,8 @@ import type { Conv2dParams, View } from '@pixgrad/core';
 import type { WasmBackend, WasmBuf } from '../backend.js';
 import { type Gemm, THREAD_MIN_WORK } from './linalg.js';
 import { MR, NR } from './gemm.js';
+import { DEPTHWISE_FUNCS, depthwiseModule } from './depthwise.js';
+import type { KernelModule } from '../runtime.js';
 
 /**
  * conv2d and its gradients on the wasm device, as GEMMs with no im2col.
@@ -22,10 +24,46 @@ import { MR, NR } from './gemm.js';
  *   place (strided), B packed.
  */
 export class Conv {
+  private readonly dw: KernelModule;
   constructor(
     private readonly be: WasmBackend,
     private readonly gemm: Gemm,
-  ) {}
+  ) {
+    this.dw = gemm.rt.compile(depthwiseModule(gemm.rt.memoryImport), DEPTHWISE_FUNCS);
+  }
+
+  /**
+   * A depthwise convolution (one input plane per output channel, plane o / Og) of every image of
+   * src laid out by l, into out [N, O, outH, outW]; `weights` is [O, ntaps] floats.
+   */
+  private depthwise(
+    src: View<WasmBuf>,
+    l: PhaseLayout,
+    k: { kh: number; kw: number; dh: number; dw: number },
+    O: number,
+    Og: number,
+    outH: number,
+    outW: number,
+    weights: number,
+  ): WasmBuf {
+    const [N, C, H, W] = src.shape as [number, number, number, number];
+    const out = this.be.alloc(N * O * outH * outW, 'float32');
+    const layout = l.sh * l.sw * C * l.Hq * l.Wq;
+    const xp = this.rt.alloc((layout + l.Wq + k.kw * k.dw + NR) * 4);
+    const taps = this.taps(k.kh, k.kw, k.dh, k.dw, l, C);
+    const threads = O * outH * outW * k.kh * k.kw >= THREAD_MIN_WORK ? this.rt.threads : 1;
+    try {
+      for (let n = 0; n < N; n++) {
+        this.phases(this.be.view(src.buf) as Float32Array, n, C, 0, C, H, W, l, this.rt.f32(xp, layout));
+        const args = [O, outH, outW, Og, xp, l.Hq * l.Wq * 4, l.Wq * 4, taps, k.kh * k.kw, weights, out.ptr + n * O * outH * outW * 4];
+        this.rt.run(this.dw, 'dwconv', args, threads);
+      }
+    } finally {
+      this.rt.free_(xp);
+      this.rt.free_(taps);
+    }
+    return out;
+  }
 
   private get rt() {
     return this.gemm.rt;
@@ -147,6 +185,38 @@ export class Conv {
     return out;
   }
 
+  /** dW [O, 1, kh, kw] of a depthwise convolution: one dot product per (channel, tap), summed over images */
+  private depthwiseWeightGrad(
+    x: View<WasmBuf>,
+    dy: View<WasmBuf>,
+    l: PhaseLayout,
+    k: { kh: number; kw: number; dh: number; dw: number },
+    Og: number,
+    dwOut: WasmBuf,
+  ): WasmBuf {
+    const [N, C, H, W] = x.shape as [number, number, number, number];
+    const [, O, Ho, Wo] = dy.shape as [number, number, number, number];
+    const ntaps = k.kh * k.kw;
+    const layout = l.sh * l.sw * C * l.Hq * l.Wq;
+    const xp = this.rt.alloc((layout + l.Wq + k.kw * k.dw + NR) * 4);
+    const part = this.rt.alloc(O * ntaps * 4);
+    const taps = this.taps(k.kh, k.kw, k.dh, k.dw, l, C);
+    const threads = O * Ho * Wo * ntaps >= THREAD_MIN_WORK ? this.rt.threads : 1;
+    try {
+      const total = new Float64Array(O * ntaps);
+      for (let n = 0; n < N; n++) {
+        this.phases(this.be.view(x.buf) as Float32Array, n, C, 0, C, H, W, l, this.rt.f32(xp, layout));
+        this.rt.run(this.dw, 'dwgrad', [O, Ho, Wo, Og, xp, l.Hq * l.Wq * 4, l.Wq * 4, taps, ntaps, dy.buf.ptr + n * O * Ho * Wo * 4, part], threads);
+        const pv = this.rt.f32(part, O * ntaps);
+        for (let i = 0; i < total.length; i++) total[i]! += pv[i]!;
+      }
+      (this.be.view(dwOut) as Float32Array).set(total);
+    } finally {
+      for (const b of [xp, part, taps]) this.rt.free_(b);
+    }
+    return dwOut;
+  }
+
   conv2d(x: View<WasmBuf>, w: View<WasmBuf>, p: Conv2dParams): WasmBuf {
     const [, , H, W] = x.shape as [number, number, number, number];
     const [O, Cg, kh, kw] = w.shape as [number, number, number, number];
@@ -157,6 +227,7 @@ export class Conv {
     const Wo = Math.floor((W + 2 * pw - dw * (kw - 1) - 1) / sw) + 1;
     const Og = O / p.groups;
     const l = phaseLayout([sh, sw], [1, 1], ph, pw, H + 2 * ph, W + 2 * pw);
+    if (Cg === 1) return this.depthwise(x, l, { kh, kw, dh, dw }, O, Og, Ho, Wo, w.buf.ptr);
     const wv = this.be.view(w.buf) as Float32Array;
     return this.tapConv(x, p.groups, Cg, Og, l, { kh, kw, dh, dw }, Ho, Wo, (g) =>
       this.packTapWeights(Og, kh * kw, Cg, (r, t, c) => wv[(((g * Og + r) * Cg + c) * kh + Math.floor(t / kw)) * kw + (t % kw)]!),
@@ -170,6 +241,18 @@ export class Conv {
     const Og = O / p.groups;
     const l = phaseLayout([1, 1], p.stride, (kh - 1) * dh - p.padding[0], (kw - 1) * dw - p.padding[1], H + (kh - 1) * dh, W + (kw - 1) * dw);
     const wv = this.be.view(w.buf) as Float32Array;
+    if (Cg === 1 && Og === 1) {
+      // each plane its own: the flipped window of each channel
+      const ntaps = kh * kw;
+      const flipped = this.rt.alloc(O * ntaps * 4);
+      const fw = this.rt.f32(flipped, O * ntaps);
+      for (let c = 0; c < O; c++) for (let t = 0; t < ntaps; t++) fw[c * ntaps + t] = wv[c * ntaps + ntaps - 1 - t]!;
+      try {
+        return this.depthwise(dy, l, { kh, kw, dh, dw }, O, 1, H, W, flipped);
+      } finally {
+        this.rt.free_(flipped);
+      }
+    }
     // w'[c, o, i, j] = w[o, c, kh-1-i, kw-1-j]
     return this.tapConv(dy, p.groups, Og, Cg, l, { kh, kw, dh, dw }, H, W, (g) =>
       this.packTapWeights(Cg, kh * kw, Og, (r, t, o) => wv[(((g * Og + o) * Cg + r) * kh + (kh - 1 - Math.floor(t / kw))) * kw + (kw - 1 - (t % kw))]!),
@@ -187,6 +270,7 @@ export class Conv {
     const ntaps = kh * kw;
     const dwOut = this.be.alloc(O * Cg * ntaps, 'float32');
     const l = phaseLayout(p.stride, [1, 1], p.padding[0], p.padding[1], H + 2 * p.padding[0], W + 2 * p.padding[1]);
+    if (Cg === 1) return this.depthwiseWeightGrad(x, dy, l, { kh, kw, dh, dw }, Og, dwOut);
     const layout = l.sh * l.sw * Cg * l.Hq * l.Wq;
     const grid = Ho * l.Wq;
     const xp = this.rt.alloc((layout + l.Wq + kw * dw + NR) * 4);

@@ -55,8 +55,7 @@ function mathNeeded(nodes: readonly ExprNode[]): MathFn[] {
       if (n.op === 'softplus') {
         need('log1p');
         need('exp');
-      }
-      else if (n.op in MATH_ARITY) need(n.op as MathFn);
+      } else if (n.op in MATH_ARITY) need(n.op as MathFn);
     } else if (n.k === 'binary' && (n.op === 'pow' || n.op === 'atan2')) need(n.op);
   }
   return [...want];

@@ -200,10 +200,7 @@ export function mathFunc(name: MathFn, type: number, call: (f: MathFn) => Code):
         ...let_('y', F.fromInt(v('j'))),
         ...let_(
           'r',
-          F.sub(
-            F.sub(F.sub(v('ax'), F.mul(v('y'), F.c(0.78515625))), F.mul(v('y'), F.c(2.4187564849853515625e-4))),
-            F.mul(v('y'), F.c(3.774894977445941e-8)),
-          ),
+          F.sub(F.sub(F.sub(v('ax'), F.mul(v('y'), F.c(0.78515625))), F.mul(v('y'), F.c(2.4187564849853515625e-4))), F.mul(v('y'), F.c(3.774894977445941e-8))),
         ),
         // past Cephes' bound (|x| < 8192) the reduction loses digits: keep r in range so the result stays in [-1, 1]
         ...let_('r', F.min(F.max(v('r'), F.c(-0.7853982)), F.c(0.7853982))),
