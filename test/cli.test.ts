@@ -109,7 +109,8 @@ describe('pixgrad compare: one pair', () => {
   });
 
   it('a known distortion: values equal the library functions and a hand computation', async () => {
-    const r = await pixgrad('compare', p('ref.png'), p('noisy.png'), '--json');
+    // on the CPU device, where the library values below are computed
+    const r = await pixgrad('compare', p('ref.png'), p('noisy.png'), '--json', '--device', 'cpu');
     expect(r.code, r.stderr).toBe(0);
     const m = JSON.parse(r.stdout).metrics;
     const x = await readImage(p('ref.png'));
@@ -238,6 +239,24 @@ describe('pixgrad compare: bad input', () => {
     expect(c.stderr).toContain(`${p('corrupt.png')}: cannot decode image`);
     expect(t.code).toBe(1);
     expect(t.stderr).toMatch(/notes\.txt: cannot decode image/);
+  });
+
+  it('--device auto (the default) computes on wasm here (no hardware GPU), on values of the CPU device to float32 rounding; a bad --device exits 2', async () => {
+    const [auto, wasm, cpu, bad] = await Promise.all([
+      pixgrad('compare', p('ref.png'), p('noisy.png'), '--json'),
+      pixgrad('compare', p('ref.png'), p('noisy.png'), '--json', '--device', 'wasm'),
+      pixgrad('compare', p('ref.png'), p('noisy.png'), '--json', '--device', 'cpu'),
+      inProcess('compare', p('ref.png'), p('noisy.png'), '--device', 'tpu'),
+    ]);
+    for (const r of [auto, wasm, cpu]) expect(r.code, r.stderr).toBe(0);
+    const [a, w, c] = [auto, wasm, cpu].map((r) => JSON.parse(r.stdout) as { device: string; metrics: Record<string, number> });
+    // a machine with a hardware adapter and @pixgrad/kernels would choose webgpu; lavapipe is a software adapter
+    expect(['wasm', 'webgpu']).toContain(a!.device);
+    expect([w!.device, c!.device]).toEqual(['wasm', 'cpu']);
+    for (const k of ALL_KEYS.filter((k) => k !== 'msssim'))
+      expect(Math.abs(w!.metrics[k]! - c!.metrics[k]!), k).toBeLessThanOrEqual(2e-6 * Math.abs(c!.metrics[k]!) + 1e-7);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--device must be auto, cpu, wasm, webgpu, got 'tpu'/);
   });
 
   it('usage errors exit 2 with a hint; --help exits 0', async () => {

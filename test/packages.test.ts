@@ -2,11 +2,11 @@
  * The packages as a user gets them: every workspace package is packed (`npm pack`, which runs each
  * `prepack` build), the tarballs are installed into a fresh project outside the repository, and
  * that project
- * - runs a plain `node` script that uses all five packages (test/packages/consumer.mjs) and the
+ * - runs a plain `node` script that uses all six packages (test/packages/consumer.mjs) and the
  *   installed `pixgrad` bin;
  * - type-checks a strict TypeScript consumer with `skipLibCheck: false` and no @types/node
  *   (test/packages/consumer.ts), so every emitted .d.ts stands on its own;
- * - bundles all five packages for the browser with esbuild (test/packages/browser-entry.ts),
+ * - bundles all six packages for the browser with esbuild (test/packages/browser-entry.ts),
  *   which fails on any Node built-in, and builds the same app with Vite;
  * and the install holds one copy of @pixgrad/core and no `webgpu` (an optional peer of kernels).
  *
@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from 'esbuild';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PACKAGES = ['core', 'kernels', 'models', 'losses', 'cli'] as const;
+const PACKAGES = ['core', 'kernels', 'wasm', 'models', 'losses', 'cli'] as const;
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
@@ -98,13 +98,19 @@ describe('packed packages installed into a fresh project', () => {
     expect(out.ssimGradShape).toEqual([1, 3, 64, 64]);
     expect(out.deltaE).toBeGreaterThan(0);
     expect(out.psnr).toBeGreaterThan(20);
+    // the wasm device: SSIM and its gradient on 2 threads, the CPU device's values to float32 rounding
+    expect(out.wasmThreads).toBe(2);
+    expect(Math.abs(out.wasmSsim - out.ssim)).toBeLessThan(1e-5);
+    expect(out.wasmGradError).toBeLessThan(1e-4);
     expect([out.cliExit, out.cliVersion, out.version]).toEqual([0, '0.1.0', '0.1.0']);
   });
 
-  it('the installed pixgrad bin compares two images, and --device webgpu says what to install', () => {
+  it('the installed pixgrad bin compares two images (on the wasm device by default here), and --device webgpu says what to install', () => {
     const bin = join(app, 'node_modules', '.bin', 'pixgrad');
     const json = JSON.parse(run(bin, ['compare', 'card.png', 'card.png', '--json', '--metrics', 'psnr,ssim'], app));
     expect(JSON.stringify(json)).toMatch(/"ssim":1\b/);
+    // no webgpu package in this project: auto takes the wasm device
+    expect(json.device).toBe('wasm');
     const r = spawnSync(bin, ['compare', 'card.png', 'card.png', '--device', 'webgpu'], { cwd: app, encoding: 'utf8' });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/npm install webgpu/);
@@ -134,7 +140,7 @@ describe('packed packages installed into a fresh project', () => {
     expect(r.status).toBe(0);
   });
 
-  it('esbuild bundles all five packages for the browser with no Node built-in', async () => {
+  it('esbuild bundles all six packages for the browser with no Node built-in', async () => {
     const r = await build({
       entryPoints: [join(app, 'browser-entry.ts')],
       absWorkingDir: app,

@@ -7,6 +7,7 @@ import { init, probeWebGPU } from '@pixgrad/kernels';
 import { decodeImage, encodePng, readImage, readCheckpointRaw, saveSafetensors } from '@pixgrad/models';
 import { ssim, deltaE, rgbToLab } from '@pixgrad/losses';
 import { computeMetrics, makeTestCard, runCli, VERSION } from '@pixgrad/cli';
+import { initWasm } from '@pixgrad/wasm';
 
 const out = {};
 // files go to the project's folder (the test runs the installed `pixgrad` bin on card.png next)
@@ -57,6 +58,16 @@ s.backward();
 out.ssim = await s.item();
 out.ssimGradShape = y.grad.shape;
 out.deltaE = await deltaE(rgbToLab(img), rgbToLab(noisy)).item();
+
+// wasm: the same SSIM and gradient on the wasm device
+const wasm = await initWasm({ threads: 2, makeDefault: false });
+out.wasmThreads = wasm.rt.threads;
+const yw = noisy.to('wasm').requiresGrad_();
+const sw = ssim(img.to('wasm'), yw);
+sw.backward();
+out.wasmSsim = await sw.item();
+const [gc, gw] = [await y.grad.data(), await yw.grad.data()];
+out.wasmGradError = Math.max(...gc.map((v, i) => Math.abs(v - gw[i]))) / Math.max(...gc.map(Math.abs));
 
 // cli: the library and the command line agree
 const m = await computeMetrics(img, noisy, ['psnr', 'ssim']);

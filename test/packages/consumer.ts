@@ -5,6 +5,7 @@ import { init, type AdapterInfo, WebGPUBackend } from '@pixgrad/kernels';
 import { decodeImage, type DecodedImage, readCheckpointRaw, type RawCheckpoint } from '@pixgrad/models';
 import { ssim, msSsim, LpipsModel, type SsimOptions } from '@pixgrad/losses';
 import { computeMetrics, type MetricResult, runCli } from '@pixgrad/cli';
+import { chooseDevice, type DeviceChoice, WasmBackend } from '@pixgrad/wasm';
 
 export async function check(bytes: Uint8Array): Promise<number> {
   const device: 'cpu' | 'webgpu' = await init();
@@ -20,5 +21,19 @@ export async function check(bytes: Uint8Array): Promise<number> {
   const lpips: typeof LpipsModel = LpipsModel;
   const ok: boolean = gradcheck((a: Tensor) => a.mul(a).sum(), [tensor([1, 2], { dtype: 'float64' })]).ok;
   const code: number = await runCli(['--version'], { out: () => {}, err: () => {} });
-  return s + m + ck.tensors.size + Object.keys(rows).length + code + (ok ? 1 : 0) + (adapter ? 1 : 0) + (gpuBackend ? 1 : 0) + (lpips ? 1 : 0);
+  const choice: DeviceChoice = await chooseDevice({ webgpu: () => import('@pixgrad/kernels') });
+  const wasmClass: typeof WasmBackend = WasmBackend;
+  return (
+    s +
+    m +
+    ck.tensors.size +
+    Object.keys(rows).length +
+    code +
+    (ok ? 1 : 0) +
+    (adapter ? 1 : 0) +
+    (gpuBackend ? 1 : 0) +
+    (lpips ? 1 : 0) +
+    choice.reason.length +
+    (wasmClass ? 1 : 0)
+  );
 }

@@ -14,6 +14,8 @@ import { FID_DIMS, FID_IMAGE_EXTENSIONS, type FidDims, runFid, runFidMerge } fro
 import { STYLIZE_DEFAULTS, runStylize } from './stylize.js';
 import { INCEPTION_PREPROCESS, type InceptionPreprocess } from '@pixgrad/models';
 import { METRICS, type MetricKey, parseMetricList } from './metrics.js';
+import { type Device, setDefaultDevice } from '@pixgrad/core';
+import { type WebGPUModule, chooseDevice, initWasm } from '@pixgrad/wasm';
 
 export { VERSION };
 
@@ -71,7 +73,8 @@ Options:
   --map-max V          top of the map's scale instead of the default above
   --colormap NAME      inferno (default: black -> purple -> orange -> pale yellow) or viridis
                        (dark blue -> green -> yellow); both perceptually uniform (matplotlib)
-  --device cpu|webgpu  where to compute (default cpu; webgpu needs @pixgrad/kernels and an adapter)
+  --device auto|wasm|webgpu|cpu  where to compute (default auto: WebGPU on a hardware GPU, else
+                       wasm SIMD on every core, else cpu; webgpu needs @pixgrad/kernels and an adapter)
   --lpips              add LPIPS (Zhang et al. 2018, VGG16 backbone, v0.1 heads; lower is better;
                        images of at least 16x16)
   --perceptual         add a VGG16 perceptual distance: mean squared feature difference at relu2_2
@@ -139,7 +142,7 @@ Options:
                           roughly the paper's alpha/beta = 3e-3 with Caffe's 0..255 inputs, 1e7 roughly
                           3e-4); raise it for more style, lower it to keep more content
   --lr R                  Adam learning rate on pixel values in [0, 1] (default ${STYLIZE_DEFAULTS.lr})
-  --device cpu|webgpu     where to compute (default cpu; each step is a VGG forward and backward
+  --device auto|wasm|webgpu|cpu  where to compute (default auto; each step is a VGG forward and backward
                           pass, so 256 px on the CPU takes seconds per step)
   -h, --help              this text
 
@@ -177,7 +180,7 @@ Options:
                               clean        Pillow bicubic (antialiased), (x - 128) / 128 (clean-fid)
                             all three leave 299x299 images as they are
   --batch-size N            images per forward pass (default 50)
-  --device cpu|webgpu       where to run the network (default cpu)
+  --device auto|wasm|webgpu|cpu  where to run the network (default auto)
   --kid                     add KID (polynomial kernel, unbiased MMD^2; torch-fidelity's subsets)
   --kid-subsets N           default 100
   --kid-subset-size N       default 1000; a folder with fewer images is an error, lower this
@@ -302,8 +305,7 @@ function commonOptions(v: Common, mapOut: string | undefined): CompareOptions {
     }
   }
   if (v.json && v.csv) throw new UsageError('choose one of --json and --csv');
-  const device = v.device ?? 'cpu';
-  if (device !== 'cpu' && device !== 'webgpu') throw new UsageError(`--device must be cpu or webgpu, got '${device}'`);
+  const device = parseDevice(v.device);
   let map: MapRequest | undefined;
   if (v.map !== undefined) {
     const kind = MAP_KINDS[v.map.toLowerCase()];
@@ -346,23 +348,60 @@ function takeMapOut(
   return [undefined, positionals];
 }
 
-async function useDevice(device: string, io: Io): Promise<boolean> {
-  if (device === 'cpu') return true;
-  let kernels: typeof import('@pixgrad/kernels');
+const DEVICES = ['auto', 'cpu', 'wasm', 'webgpu'] as const;
+type DeviceOption = (typeof DEVICES)[number];
+
+function parseDevice(v: string | undefined): DeviceOption {
+  const d = v ?? 'auto';
+  if (!(DEVICES as readonly string[]).includes(d)) throw new UsageError(`--device must be ${DEVICES.join(', ')}, got '${d}'`);
+  return d as DeviceOption;
+}
+
+/**
+ * Starts the device the command computes on. `auto` takes WebGPU on a hardware adapter, else the
+ * wasm device, else the CPU backend (chooseDevice). The output names the device; on a terminal
+ * stderr also says why it was chosen (a script's stderr stays quiet).
+ */
+async function useDevice(option: string, io: Io): Promise<Device | undefined> {
+  const device = parseDevice(option);
+  if (device === 'cpu') {
+    setDefaultDevice('cpu');
+    return 'cpu';
+  }
+  if (device === 'auto') {
+    const choice = await chooseDevice({ webgpu: loadKernels });
+    if (io.progress) io.err(`pixgrad: computing on ${choice.device} (${choice.reason}); --device picks another\n`);
+    return choice.device;
+  }
+  if (device === 'wasm') {
+    try {
+      await initWasm();
+      return 'wasm';
+    } catch (e) {
+      io.err(`pixgrad: --device wasm: ${(e as Error).message}\n`);
+      return undefined;
+    }
+  }
+  let kernels: WebGPUModule;
   try {
-    kernels = await import('@pixgrad/kernels');
+    kernels = await loadKernels();
   } catch {
-    io.err('pixgrad: --device webgpu needs the WebGPU backend, which is not installed: run `npm install @pixgrad/kernels webgpu` (or use --device cpu)\n');
-    return false;
+    io.err(
+      'pixgrad: --device webgpu needs the WebGPU backend, which is not installed: run `npm install @pixgrad/kernels webgpu` (or use --device wasm or cpu)\n',
+    );
+    return undefined;
   }
   try {
     await kernels.init('webgpu');
-    return true;
+    return 'webgpu';
   } catch (e) {
     io.err(`pixgrad: --device webgpu: ${(e as Error).message}\n`);
-    return false;
+    return undefined;
   }
 }
+
+/** @pixgrad/kernels, an optional peer dependency (loaded only when WebGPU is asked for or probed) */
+const loadKernels = (): Promise<WebGPUModule> => import('@pixgrad/kernels');
 
 /** Runs the command line `args` (without `node` and the script). Returns the exit code. */
 export async function runCli(args: string[], io: Io): Promise<number> {
@@ -394,8 +433,9 @@ export async function runCli(args: string[], io: Io): Promise<number> {
           `compare takes REF and TEST (files or folders)${opts.map ? ' and the --map output' : ''}; got ${pos.length} path${pos.length === 1 ? '' : 's'}${pos.length ? `: ${pos.join(' ')}` : ''}`,
         );
       }
-      if (!(await useDevice(opts.device, io))) return 1;
-      return await runCompare(pos[0]!, pos[1]!, opts, io);
+      const device = await useDevice(opts.device, io);
+      if (!device) return 1;
+      return await runCompare(pos[0]!, pos[1]!, { ...opts, device }, io);
     }
     if (cmd === 'demo') {
       const { values, positionals, tokens } = parse(rest, DEMO_OPTIONS);
@@ -412,8 +452,9 @@ export async function runCli(args: string[], io: Io): Promise<number> {
       if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got '${values.seed}'`);
       const withMap = values.map !== undefined ? values : values['no-map'] ? values : { ...values, map: 'ssim' };
       const opts = commonOptions(withMap, mapOut ?? `${out}/maps`);
-      if (!(await useDevice(opts.device, io))) return 1;
-      return await runDemo({ ...opts, out, size, seed }, io);
+      const device = await useDevice(opts.device, io);
+      if (!device) return 1;
+      return await runDemo({ ...opts, device, out, size, seed }, io);
     }
     if (cmd === 'stylize') {
       const { values, positionals } = parse(rest, STYLIZE_OPTIONS);
@@ -425,8 +466,7 @@ export async function runCli(args: string[], io: Io): Promise<number> {
         throw new UsageError(`stylize takes CONTENT and STYLE images; got ${positionals.length}${positionals.length ? `: ${positionals.join(' ')}` : ''}`);
       if (values.out === undefined) throw new UsageError('stylize needs -o OUT.png');
       if (!/\.png$/i.test(values.out)) throw new UsageError(`-o must name a .png file, got '${values.out}'`);
-      const device = values.device ?? 'cpu';
-      if (device !== 'cpu' && device !== 'webgpu') throw new UsageError(`--device must be cpu or webgpu, got '${device}'`);
+      const device = parseDevice(values.device);
       const opts = {
         content: positionals[0]!,
         style: positionals[1]!,
@@ -439,8 +479,9 @@ export async function runCli(args: string[], io: Io): Promise<number> {
         lr: numberOption('lr', values.lr, STYLIZE_DEFAULTS.lr, (n) => n > 0, 'a positive number'),
         device,
       };
-      if (!(await useDevice(device, io))) return 1;
-      return await runStylize(opts, io);
+      const chosen = await useDevice(device, io);
+      if (!chosen) return 1;
+      return await runStylize({ ...opts, device: chosen }, io);
     }
     if (cmd === 'fid') return await fidCommand(rest, io);
     throw new UsageError(`unknown command '${cmd}'`);
@@ -472,8 +513,7 @@ async function fidCommand(rest: string[], io: Io): Promise<number> {
   const dims = numberOption('dims', values.dims, 2048, (n) => (FID_DIMS as readonly number[]).includes(n), '64, 192, 768 or 2048') as FidDims;
   const preprocess = (values.preprocess ?? 'pytorch-fid') as InceptionPreprocess;
   if (!INCEPTION_PREPROCESS.includes(preprocess)) throw new UsageError(`--preprocess must be ${INCEPTION_PREPROCESS.join(', ')}, got '${values.preprocess}'`);
-  const device = values.device ?? 'cpu';
-  if (device !== 'cpu' && device !== 'webgpu') throw new UsageError(`--device must be cpu or webgpu, got '${device}'`);
+  const device = parseDevice(values.device);
   const int = (name: string, v: string | undefined, dflt: number, min: number) =>
     numberOption(name, v, dflt, (n) => Number.isInteger(n) && n >= min, `an integer >= ${min}`);
   let shard: { index: number; count: number; out: string } | undefined;

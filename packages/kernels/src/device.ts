@@ -10,8 +10,10 @@ export interface AdapterInfo {
   vendor: string;
   architecture: string;
   description: string;
-  /** true for software adapters such as lavapipe / SwiftShader */
+  /** what the adapter reports as its fallback flag (Dawn does not set it for lavapipe) */
   isFallbackAdapter: boolean;
+  /** a CPU implementation of WebGPU (lavapipe/llvmpipe, SwiftShader, WARP): the flag, or a name that says so */
+  software: boolean;
   /** the device's limits (maxStorageBufferBindingSize, maxComputeWorkgroupSizeX, ...) */
   limits: Record<string, number>;
 }
@@ -103,6 +105,9 @@ async function openDevice(): Promise<Current | undefined> {
     architecture: ai.architecture,
     description: ai.description,
     isFallbackAdapter: (ai as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false,
+    software:
+      ((ai as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? false) ||
+      /llvmpipe|lavapipe|swiftshader|software|microsoft basic render|\bwarp\b/i.test(`${ai.vendor} ${ai.architecture} ${ai.device} ${ai.description}`),
     limits: limitsOf(device.limits),
   };
   return { backend: new WebGPUBackend(new GpuContext(device, { subgroupSize: sg8 ? 8 : 0 })), adapter, info };

@@ -7,6 +7,6 @@
  * import { initWasm } from '@pixgrad/wasm';
  * await initWasm(); // registers the 'wasm' device and makes it the default
  */
-export { initWasm, wasmBackend, type WasmInitOptions } from './device.js';
+export { initWasm, wasmBackend, chooseDevice, type WasmInitOptions, type DeviceChoice, type WebGPUModule } from './device.js';
 export { WasmBackend, WasmBuf } from './backend.js';
 export { WasmRuntime, WasmOutOfMemoryError, type RuntimeOptions } from './runtime.js';

@@ -16,6 +16,7 @@
  * memory. wasm32 addresses at most 4 GiB: past that allocation throws WasmOutOfMemoryError.
  */
 import { PixgradError } from '@pixgrad/core';
+import { host } from '#host';
 
 /** Thrown when the wasm memory cannot hold a new buffer (wasm32's 4 GiB limit, or the host refusing to grow). */
 export class WasmOutOfMemoryError extends PixgradError {
@@ -126,7 +127,7 @@ export class WasmRuntime {
   /** A runtime with `threads` threads (workers started and initialised before it resolves). */
   static async create(opts: RuntimeOptions = {}): Promise<WasmRuntime> {
     const canShare = typeof SharedArrayBuffer === 'function' && (typeof crossOriginIsolated === 'undefined' || crossOriginIsolated);
-    const cores = await logicalCores();
+    const cores = host.cores();
     const want = Math.max(1, Math.floor(opts.threads ?? cores));
     let memory: WebAssembly.Memory | undefined;
     if (canShare && want > 1) {
@@ -142,26 +143,15 @@ export class WasmRuntime {
     const shared = memory !== undefined;
     memory ??= new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES });
     const rt = new WasmRuntime(memory, shared, shared ? want : 1);
-    if (shared) await rt.startWorkers(want - 1);
+    if (shared) rt.startWorkers(want - 1);
     return rt;
   }
 
-  private async startWorkers(n: number): Promise<void> {
-    const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
+  private startWorkers(n: number): void {
     for (let i = 1; i <= n; i++) {
-      const init = { type: 'init', memory: this.memory, index: i, seq: this.seq, modules: [] };
-      if (isNode) {
-        const { Worker } = await import('node:worker_threads');
-        const w = new Worker(`const { parentPort } = require('node:worker_threads');\n${WORKER_SOURCE}\nparentPort.on('message', onMessage);`, { eval: true });
-        w.unref();
-        w.postMessage(init);
-        this.workers.push(w);
-      } else {
-        const url = URL.createObjectURL(new Blob([`${WORKER_SOURCE}\nself.onmessage = (e) => onMessage(e.data);`], { type: 'text/javascript' }));
-        const w = new Worker(url);
-        w.postMessage(init);
-        this.workers.push(w);
-      }
+      const w = host.startWorker(WORKER_SOURCE);
+      w.postMessage({ type: 'init', memory: this.memory, index: i, seq: this.seq, modules: [] });
+      this.workers.push(w);
     }
   }
 
@@ -207,7 +197,7 @@ export class WasmRuntime {
     Atomics.store(ctl, CTL_SEQ, seq);
     Atomics.notify(ctl, CTL_SEQ);
     f(0, nth, ...args);
-    const canBlock = typeof process === 'object' && typeof process.versions?.node === 'string';
+    const canBlock = host.canBlock;
     for (let w = 1; w < this.threads; w++) {
       for (;;) {
         const d = Atomics.load(ctl, CTL_DONE + w);
@@ -288,15 +278,5 @@ export class WasmRuntime {
     Atomics.store(this.ctl, CTL_SEQ, (this.seq + 1) | 0);
     Atomics.notify(this.ctl, CTL_SEQ);
     for (const w of this.workers) void w.terminate();
-  }
-}
-
-async function logicalCores(): Promise<number> {
-  if (typeof navigator === 'object' && typeof navigator.hardwareConcurrency === 'number') return navigator.hardwareConcurrency;
-  try {
-    const os = await import('node:os');
-    return os.availableParallelism?.() ?? os.cpus().length;
-  } catch {
-    return 1;
   }
 }
