@@ -1,6 +1,7 @@
 /**
  * The web page (`npm run web`) in headless Chromium, as a user meets it: built by web/build.ts
- * into a temporary folder, served from localhost, opened on navigator.gpu (SwiftShader here).
+ * into a temporary folder, served from localhost (cross-origin isolated, so wasm threads work),
+ * opened with ?device=webgpu on navigator.gpu (SwiftShader here).
  *
  * - It opens on the built-in test card and its four distortions, already compared, and the table
  *   equals `pixgrad compare`'s numbers (Node, CPU backend) within TOL_GPU.
@@ -11,8 +12,11 @@
  *   VGG16 and the real LPIPS heads), equal Node's values on the same networks within TOL_DEEP.
  * - Bad input gets a message on the page: a file that is not an image, different sizes, a weight
  *   file of the wrong network, an image over the stated pixel limit.
- * - Without navigator.gpu the page says so and computes on the CPU backend, giving Node's CPU
- *   numbers bit for bit (the same code on the same float32 arithmetic).
+ * - Without ?device the page chooses as `--device auto` does: here (no navigator.gpu, as in a
+ *   browser without WebGPU) the wasm device on 2 threads, saying so; its table equals Node's
+ *   within TOL_GPU, and the train view runs SSIM's value and gradient on it and descends.
+ * - With ?device=cpu the page gives Node's CPU numbers bit for bit (the same code on the same
+ *   float32 arithmetic).
  *
  * Tolerance, page on WebGPU against Node's CPU backend (both float32; the GPU sums in another
  * order and fuses multiply-adds): |page - node| <= TOL_GPU.rtol * |node| + TOL_GPU.atol per value.
@@ -183,7 +187,7 @@ describeWithChromium('the web page in headless Chromium', () => {
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.on('console', (m) => log.push(`console.${m.type()}: ${m.text()}`));
     page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
-    await page.goto(served.url);
+    await page.goto(`${served.url}?device=webgpu`);
   }, 120_000);
 
   afterAll(async () => {
@@ -309,16 +313,44 @@ describeWithChromium('the web page in headless Chromium', () => {
     300_000,
   );
 
-  it("without navigator.gpu the page says so and gives Node's CPU numbers bit for bit", async () => {
+  it('without ?device and without navigator.gpu the page computes on the wasm device (2 threads) and trains on it', async () => {
     const tab = await browser.context.newPage();
+    tab.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
     await tab.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }));
+    await tab.addInitScript(() => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => 2 }));
     await tab.goto(served.url);
+    const card = makeTestCard(256);
+    const ref = imageFromBytes(encodePng(card), 'card.png');
+    const tests = makeDistortions(card).map((d) => imageFromBytes(d.bytes ?? encodePng(d.image!), d.file));
+    await waitForTable(
+      tab,
+      tests.map((t) => t.path),
+    );
+    expect(await tab.getAttribute('body', 'data-device')).toBe('wasm');
+    expect(await tab.textContent('#device')).toMatch(/Computing on wasm SIMD: wasm SIMD on 2 threads: no WebGPU adapter/);
+    expect(await tab.evaluate(() => crossOriginIsolated)).toBe(true);
+    expectTablesClose(await readTable(tab), await nodeTable(ref, tests), TOL_GPU);
+    // a loss and its gradient on the wasm device: SSIM steps of the train view
+    await tab.click('#tab-train');
+    await tab.click('#train-start-button');
+    await tab.waitForFunction(() => Number(document.getElementById('train-state')!.dataset['step']) >= 10, undefined, { timeout: 240_000 });
+    await tab.click('#train-stop-button');
+    await tab.waitForFunction(() => document.getElementById('train-state')!.dataset['running'] === 'false');
+    const st = await tab.evaluate(() => ({ ...document.getElementById('train-state')!.dataset }));
+    console.log(`train view on wasm: ${st['step']} steps, loss ${st['first']} -> ${st['last']}`);
+    expect(Number(st['last'])).toBeLessThan(Number(st['first']) * 0.98);
+    expect(await tab.isHidden('#message')).toBe(true);
+    await tab.close();
+  }, 300_000);
+
+  it("with ?device=cpu the page gives Node's CPU numbers bit for bit", async () => {
+    const tab = await browser.context.newPage();
+    await tab.goto(`${served.url}?device=cpu`);
     const card = makeTestCard(256);
     const files = makeDistortions(card).map((d) => d.file);
     await waitForTable(tab, files);
     expect(await tab.getAttribute('body', 'data-device')).toBe('cpu');
-    expect(await tab.textContent('#device')).toMatch(/WebGPU is not available in this browser.*CPU backend/);
-    expect(await tab.getAttribute('#device', 'class')).toMatch(/notice/);
+    expect(await tab.textContent('#device')).toMatch(/CPU backend \(chosen with \?device=cpu\)/);
     const ref = imageFromBytes(encodePng(card), 'card.png');
     const tests = makeDistortions(card).map((d) => imageFromBytes(d.bytes ?? encodePng(d.image!), d.file));
     expectTablesClose(await readTable(tab), await nodeTable(ref, tests), 'bitwise');

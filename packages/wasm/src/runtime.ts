@@ -90,6 +90,7 @@ function onMessage(d) {
     mem = d.memory; index = d.index; ctl = new Int32Array(mem.buffer, 0, ${PAGE / 4});
     last = d.seq; // the jobs after this message are this worker's, even those posted before it starts
     for (const m of d.modules) modules[m.id] = m.names.map((n) => new WebAssembly.Instance(m.module, { env: { memory: mem } }).exports[n]);
+    reply('ready');
     loop();
   } else if (d.type === 'module') {
     const inst = new WebAssembly.Instance(d.module, { env: { memory: mem } });
@@ -143,16 +144,35 @@ export class WasmRuntime {
     const shared = memory !== undefined;
     memory ??= new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES });
     const rt = new WasmRuntime(memory, shared, shared ? want : 1);
-    if (shared) rt.startWorkers(want - 1);
+    if (shared && !(await rt.startWorkers(want - 1))) {
+      // workers refused (a policy against blob: workers, say): the same memory on one thread
+      for (const w of rt.workers) void w.terminate();
+      return new WasmRuntime(memory, true, 1);
+    }
     return rt;
   }
 
-  private startWorkers(n: number): void {
+  /**
+   * Starts n workers and resolves when each has its memory and is waiting for jobs (the first
+   * job must not be posted before: a page's main thread spinning on a job would keep a browser
+   * from starting the worker at all), with false when one could not start.
+   */
+  private startWorkers(n: number): Promise<boolean> {
+    const ready: Promise<boolean>[] = [];
     for (let i = 1; i <= n; i++) {
-      const w = host.startWorker(WORKER_SOURCE);
-      w.postMessage({ type: 'init', memory: this.memory, index: i, seq: this.seq, modules: [] });
-      this.workers.push(w);
+      ready.push(
+        new Promise((resolve) => {
+          const w = host.startWorker(
+            WORKER_SOURCE,
+            (m) => m === 'ready' && resolve(true),
+            () => resolve(false),
+          );
+          w.postMessage({ type: 'init', memory: this.memory, index: i, seq: this.seq, modules: [] });
+          this.workers.push(w);
+        }),
+      );
     }
+    return Promise.all(ready).then((ok) => ok.every(Boolean));
   }
 
   /** Compiles a kernel module (importing env.memory) and sends it to every worker. */

@@ -3,9 +3,15 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 
 export const host = {
-  /** a worker running `source` (CommonJS, with `onMessage` defined), that does not keep the process alive */
-  startWorker(source: string): { postMessage(m: unknown): void; terminate(): unknown } {
-    const w = new Worker(`const { parentPort } = require('node:worker_threads');\n${source}\nparentPort.on('message', onMessage);`, { eval: true });
+  /**
+   * A worker running `source` (CommonJS, defining `onMessage`; it answers through `reply`) that
+   * does not keep the process alive; `listen` gets its replies, `failed` an error that stops it.
+   */
+  startWorker(source: string, listen: (m: unknown) => void, failed: (e: unknown) => void): { postMessage(m: unknown): void; terminate(): unknown } {
+    const prelude = "const { parentPort } = require('node:worker_threads');\nconst reply = (m) => parentPort.postMessage(m);";
+    const w = new Worker(`${prelude}\n${source}\nparentPort.on('message', onMessage);`, { eval: true });
+    w.on('message', listen);
+    w.on('error', failed);
     w.unref();
     return w;
   },
