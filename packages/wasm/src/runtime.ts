@@ -23,9 +23,10 @@ export class WasmOutOfMemoryError extends PixgradError {
   constructor(
     readonly requestedBytes: number,
     readonly heapBytes: number,
+    readonly limitBytes: number,
   ) {
     super(
-      `wasm device: out of memory allocating ${requestedBytes} bytes with ${heapBytes} bytes already in the heap ` +
+      `wasm device: out of memory allocating ${requestedBytes} bytes with ${heapBytes} bytes already in the heap, limit ${limitBytes} bytes ` +
         `(a wasm32 memory addresses at most 4 GiB). Dispose tensors you no longer need, use tidy(), or compute in smaller batches.`,
     );
     this.name = 'WasmOutOfMemoryError';
@@ -59,6 +60,8 @@ export interface KernelModule {
 export interface RuntimeOptions {
   /** threads to use (main thread included); default: the machine's logical cores (1 where memory cannot be shared) */
   threads?: number;
+  /** the most bytes the heap may hold (default and at most wasm32's 4 GiB less the control page) */
+  maxBytes?: number;
 }
 
 /** The worker's program, as source: it is started from a string, so no file has to ship beside the bundle. */
@@ -118,7 +121,12 @@ export class WasmRuntime {
   private ctl: Int32Array;
   private disposed = false;
 
-  private constructor(memory: WebAssembly.Memory, shared: boolean, threads: number) {
+  private constructor(
+    memory: WebAssembly.Memory,
+    shared: boolean,
+    threads: number,
+    private readonly maxBytes: number,
+  ) {
     this.memory = memory;
     this.shared = shared;
     this.threads = threads;
@@ -143,11 +151,12 @@ export class WasmRuntime {
     }
     const shared = memory !== undefined;
     memory ??= new WebAssembly.Memory({ initial: 2, maximum: MAX_PAGES });
-    const rt = new WasmRuntime(memory, shared, shared ? want : 1);
+    const maxBytes = Math.min(opts.maxBytes ?? Infinity, MAX_PAGES * PAGE - HEAP_BASE);
+    const rt = new WasmRuntime(memory, shared, shared ? want : 1, maxBytes);
     if (shared && !(await rt.startWorkers(want - 1))) {
       // workers refused (a policy against blob: workers, say): the same memory on one thread
       for (const w of rt.workers) void w.terminate();
-      return new WasmRuntime(memory, true, 1);
+      return new WasmRuntime(memory, true, 1, maxBytes);
     }
     return rt;
   }
@@ -240,6 +249,7 @@ export class WasmRuntime {
     }
     const ptr = this.heapEnd;
     const end = ptr + size;
+    if (end - HEAP_BASE > this.maxBytes) throw new WasmOutOfMemoryError(bytes, this.heapBytes(), this.maxBytes);
     if (end > this.memory.buffer.byteLength) this.grow(end, bytes);
     this.heapEnd = end;
     this.sizes.set(ptr, size);
@@ -271,7 +281,7 @@ export class WasmRuntime {
         // try the minimum
       }
     }
-    throw new WasmOutOfMemoryError(requested, this.heapEnd - HEAP_BASE);
+    throw new WasmOutOfMemoryError(requested, this.heapBytes(), this.maxBytes);
   }
 
   /** bytes between the heap's start and its end (free blocks included) */

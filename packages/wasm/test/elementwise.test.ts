@@ -9,5 +9,8 @@ import { elementwiseSuite } from '../../kernels/test/elementwise-suite.js';
 import { WasmBackend, WasmRuntime } from '../src/index.js';
 
 const wasm = new WasmBackend(await WasmRuntime.create({ threads: 2 }));
+// one thread: a memory that is not shared, whose growth detaches earlier views
+const single = new WasmBackend(await WasmRuntime.create({ threads: 1 }));
 
-describe('wasm elementwise vs cpu', () => elementwiseSuite(wasm));
+describe('wasm elementwise vs cpu (2 threads)', () => elementwiseSuite(wasm));
+describe('wasm elementwise vs cpu (1 thread)', () => elementwiseSuite(single));

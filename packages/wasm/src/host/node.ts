@@ -10,9 +10,12 @@ export const host = {
   startWorker(source: string, listen: (m: unknown) => void, failed: (e: unknown) => void): { postMessage(m: unknown): void; terminate(): unknown } {
     const prelude = "const { parentPort } = require('node:worker_threads');\nconst reply = (m) => parentPort.postMessage(m);";
     const w = new Worker(`${prelude}\n${source}\nparentPort.on('message', onMessage);`, { eval: true });
-    w.on('message', listen);
+    // referenced until it is ready (the caller awaits that), then it must not keep the process alive
+    w.on('message', (m) => {
+      if (m === 'ready') w.unref();
+      listen(m);
+    });
     w.on('error', failed);
-    w.unref();
     return w;
   },
   cores(): number {

@@ -123,16 +123,21 @@ export class Conv {
     return t;
   }
 
-  /** packs A [rows, (tap, depth)] for the tap GEMM: element(r, t, c) is the weight */
-  private packTapWeights(rows: number, ntaps: number, depth: number, element: (r: number, t: number, c: number) => number): number {
+  /**
+   * Packs A [rows, (tap, depth)] for the tap GEMM from the weight buffer w: element (r, t, c) is
+   * w[index(r, t, c)]. (Views are made after the allocation: growing a memory that is not shared
+   * detaches every earlier view of it.)
+   */
+  private packTapWeights(rows: number, ntaps: number, depth: number, w: WasmBuf, index: (r: number, t: number, c: number) => number): number {
     const K = ntaps * depth;
     const strips = Math.ceil(rows / MR);
     const pa = this.rt.alloc(strips * MR * K * 4);
     const a = this.rt.f32(pa, strips * MR * K);
+    const wv = this.be.view(w) as Float32Array;
     a.fill(0);
     for (let r = 0; r < rows; r++) {
       const base = (r >> 2) * MR * K + (r & 3);
-      for (let t = 0; t < ntaps; t++) for (let c = 0; c < depth; c++) a[base + (t * depth + c) * MR] = element(r, t, c);
+      for (let t = 0; t < ntaps; t++) for (let c = 0; c < depth; c++) a[base + (t * depth + c) * MR] = wv[index(r, t, c)]!;
     }
     return pa;
   }
@@ -228,9 +233,8 @@ export class Conv {
     const Og = O / p.groups;
     const l = phaseLayout([sh, sw], [1, 1], ph, pw, H + 2 * ph, W + 2 * pw);
     if (Cg === 1) return this.depthwise(x, l, { kh, kw, dh, dw }, O, Og, Ho, Wo, w.buf.ptr);
-    const wv = this.be.view(w.buf) as Float32Array;
     return this.tapConv(x, p.groups, Cg, Og, l, { kh, kw, dh, dw }, Ho, Wo, (g) =>
-      this.packTapWeights(Og, kh * kw, Cg, (r, t, c) => wv[(((g * Og + r) * Cg + c) * kh + Math.floor(t / kw)) * kw + (t % kw)]!),
+      this.packTapWeights(Og, kh * kw, Cg, w.buf, (r, t, c) => (((g * Og + r) * Cg + c) * kh + Math.floor(t / kw)) * kw + (t % kw)),
     );
   }
 
@@ -240,12 +244,12 @@ export class Conv {
     const [dh, dw] = p.dilation;
     const Og = O / p.groups;
     const l = phaseLayout([1, 1], p.stride, (kh - 1) * dh - p.padding[0], (kw - 1) * dw - p.padding[1], H + (kh - 1) * dh, W + (kw - 1) * dw);
-    const wv = this.be.view(w.buf) as Float32Array;
     if (Cg === 1 && Og === 1) {
       // each plane its own: the flipped window of each channel
       const ntaps = kh * kw;
       const flipped = this.rt.alloc(O * ntaps * 4);
       const fw = this.rt.f32(flipped, O * ntaps);
+      const wv = this.be.view(w.buf) as Float32Array;
       for (let c = 0; c < O; c++) for (let t = 0; t < ntaps; t++) fw[c * ntaps + t] = wv[c * ntaps + ntaps - 1 - t]!;
       try {
         return this.depthwise(dy, l, { kh, kw, dh, dw }, O, 1, H, W, flipped);
@@ -255,7 +259,7 @@ export class Conv {
     }
     // w'[c, o, i, j] = w[o, c, kh-1-i, kw-1-j]
     return this.tapConv(dy, p.groups, Og, Cg, l, { kh, kw, dh, dw }, H, W, (g) =>
-      this.packTapWeights(Cg, kh * kw, Og, (r, t, o) => wv[(((g * Og + o) * Cg + r) * kh + (kh - 1 - Math.floor(t / kw))) * kw + (kw - 1 - (t % kw))]!),
+      this.packTapWeights(Cg, kh * kw, Og, w.buf, (r, t, o) => (((g * Og + o) * Cg + r) * kh + (kh - 1 - Math.floor(t / kw))) * kw + (kw - 1 - (t % kw))),
     );
   }
 

@@ -62,6 +62,8 @@ function mathNeeded(nodes: readonly ExprNode[]): MathFn[] {
 }
 
 const BYTES = { float32: 4, bool: 1 } as const;
+/** the parts of a whole reduction (each a float64 partial; threads take whole parts) */
+export const REDUCE_PARTS = 16;
 const laneConst = (a: number, b: number, c: number, d: number): Code => [0xfd, 0x0c, ...new Uint8Array(Int32Array.of(a, b, c, d).buffer)];
 
 /** The module (functions: the math it needs, then `run(tid, nth, args)`) for a kernel spec. */
@@ -105,23 +107,21 @@ function runFunc(spec: KernelSpec, call: (m: MathFn) => Code): { f: Func; code: 
     }
   });
   arg('out');
-  // ---- this thread's share of the outermost loop (in fours when it is also the innermost)
-  if (D === 1) {
-    code.push(...f.set('q', divU(add(g('n0'), i32(3)), i32(4))));
-    code.push(...f.set('lo', minS(mul(divU(mul(g('tid'), g('q')), g('nth')), i32(4)), g('n0'))));
-    code.push(...f.set('hi', minS(mul(divU(mul(add(g('tid'), i32(1)), g('q')), g('nth')), i32(4)), g('n0'))));
-  } else {
-    code.push(...f.set('lo', divU(mul(g('tid'), g('n0')), g('nth'))));
-    code.push(...f.set('hi', divU(mul(add(g('tid'), i32(1)), g('n0')), g('nth'))));
-  }
-  leaves.forEach((_, k) => code.push(...f.set(`p${k}_0`, add(g(`b${k}`), mul(g('lo'), g(`s${k}_0`))))));
+  // ---- a share of the outermost loop: part i of `parts` (in fours when it is also the innermost)
+  const bound = (i: Code, parts: Code): Code =>
+    D === 1 ? minS(mul(divU(mul(i, divU(add(g('n0'), i32(3)), i32(4))), parts), i32(4)), g('n0')) : divU(mul(i, g('n0')), parts);
+  const share = (i: Code, parts: Code): Code => [
+    ...f.set('lo', bound(i, parts)),
+    ...f.set('hi', bound(add(i, i32(1)), parts)),
+    ...leaves.flatMap((_, k) => f.set(`p${k}_0`, add(g(`b${k}`), mul(g('lo'), g(`s${k}_0`))))),
+  ];
   // outputs before this share: lo times the outputs per step of loop 0
   const perStep = (from: number, to: number): Code => {
     let e: Code = i32(1);
     for (let d = from; d < to; d++) e = mul(e, g(`n${d}`));
     return e;
   };
-  if (!red || red.nKept > 0) code.push(...f.set('o', add(g('out'), mul(mul(g('lo'), perStep(1, red ? red.nKept : D)), i32(osize)))));
+  const outStart = (): Code => f.set('o', add(g('out'), mul(mul(g('lo'), perStep(1, red ? red.nKept : D)), i32(osize))));
   // scalar leaves: read once
   leaves.forEach((l, k) => {
     if (l.kind === 'scalar') code.push(...f.set(`h${k}`, loadSplat(l.dtype, g(`b${k}`)), V128));
@@ -256,7 +256,7 @@ function runFunc(spec: KernelSpec, call: (m: MathFn) => Code): { f: Func; code: 
     return [...lane('accL', 0), ...lane('accL', 1), f64op, ...lane('accH', 0), f64op, ...lane('accH', 1), f64op];
   };
   const finish = (partial: boolean): Code => {
-    if (partial) return [...g('out'), ...mul(g('tid'), i32(8)), OP.i32Add, ...finalValue(), 0x39 /* f64.store */, 3, 0];
+    if (partial) return [...g('out'), ...mul(g('part'), i32(8)), OP.i32Add, ...finalValue(), 0x39 /* f64.store */, 3, 0];
     return [...g('o'), ...finalValue(), 0xb6 /* f32.demote_f64 */, OP.f32Store, 2, 0, ...f.set('o', add(g('o'), i32(4)))];
   };
 
@@ -333,8 +333,19 @@ function runFunc(spec: KernelSpec, call: (m: MathFn) => Code): { f: Func; code: 
     if (red && d === red.nKept && d > 0) c.push(...finish(false));
     return c;
   };
-  if (red && red.nKept === 0) code.push(...initAcc(), ...level(0), ...finish(true));
-  else code.push(...level(0));
+  if (red && red.nKept === 0) {
+    // a whole reduction: PARTS fixed parts, each its own float64 partial, whatever the thread
+    // count (the caller adds them in order), so 1 and N threads give the same bits
+    const parts = i32(REDUCE_PARTS);
+    code.push(
+      ...forLoop(f, 'part', divU(mul(g('tid'), parts), g('nth')), divU(mul(add(g('tid'), i32(1)), parts), g('nth')), i32(1), [
+        ...share(g('part'), parts),
+        ...initAcc(),
+        ...level(0),
+        ...finish(true),
+      ]),
+    );
+  } else code.push(...share(g('tid'), g('nth')), ...outStart(), ...level(0));
   return { f, code };
 }
 

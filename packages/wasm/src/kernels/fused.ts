@@ -1,7 +1,7 @@
 import { type FusedProgram, type ReduceOp, isScalarLeaf, loopGroups, mergeLoops, programKey, rangeDims, resultDType, sizeOf } from '@pixgrad/core';
 import type { WasmBackend, WasmBuf } from '../backend.js';
 import type { KernelModule, WasmRuntime } from '../runtime.js';
-import { type KernelSpec, type LeafKind, elementwiseModule, wasmSupports } from './elementwise.js';
+import { type KernelSpec, type LeafKind, REDUCE_PARTS, elementwiseModule, wasmSupports } from './elementwise.js';
 
 /** below this many elements a program runs on one thread */
 const THREAD_MIN_ELEMENTS = 1 << 15;
@@ -72,7 +72,7 @@ export class FusedKernels {
     }
     const threads = size >= THREAD_MIN_ELEMENTS && nest.sizes[0]! > 1 ? this.rt.threads : 1;
     const partial = reduce && reduce.nKept === 0;
-    const scratch = partial ? this.rt.alloc(8 * this.rt.threads) : 0;
+    const scratch = partial ? this.rt.alloc(8 * REDUCE_PARTS) : 0;
     const args: number[] = [...nest.sizes];
     p.leaves.forEach((l, k) => {
       const e = BYTES[l.dtype];
@@ -85,7 +85,7 @@ export class FusedKernels {
     try {
       this.rt.run(mod, 'run', [argPtr], threads);
       if (partial) {
-        const parts = new Float64Array(this.rt.memory.buffer, scratch, threads);
+        const parts = new Float64Array(this.rt.memory.buffer, scratch, REDUCE_PARTS);
         this.rt.f32(outPtr, 1)[0] = combine(reduce.op, parts);
       }
     } finally {
