@@ -1,4 +1,4 @@
-import { pixgradCpu, pixgradWebgpu } from './libraries/pixgrad.js';
+import { pixgradCpu, pixgradWasm, pixgradWebgpu } from './libraries/pixgrad.js';
 import { tfjsCpu, tfjsWasm, tfjsWebgpu } from './libraries/tfjs.js';
 import { jaxWasm } from './libraries/jax.js';
 import type { Library, Workload } from './types.js';
@@ -28,7 +28,7 @@ export const workloads: readonly Workload[] = [
 ];
 
 /** in this order; the first one that runs a workload is the reference its outputs are checked against */
-export const libraries: readonly Library[] = [pixgradCpu, pixgradWebgpu, tfjsCpu, tfjsWasm, tfjsWebgpu, jaxWasm];
+export const libraries: readonly Library[] = [pixgradCpu, pixgradWebgpu, pixgradWasm, tfjsCpu, tfjsWasm, tfjsWebgpu, jaxWasm];
 
 /** the family whose rows get ratios against the others (the peers) */
 export const subject = 'pixgrad';

@@ -83,3 +83,49 @@ export const pixgradWebgpu: PixgradLibrary = {
   notes: () => [`pixgrad webgpu adapter: ${adapterName}`],
   versions: () => ({ '@pixgrad/core': version('core'), '@pixgrad/kernels': version('kernels'), webgpu: dawnVersion() }),
 };
+
+let wasmThreads = 0;
+
+/** pixgrad's wasm device, on PIXGRAD_BENCH_WASM_THREADS threads (default 2, as tfjs wasm and jax-js here) */
+export const pixgradWasm: PixgradLibrary = {
+  name: 'pixgrad',
+  backend: 'wasm',
+  family: 'pixgrad',
+  device: 'wasm',
+  async setup() {
+    try {
+      const { initWasm } = await import('@pixgrad/wasm');
+      const be = await initWasm({ threads: Number(process.env['PIXGRAD_BENCH_WASM_THREADS'] ?? 2) });
+      wasmThreads = be.rt.threads;
+      setDefaultDevice('wasm');
+      return undefined;
+    } catch (e) {
+      return `initWasm failed: ${(e as Error).message.split('\n')[0]}`;
+    }
+  },
+  async peakMemory(run) {
+    const { wasmBackend } = await import('@pixgrad/wasm');
+    const be = wasmBackend();
+    const base = be.memory().bytes;
+    let peak = base;
+    const alloc = be.alloc.bind(be);
+    be.alloc = (n, dtype) => {
+      const b = alloc(n, dtype);
+      peak = Math.max(peak, be.memory().bytes);
+      return b;
+    };
+    try {
+      await run();
+    } finally {
+      delete (be as Partial<typeof be>).alloc; // back to the prototype's method
+    }
+    return {
+      peakBytes: peak,
+      baseBytes: base,
+      allocatedBytes: be.rt.heapBytes(),
+      source: "pixgrad: the wasm device's live buffer bytes, highest value after any allocation, inputs and weights included; allocated: the heap",
+    };
+  },
+  notes: () => [`pixgrad wasm: ${wasmThreads} threads`],
+  versions: () => ({ '@pixgrad/core': version('core'), '@pixgrad/wasm': version('wasm') }),
+};

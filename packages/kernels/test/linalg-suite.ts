@@ -210,6 +210,47 @@ export function linalgSuite<B>(g: Backend<B>): void {
     );
   });
 
+  it('deep reductions: a 1x1 conv over 300 channels, a 1x7 over 40 and a stride-2 3x3 over 70 (K past one GEMM block), with their gradients', async () => {
+    const cases: [number[], number[], Conv2dParams][] = [
+      [[1, 300, 9, 11], [20, 300, 1, 1], { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 }],
+      [[2, 40, 9, 12], [12, 40, 1, 7], { stride: [1, 1], padding: [0, 3], dilation: [1, 1], groups: 1 }],
+      [[1, 70, 15, 13], [9, 70, 3, 3], { stride: [2, 2], padding: [0, 0], dilation: [1, 1], groups: 1 }],
+    ];
+    for (const [xShape, wShape, p] of cases) {
+      const [N, , H, W] = xShape as [number, number, number, number];
+      const [O, C, kh, kw] = wShape as [number, number, number, number];
+      const yShape = [N, O, Math.floor((H + 2 * p.padding[0] - kh) / p.stride[0]) + 1, Math.floor((W + 2 * p.padding[1] - kw) / p.stride[1]) + 1];
+      const x = both(g, data('float32', size(xShape), 5, U), xShape, 'float32');
+      const w = both(g, data('float32', size(wShape), 6, U), wShape, 'float32');
+      const dy = both(g, data('float32', size(yShape), 7, U), yShape, 'float32');
+      const what = `x${xShape} w${wShape}`;
+      await check(
+        `${what} y`,
+        g,
+        { buf: g.conv2d(x.gpu, w.gpu, p), shape: yShape, dtype: 'float32' },
+        { buf: cpu.conv2d(x.cpu, w.cpu, p), shape: yShape, dtype: 'float32' },
+        tolK(C * kh * kw),
+      );
+      const dxG = g.conv2dInputGrad(dy.gpu, w.gpu, p, [H, W]);
+      await check(
+        `${what} dx`,
+        g,
+        { buf: dxG, shape: xShape, dtype: 'float32' },
+        { buf: cpu.conv2dInputGrad(dy.cpu, w.cpu, p, [H, W]), shape: xShape, dtype: 'float32' },
+        tolK(O * kh * kw),
+      );
+      const dwG = g.conv2dWeightGrad(x.gpu, dy.gpu, p, [kh, kw]);
+      await check(
+        `${what} dw`,
+        g,
+        { buf: dwG, shape: wShape, dtype: 'float32' },
+        { buf: cpu.conv2dWeightGrad(x.cpu, dy.cpu, p, [kh, kw]), shape: wShape, dtype: 'float32' },
+        tolK(size(yShape) / O),
+        [x.gpu.buf, w.gpu.buf, dy.gpu.buf],
+      );
+    }
+  });
+
   const poolArb = fc.record({
     planes: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 1, max: 3 })),
     h: fc.integer({ min: 1, max: 9 }),

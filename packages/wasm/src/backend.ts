@@ -115,6 +115,7 @@ export class WasmBackend implements Backend<WasmBuf>, FusionKernels<WasmBuf> {
     return this.view(x.buf).slice();
   }
   dispose(b: WasmBuf): void {
+    this.conv.forget(b);
     this.rt.free_(b.ptr);
     this.live--;
     this.liveBytes -= b.length * BYTES[b.dtype];

@@ -25,6 +25,12 @@ import type { KernelModule } from '../runtime.js';
  */
 export class Conv {
   private readonly dw: KernelModule;
+  /**
+   * Packed weights by weight buffer and use (buffers never change, and a frozen network's weights
+   * are read on every call): freed with the buffer (forget). Packing a 512x512x3x3 weight costs
+   * several milliseconds of JavaScript.
+   */
+  private readonly packed = new Map<WasmBuf, Map<string, number>>();
   constructor(
     private readonly be: WasmBackend,
     private readonly gemm: Gemm,
@@ -128,7 +134,11 @@ export class Conv {
    * w[index(r, t, c)]. (Views are made after the allocation: growing a memory that is not shared
    * detaches every earlier view of it.)
    */
-  private packTapWeights(rows: number, ntaps: number, depth: number, w: WasmBuf, index: (r: number, t: number, c: number) => number): number {
+  private packTapWeights(key: string, rows: number, ntaps: number, depth: number, w: WasmBuf, index: (r: number, t: number, c: number) => number): number {
+    let byUse = this.packed.get(w);
+    const have = byUse?.get(key);
+    if (have !== undefined) return have;
+    if (!byUse) this.packed.set(w, (byUse = new Map()));
     const K = ntaps * depth;
     const strips = Math.ceil(rows / MR);
     const pa = this.rt.alloc(strips * MR * K * 4);
@@ -139,7 +149,16 @@ export class Conv {
       const base = (r >> 2) * MR * K + (r & 3);
       for (let t = 0; t < ntaps; t++) for (let c = 0; c < depth; c++) a[base + (t * depth + c) * MR] = wv[index(r, t, c)]!;
     }
+    byUse.set(key, pa);
     return pa;
+  }
+
+  /** Frees what was packed from a weight buffer (its Backend.dispose). */
+  forget(w: WasmBuf): void {
+    const byUse = this.packed.get(w);
+    if (!byUse) return;
+    for (const pa of byUse.values()) this.rt.free_(pa);
+    this.packed.delete(w);
   }
 
   /**
@@ -171,7 +190,10 @@ export class Conv {
         const pa = weight(g);
         for (let n = 0; n < N; n++) {
           this.phases(this.be.view(src.buf) as Float32Array, n, Ctot, g * depth, depth, H, W, l, this.rt.f32(xp, layout));
-          this.gemm.gemm({ M: rows, N: grid, K: depth, pa, pb: xp, bPacked: false, ldb: l.Hq * l.Wq * 4, taps, ntaps, c: cbuf, ldc: grid * 4 }, threads);
+          this.gemm.gemm(
+            { M: rows, N: grid, K: depth, pa, wholeK: true, pb: xp, bPacked: false, ldb: l.Hq * l.Wq * 4, taps, ntaps, c: cbuf, ldc: grid * 4 },
+            threads,
+          );
           const c = this.rt.f32(cbuf, rows * grid);
           const o = this.be.view(out) as Float32Array;
           for (let r = 0; r < rows; r++) {
@@ -180,7 +202,6 @@ export class Conv {
             else for (let y = 0; y < outH; y++) o.set(c.subarray(r * grid + y * l.Wq, r * grid + y * l.Wq + outW), dst + y * outW);
           }
         }
-        this.rt.free_(pa);
       }
     } finally {
       this.rt.free_(xp);
@@ -234,7 +255,7 @@ export class Conv {
     const l = phaseLayout([sh, sw], [1, 1], ph, pw, H + 2 * ph, W + 2 * pw);
     if (Cg === 1) return this.depthwise(x, l, { kh, kw, dh, dw }, O, Og, Ho, Wo, w.buf.ptr);
     return this.tapConv(x, p.groups, Cg, Og, l, { kh, kw, dh, dw }, Ho, Wo, (g) =>
-      this.packTapWeights(Og, kh * kw, Cg, w.buf, (r, t, c) => (((g * Og + r) * Cg + c) * kh + Math.floor(t / kw)) * kw + (t % kw)),
+      this.packTapWeights(`y${g}`, Og, kh * kw, Cg, w.buf, (r, t, c) => (((g * Og + r) * Cg + c) * kh + Math.floor(t / kw)) * kw + (t % kw)),
     );
   }
 
@@ -259,7 +280,14 @@ export class Conv {
     }
     // w'[c, o, i, j] = w[o, c, kh-1-i, kw-1-j]
     return this.tapConv(dy, p.groups, Og, Cg, l, { kh, kw, dh, dw }, H, W, (g) =>
-      this.packTapWeights(Cg, kh * kw, Og, w.buf, (r, t, o) => (((g * Og + o) * Cg + r) * kh + (kh - 1 - Math.floor(t / kw))) * kw + (kw - 1 - (t % kw))),
+      this.packTapWeights(
+        `dx${g}`,
+        Cg,
+        kh * kw,
+        Og,
+        w.buf,
+        (r, t, o) => (((g * Og + o) * Cg + r) * kh + (kh - 1 - Math.floor(t / kw))) * kw + (kw - 1 - (t % kw)),
+      ),
     );
   }
 

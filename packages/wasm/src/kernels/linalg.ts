@@ -16,6 +16,8 @@ export interface GemmArgs {
   pb: number;
   bPacked: boolean;
   ldb?: number;
+  /** A packed as one block over all of K (conv.ts's packTapWeights), not in blocks of KC (packA) */
+  wholeK?: boolean;
   /** ntaps byte offsets into B (an i32 table): K is then the depth per tap */
   taps?: number;
   ntaps?: number;
@@ -64,7 +66,7 @@ export class Gemm {
   gemm(o: GemmArgs, threads: number): void {
     const tmp = this.rt.alloc(MR * NR * 4 * this.rt.threads);
     const ntaps = o.ntaps ?? 1;
-    const K = ntaps > 1 ? Math.max(o.K, 1) : KC;
+    const K = ntaps > 1 || o.wholeK ? Math.max(o.K, 1) : KC;
     const args = [o.M, o.N, o.K, K, ntaps, o.taps ?? this.tap0, o.pa, o.lda ?? 0, o.pb, o.ldb ?? 0, o.bPacked ? 1 : 0, o.c, o.ldc, o.add ? 1 : 0, tmp];
     this.rt.run(this.mod, o.lda === undefined ? 'gemm' : 'gemmS', args, threads);
     this.rt.free_(tmp);
