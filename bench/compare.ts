@@ -11,7 +11,7 @@
  * the peer a user would otherwise pick (bench/skimage_compare.py; needs python3 with skimage and
  * Pillow, or the interpreter named by PIXGRAD_BENCH_PYTHON).
  *
- *   npm run bench:compare                        cpu, and webgpu when an adapter exists
+ *   npm run bench:compare                        cpu, wasm, and webgpu when an adapter exists
  *   npm run bench:compare -- --devices cpu --skimage
  *   npm run bench:compare -- --no-per-metric     the whole command only
  *
@@ -31,7 +31,7 @@ const opt = (name: string) => {
   const i = argv.indexOf(`--${name}`);
   return i >= 0 ? argv[i + 1] : undefined;
 };
-const devices = (opt('devices') ?? 'cpu,webgpu').split(',');
+const devices = (opt('devices') ?? 'cpu,wasm,webgpu').split(',');
 const perMetric = !argv.includes('--no-per-metric');
 const W = 1920,
   H = 1080;

@@ -146,6 +146,18 @@ describe('pixgrad compare: one pair', () => {
     expect(m.ssim).toBeLessThan(0.99);
   });
 
+  it('CIEDE2000 of a larger image (computed in bands of rows) equals the library on the whole image', async () => {
+    const ref = makeRef(640, 480, 5);
+    await writeFile(p('wide-ref.png'), encodePng(ref));
+    await writeFile(p('wide-test.png'), encodePng(noisy(ref, 0.08, 6)));
+    const r = await inProcess('compare', p('wide-ref.png'), p('wide-test.png'), '--json', '--device', 'cpu', '--metrics', 'deltae,deltaemax');
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(r.stdout).metrics;
+    const map = deltaE(rgbToLab(await readImage(p('wide-ref.png'))), rgbToLab(await readImage(p('wide-test.png'))), { reduction: 'none' });
+    expect(m.deltae).toBeCloseTo(await map.mean().item(), 5);
+    expect(m.deltaemax).toBe(await map.max().item());
+  });
+
   it('--metrics chooses and orders; --csv has the documented header', async () => {
     const [r, t] = await Promise.all([
       inProcess('compare', p('ref.png'), p('noisy.png'), '--metrics', 'SSIM,psnr,deltaE', '--csv'),

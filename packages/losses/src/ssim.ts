@@ -60,6 +60,9 @@ function resolve(op: string, x: Tensor, y: Tensor, opts: SsimOptions): Resolved 
   return { g: gaussian1d(winSize, opts.sigma ?? 1.5), C1: (K1 * L) ** 2, C2: (K2 * L) ** 2, padding };
 }
 
+/** pixels per plane from which SSIM filters one channel at a time (about a 1024x1024 image) */
+const LARGE_PLANE = 1 << 20;
+
 /** The SSIM map and the contrast-structure map (the cs term of MS-SSIM) of two images. */
 function ssimMaps(op: string, x: Tensor, y: Tensor, r: Resolved): { ssim: Tensor; cs: Tensor } {
   const k = r.g.length;
@@ -67,13 +70,37 @@ function ssimMaps(op: string, x: Tensor, y: Tensor, r: Resolved): { ssim: Tensor
   if (r.padding === 'valid' && (H < k || W < k)) {
     throw new ValueError(`${op}: images [${x.shape.join(', ')}] are smaller than the ${k}x${k} window ('valid' borders)`);
   }
+  const C = x.shape[1]!;
+  // a large multi-channel image one channel at a time: the channels' moments are independent, and
+  // the stacked moments of all of them (5C planes, then two filtered copies) were the peak memory
+  // of `pixgrad compare` at 1080p (370 MB); per channel it is a third of that
+  if (C > 1 && H * W >= LARGE_PLANE) {
+    // (tidy per channel: a channel's intermediates are gone before the next one starts)
+    const maps = Array.from({ length: C }, (_, c) =>
+      tidy(() => {
+        const m = ssimMaps(op, x.slice([null, [c, c + 1]]), y.slice([null, [c, c + 1]]), r);
+        return [m.ssim, m.cs] as const;
+      }),
+    );
+    const joined = {
+      ssim: concat(
+        maps.map((m) => m[0]),
+        1,
+      ),
+      cs: concat(
+        maps.map((m) => m[1]),
+        1,
+      ),
+    };
+    for (const m of maps) for (const t of m) t.dispose();
+    return joined;
+  }
   const p = (k - 1) / 2;
   const prep = (t: Tensor) => (r.padding === 'valid' ? t : pad2d(t, p, r.padding));
   const xp = prep(x);
   const yp = prep(y);
   // the five local moments in one separable filter over a stacked [N, 5C, H, W] tensor: two
   // convolutions instead of ten (on WebGPU, 2 dispatches instead of 10, each over more channels)
-  const C = x.shape[1]!;
   // (each stage frees what it no longer needs: at 1080p a stage is 125 MB, and this is the peak
   // memory of `pixgrad compare`; a recorded graph keeps what its backward needs regardless)
   const products = [xp.square(), yp.square(), xp.mul(yp)];

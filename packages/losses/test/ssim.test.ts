@@ -141,6 +141,39 @@ describe("MS-SSIM's two downsampling conventions", () => {
 });
 
 describe('ssim semantics', () => {
+  it('a large multi-channel image (filtered one channel at a time) gives the per-channel values, map and gradient', async () => {
+    // 1024x1024: past the plane size from which ssim filters channel by channel
+    const [H, W] = [1024, 1024];
+    const x = tensor(Float32Array.from(hashUniform('ssim-large-x', 3 * H * W)), { shape: [1, 3, H, W] });
+    const y = tensor(Float32Array.from(hashUniform('ssim-large-y', 3 * H * W)), { shape: [1, 3, H, W] }).requiresGrad_();
+    const { ssim: s, map } = ssim(x, y, { returnMap: true });
+    const [dy] = gradients(s, [y]);
+    for (let c = 0; c < 3; c++) {
+      const xc = x.slice([null, [c, c + 1]]);
+      const yc = y
+        .detach()
+        .slice([null, [c, c + 1]])
+        .requiresGrad_();
+      const one = ssim(xc, yc, { returnMap: true });
+      const [dc] = gradients(one.ssim, [yc]);
+      expect(Array.from(map.slice([null, [c, c + 1]]).dataSync())).toEqual(Array.from(one.map.dataSync()));
+      // the 3-channel value is the mean of the channels': its gradient is a third of each channel's
+      const want = dc!.dataSync();
+      const got = dy!.slice([null, [c, c + 1]]).dataSync();
+      // (float32: the two scalings round differently)
+      for (let i = 0; i < want.length; i += 997) expect(Math.abs(got[i]! - want[i]! / 3)).toBeLessThanOrEqual(1e-5 * Math.abs(want[i]! / 3) + 1e-12);
+    }
+    const means = await Promise.all(
+      [0, 1, 2].map((c) =>
+        map
+          .slice([null, [c, c + 1]])
+          .mean()
+          .item(),
+      ),
+    );
+    expect(await s.item()).toBeCloseTo((means[0]! + means[1]! + means[2]!) / 3, 6);
+  });
+
   const img = (seed: number, shape = [2, 3, 13, 14]) => {
     let s = seed;
     const n = shape.reduce((a, b) => a * b, 1);

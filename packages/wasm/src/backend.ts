@@ -219,15 +219,25 @@ export class WasmBackend implements Backend<WasmBuf>, FusionKernels<WasmBuf> {
   reduce: Backend<WasmBuf>['reduce'] = (op, x, axes) => this.adopt(this.cpu.reduce(op, this.host(x), axes), x.dtype);
   argReduce: Backend<WasmBuf>['argReduce'] = (op, x, axis) => this.adopt(this.cpu.argReduce(op, this.host(x), axis), 'int32');
   pad: Backend<WasmBuf>['pad'] = (x, pads, value) => this.adopt(this.cpu.pad(this.host(x), pads, value), x.dtype);
-  concat: Backend<WasmBuf>['concat'] = (xs, axis, shape) =>
-    this.adopt(
-      this.cpu.concat(
-        xs.map((x) => this.host(x)),
-        axis,
-        shape,
-      ),
-      xs[0]!.dtype,
-    );
+  /** runs of contiguous bytes copied inside the memory (copyWithin: a native memmove) */
+  concat: Backend<WasmBuf>['concat'] = (xs, axis, shape) => {
+    const dtype = xs[0]!.dtype;
+    const out = this.alloc(sizeOf(shape), dtype);
+    const e = BYTES[dtype];
+    const outer = sizeOf(shape.slice(0, axis));
+    const rest = sizeOf(shape.slice(axis + 1)) * e;
+    const mem = new Uint8Array(this.rt.memory.buffer);
+    let dst = out.ptr;
+    for (let i = 0; i < outer; i++) {
+      for (const x of xs) {
+        const run = x.shape[axis]! * rest;
+        mem.copyWithin(dst, x.buf.ptr + i * run, x.buf.ptr + (i + 1) * run);
+        dst += run;
+      }
+    }
+    this.dispatched++;
+    return out;
+  };
   gather: Backend<WasmBuf>['gather'] = (x, axis, index) => this.adopt(this.cpu.gather(this.host(x), axis, this.host(index)), x.dtype);
   scatterAdd: Backend<WasmBuf>['scatterAdd'] = (shape, axis, index, src) =>
     this.adopt(this.cpu.scatterAdd(shape, axis, this.host(index), this.host(src)), src.dtype);

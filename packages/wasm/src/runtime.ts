@@ -10,10 +10,9 @@
  * share 0 itself; each worker wakes on the sequence number, runs its share and stores the number
  * back in its own done word. Elsewhere the memory is not shared and the runtime uses one thread.
  *
- * Memory: buffers are 64-byte aligned blocks; a freed block goes to a free list for its size and
- * is reused by the next allocation of that size (a training loop allocates the same sizes every
- * step, so the memory stays flat); other sizes come from the end of the heap, which grows the
- * memory. wasm32 addresses at most 4 GiB: past that allocation throws WasmOutOfMemoryError.
+ * Memory: buffers are 64-byte aligned blocks from a best-fit free list whose neighbouring free
+ * blocks merge (see alloc); past them the heap's top grows the memory. wasm32 addresses at most
+ * 4 GiB: past that allocation throws WasmOutOfMemoryError.
  */
 import { PixgradError } from '@pixgrad/core';
 import { host } from '#host';
@@ -39,6 +38,8 @@ const MAX_PAGES = 65536;
 const ALIGN = 64;
 /** bytes every block keeps past its end, so SIMD kernels may read a vector past a buffer's last element */
 const SLACK = 32;
+/** a free block is split when it is at least this much larger than the request */
+const SPLIT_MIN = 4096;
 /** the control block: sequence number, job, and one done word per worker (first page) */
 const CTL_SEQ = 0;
 const CTL_MODULE = 1;
@@ -115,7 +116,11 @@ export class WasmRuntime {
   private readonly workers: PoolWorker[] = [];
   private readonly modules: { module: WebAssembly.Module; names: readonly string[]; id: number }[] = [];
   private heapEnd = HEAP_BASE;
-  private readonly free = new Map<number, number[]>();
+  /** the highest the heap's top has been: the memory in use, whatever was freed since */
+  private peakEnd = HEAP_BASE;
+  /** free blocks below the top, sorted by address, never adjacent (merged) */
+  private readonly freeList: { ptr: number; size: number }[] = [];
+  /** each allocated block's size */
   private readonly sizes = new Map<number, number>();
   private seq = 0;
   private ctl: Int32Array;
@@ -238,31 +243,80 @@ export class WasmRuntime {
 
   // ---- allocation ----
 
-  /** A 64-byte aligned block of at least `bytes` bytes (plus read slack); its byte address. */
+  /**
+   * A 64-byte aligned block of at least `bytes` bytes (plus read slack); its byte address. The
+   * smallest free block that fits is used (split when much larger); else the heap's top grows.
+   * Freed blocks merge with free neighbours, so buffers of changing sizes reuse the same memory:
+   * first use of fresh memory is slow (page faults), and a heap that only grew held 1.2 GiB for
+   * a 1080p comparison whose tensors never held more than 150 MiB at once.
+   */
   alloc(bytes: number): number {
-    const size = Math.ceil((bytes + SLACK) / ALIGN) * ALIGN;
-    const list = this.free.get(size);
-    const reused = list?.pop();
-    if (reused !== undefined) {
-      this.sizes.set(reused, size);
-      return reused;
+    const need = Math.ceil((bytes + SLACK) / ALIGN) * ALIGN;
+    let best = -1;
+    for (let i = 0; i < this.freeList.length; i++) {
+      const f = this.freeList[i]!;
+      if (f.size >= need && (best < 0 || f.size < this.freeList[best]!.size)) best = i;
     }
+    if (best >= 0) {
+      const f = this.freeList[best]!;
+      if (f.size - need >= SPLIT_MIN) {
+        this.sizes.set(f.ptr, need);
+        const ptr = f.ptr;
+        f.ptr += need;
+        f.size -= need;
+        return ptr;
+      }
+      this.freeList.splice(best, 1);
+      this.sizes.set(f.ptr, f.size);
+      return f.ptr;
+    }
+    // (a free block never touches the top: free_ lowers the top instead)
     const ptr = this.heapEnd;
-    const end = ptr + size;
+    const end = ptr + need;
     if (end - HEAP_BASE > this.maxBytes) throw new WasmOutOfMemoryError(bytes, this.heapBytes(), this.maxBytes);
     if (end > this.memory.buffer.byteLength) this.grow(end, bytes);
     this.heapEnd = end;
-    this.sizes.set(ptr, size);
+    this.peakEnd = Math.max(this.peakEnd, end);
+    this.sizes.set(ptr, need);
     return ptr;
   }
 
+  /** Returns a block to the free list, merged with free neighbours (the top of the heap lowers). */
   free_(ptr: number): void {
     const size = this.sizes.get(ptr);
     if (size === undefined) throw new Error(`wasm device: freeing an unknown block at ${ptr}`);
     this.sizes.delete(ptr);
-    let list = this.free.get(size);
-    if (!list) this.free.set(size, (list = []));
-    list.push(ptr);
+    const list = this.freeList;
+    // the first free block after ptr
+    let lo = 0,
+      hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid]!.ptr < ptr) lo = mid + 1;
+      else hi = mid;
+    }
+    const prev = list[lo - 1];
+    const next = list[lo];
+    let block: { ptr: number; size: number };
+    if (prev && prev.ptr + prev.size === ptr) {
+      prev.size += size;
+      block = prev;
+      if (next && block.ptr + block.size === next.ptr) {
+        block.size += next.size;
+        list.splice(lo, 1);
+      }
+    } else if (next && ptr + size === next.ptr) {
+      next.ptr = ptr;
+      next.size += size;
+      block = next;
+    } else {
+      block = { ptr, size };
+      list.splice(lo, 0, block);
+    }
+    if (block.ptr + block.size === this.heapEnd) {
+      list.splice(list.indexOf(block), 1);
+      this.heapEnd = block.ptr;
+    }
   }
 
   private grow(end: number, requested: number): void {
@@ -284,9 +338,9 @@ export class WasmRuntime {
     throw new WasmOutOfMemoryError(requested, this.heapBytes(), this.maxBytes);
   }
 
-  /** bytes between the heap's start and its end (free blocks included) */
+  /** the most bytes the heap has spanned (free blocks included): what the memory holds for buffers */
   heapBytes(): number {
-    return this.heapEnd - HEAP_BASE;
+    return this.peakEnd - HEAP_BASE;
   }
 
   f32(ptr: number, length: number): Float32Array {

@@ -55,17 +55,20 @@ export class Conv {
     const [N, C, H, W] = src.shape as [number, number, number, number];
     const out = this.be.alloc(N * O * outH * outW, 'float32');
     const layout = l.sh * l.sw * C * l.Hq * l.Wq;
-    const xp = this.rt.alloc((layout + l.Wq + k.kw * k.dw + NR) * 4);
+    // the kernel reads exactly the taps' rows and columns: an unpadded stride-1 input is its own layout
+    const direct = isPlain(l, H, W);
+    const xp = direct ? 0 : this.rt.alloc((layout + l.Wq + k.kw * k.dw + NR) * 4);
     const taps = this.taps(k.kh, k.kw, k.dh, k.dw, l, C);
     const threads = O * outH * outW * k.kh * k.kw >= THREAD_MIN_WORK ? this.rt.threads : 1;
     try {
       for (let n = 0; n < N; n++) {
-        this.phases(this.be.view(src.buf) as Float32Array, n, C, 0, C, H, W, l, this.rt.f32(xp, layout));
-        const args = [O, outH, outW, Og, xp, l.Hq * l.Wq * 4, l.Wq * 4, taps, k.kh * k.kw, weights, out.ptr + n * O * outH * outW * 4];
+        if (!direct) this.phases(this.be.view(src.buf) as Float32Array, n, C, 0, C, H, W, l, this.rt.f32(xp, layout));
+        const from = direct ? src.buf.ptr + n * layout * 4 : xp;
+        const args = [O, outH, outW, Og, from, l.Hq * l.Wq * 4, l.Wq * 4, taps, k.kh * k.kw, weights, out.ptr + n * O * outH * outW * 4];
         this.rt.run(this.dw, 'dwconv', args, threads);
       }
     } finally {
-      this.rt.free_(xp);
+      if (xp) this.rt.free_(xp);
       this.rt.free_(taps);
     }
     return out;
@@ -83,6 +86,7 @@ export class Conv {
   private phases(x: Float32Array, n: number, Ctot: number, c0: number, C: number, H: number, W: number, l: PhaseLayout, dst: Float32Array): void {
     const { sh, sw, uh, uw, top, left, Hq, Wq } = l;
     dst.fill(0, 0, sh * sw * C * Hq * Wq);
+    const mem = new Float32Array(dst.buffer);
     const plane = H * W;
     for (let a = 0; a < sh; a++) {
       for (let b = 0; b < sw; b++) {
@@ -98,10 +102,10 @@ export class Conv {
             const row = src + y * W;
             const drow = cbase + i * Wq;
             if (sw === 1 && uw === 1) {
-              // a contiguous run: columns j with 0 <= j - left < W
+              // a contiguous run: columns j with 0 <= j - left < W (copyWithin: both in the wasm memory)
               const j0 = Math.max(0, left);
               const j1 = Math.min(Wq, W + left);
-              if (j1 > j0) dst.set(x.subarray(row + j0 - left, row + j1 - left), drow + j0);
+              if (j1 > j0) mem.copyWithin(dst.byteOffset / 4 + drow + j0, x.byteOffset / 4 + row + j0 - left, x.byteOffset / 4 + row + j1 - left);
               continue;
             }
             for (let j = 0; j < Wq; j++) {
@@ -181,7 +185,10 @@ export class Conv {
     const ntaps = k.kh * k.kw;
     const layout = l.sh * l.sw * depth * l.Hq * l.Wq;
     const grid = outH * l.Wq;
-    const xp = this.rt.alloc((layout + l.Wq + k.kw * k.dw + NR) * 4);
+    // a 1x1 unpadded stride-1 input is its own layout: the GEMM's last strip reads at most 7
+    // elements past a plane, within a buffer's read slack
+    const direct = isPlain(l, H, W) && k.kh === 1 && k.kw === 1;
+    const xp = direct ? 0 : this.rt.alloc((layout + l.Wq + k.kw * k.dw + NR) * 4);
     const cbuf = this.rt.alloc(rows * grid * 4);
     const taps = this.taps(k.kh, k.kw, k.dh, k.dw, l, depth);
     const threads = rows * grid * depth * ntaps >= THREAD_MIN_WORK ? this.rt.threads : 1;
@@ -189,9 +196,10 @@ export class Conv {
       for (let g = 0; g < groups; g++) {
         const pa = weight(g);
         for (let n = 0; n < N; n++) {
-          this.phases(this.be.view(src.buf) as Float32Array, n, Ctot, g * depth, depth, H, W, l, this.rt.f32(xp, layout));
+          if (!direct) this.phases(this.be.view(src.buf) as Float32Array, n, Ctot, g * depth, depth, H, W, l, this.rt.f32(xp, layout));
+          const from = direct ? src.buf.ptr + (n * Ctot + g * depth) * H * W * 4 : xp;
           this.gemm.gemm(
-            { M: rows, N: grid, K: depth, pa, wholeK: true, pb: xp, bPacked: false, ldb: l.Hq * l.Wq * 4, taps, ntaps, c: cbuf, ldc: grid * 4 },
+            { M: rows, N: grid, K: depth, pa, wholeK: true, pb: from, bPacked: false, ldb: l.Hq * l.Wq * 4, taps, ntaps, c: cbuf, ldc: grid * 4 },
             threads,
           );
           const c = this.rt.f32(cbuf, rows * grid);
@@ -204,7 +212,7 @@ export class Conv {
         }
       }
     } finally {
-      this.rt.free_(xp);
+      if (xp) this.rt.free_(xp);
       this.rt.free_(cbuf);
       this.rt.free_(taps);
     }
@@ -224,21 +232,23 @@ export class Conv {
     const [, O, Ho, Wo] = dy.shape as [number, number, number, number];
     const ntaps = k.kh * k.kw;
     const layout = l.sh * l.sw * C * l.Hq * l.Wq;
-    const xp = this.rt.alloc((layout + l.Wq + k.kw * k.dw + NR) * 4);
+    const direct = isPlain(l, H, W);
+    const xp = direct ? 0 : this.rt.alloc((layout + l.Wq + k.kw * k.dw + NR) * 4);
     const part = this.rt.alloc(O * ntaps * 4);
     const taps = this.taps(k.kh, k.kw, k.dh, k.dw, l, C);
     const threads = O * Ho * Wo * ntaps >= THREAD_MIN_WORK ? this.rt.threads : 1;
     try {
       const total = new Float64Array(O * ntaps);
       for (let n = 0; n < N; n++) {
-        this.phases(this.be.view(x.buf) as Float32Array, n, C, 0, C, H, W, l, this.rt.f32(xp, layout));
-        this.rt.run(this.dw, 'dwgrad', [O, Ho, Wo, Og, xp, l.Hq * l.Wq * 4, l.Wq * 4, taps, ntaps, dy.buf.ptr + n * O * Ho * Wo * 4, part], threads);
+        if (!direct) this.phases(this.be.view(x.buf) as Float32Array, n, C, 0, C, H, W, l, this.rt.f32(xp, layout));
+        const from = direct ? x.buf.ptr + n * layout * 4 : xp;
+        this.rt.run(this.dw, 'dwgrad', [O, Ho, Wo, Og, from, l.Hq * l.Wq * 4, l.Wq * 4, taps, ntaps, dy.buf.ptr + n * O * Ho * Wo * 4, part], threads);
         const pv = this.rt.f32(part, O * ntaps);
         for (let i = 0; i < total.length; i++) total[i]! += pv[i]!;
       }
       (this.be.view(dwOut) as Float32Array).set(total);
     } finally {
-      for (const b of [xp, part, taps]) this.rt.free_(b);
+      for (const b of [xp, part, taps]) if (b) this.rt.free_(b);
     }
     return dwOut;
   }
@@ -355,6 +365,11 @@ interface PhaseLayout {
   left: number;
   Hq: number;
   Wq: number;
+}
+
+/** whether a layout is the plane itself: stride 1, no upsampling, no padding */
+function isPlain(l: PhaseLayout, H: number, W: number): boolean {
+  return l.sh === 1 && l.sw === 1 && l.uh === 1 && l.uw === 1 && l.top === 0 && l.left === 0 && l.Hq === H && l.Wq === W;
 }
 
 function phaseLayout([sh, sw]: readonly [number, number], [uh, uw]: readonly [number, number], top: number, left: number, Hp: number, Wp: number): PhaseLayout {
