@@ -3,6 +3,7 @@ import type { WasmBackend, WasmBuf } from '../backend.js';
 import { type Gemm, THREAD_MIN_WORK } from './linalg.js';
 import { MR, NR } from './gemm.js';
 import { DEPTHWISE_FUNCS, depthwiseModule } from './depthwise.js';
+import { copyModule } from './copy.js';
 import type { KernelModule } from '../runtime.js';
 
 /**
@@ -25,6 +26,7 @@ import type { KernelModule } from '../runtime.js';
  */
 export class Conv {
   private readonly dw: KernelModule;
+  private readonly copy: KernelModule;
   /**
    * Packed weights by weight buffer and use (buffers never change, and a frozen network's weights
    * are read on every call): freed with the buffer (forget). Packing a 512x512x3x3 weight costs
@@ -36,6 +38,7 @@ export class Conv {
     private readonly gemm: Gemm,
   ) {
     this.dw = gemm.rt.compile(depthwiseModule(gemm.rt.memoryImport), DEPTHWISE_FUNCS);
+    this.copy = gemm.rt.compile(copyModule(gemm.rt.memoryImport), ['copy3']);
   }
 
   /**
@@ -62,7 +65,7 @@ export class Conv {
     const threads = O * outH * outW * k.kh * k.kw >= THREAD_MIN_WORK ? this.rt.threads : 1;
     try {
       for (let n = 0; n < N; n++) {
-        if (!direct) this.phases(this.be.view(src.buf) as Float32Array, n, C, 0, C, H, W, l, this.rt.f32(xp, layout));
+        if (!direct) this.phases(src.buf.ptr, n, C, 0, C, H, W, l, xp, threads);
         const from = direct ? src.buf.ptr + n * layout * 4 : xp;
         const args = [O, outH, outW, Og, from, l.Hq * l.Wq * 4, l.Wq * 4, taps, k.kh * k.kw, weights, out.ptr + n * O * outH * outW * 4];
         this.rt.run(this.dw, 'dwconv', args, threads);
@@ -79,45 +82,57 @@ export class Conv {
   }
 
   /**
-   * Lays out channels [c0, c0 + C) of image n of x [N, Ctot, H, W] as phases at dst: the virtual
-   * plane is x upsampled by `up` (a value every up-th row and column) and shifted by (top, left),
-   * Hp x Wp, split into s x s phases of Hq x Wq each. Returns the layout's size in floats.
+   * Lays out channels [c0, c0 + C) of image n of x [N, Ctot, H, W] (at byte address x) as phases
+   * at dst: the virtual plane is x upsampled by `up` (a value every up-th row and column) and
+   * shifted by (top, left), Hp x Wp, split into s x s phases of Hq x Wq each. Stride 1 without
+   * upsampling (nearly every convolution) is one copy3 of the rows' runs; the rest gathers in
+   * JavaScript.
    */
-  private phases(x: Float32Array, n: number, Ctot: number, c0: number, C: number, H: number, W: number, l: PhaseLayout, dst: Float32Array): void {
+  private phases(x: number, n: number, Ctot: number, c0: number, C: number, H: number, W: number, l: PhaseLayout, dst: number, threads: number): void {
     const { sh, sw, uh, uw, top, left, Hq, Wq } = l;
-    dst.fill(0, 0, sh * sw * C * Hq * Wq);
-    const mem = new Float32Array(dst.buffer);
+    this.rt.f32(dst, sh * sw * C * Hq * Wq).fill(0);
     const plane = H * W;
+    const src = x + (n * Ctot + c0) * plane * 4;
+    if (sh === 1 && sw === 1 && uh === 1 && uw === 1) {
+      // rows i with 0 <= i - top < H, columns j with 0 <= j - left < W
+      const [i0, i1] = [Math.max(0, top), Math.min(Hq, H + top)];
+      const [j0, j1] = [Math.max(0, left), Math.min(Wq, W + left)];
+      if (i1 > i0 && j1 > j0) {
+        const from = src + ((i0 - top) * W + (j0 - left)) * 4;
+        this.copy3([C, i1 - i0, from, plane * 4, W * 4, dst + (i0 * Wq + j0) * 4, Hq * Wq * 4, Wq * 4, (j1 - j0) * 4], threads);
+      }
+      return;
+    }
+    const xv = this.rt.f32(src, C * plane);
+    const out = this.rt.f32(dst, sh * sw * C * Hq * Wq);
     for (let a = 0; a < sh; a++) {
       for (let b = 0; b < sw; b++) {
         const pbase = (a * sw + b) * C * Hq * Wq;
         for (let c = 0; c < C; c++) {
-          const src = (n * Ctot + c0 + c) * plane;
           const cbase = pbase + c * Hq * Wq;
           for (let i = 0; i < Hq; i++) {
             const vy = i * sh + a - top;
             if (vy < 0 || vy % uh !== 0) continue;
             const y = vy / uh;
             if (y >= H) continue;
-            const row = src + y * W;
+            const row = c * plane + y * W;
             const drow = cbase + i * Wq;
-            if (sw === 1 && uw === 1) {
-              // a contiguous run: columns j with 0 <= j - left < W (copyWithin: both in the wasm memory)
-              const j0 = Math.max(0, left);
-              const j1 = Math.min(Wq, W + left);
-              if (j1 > j0) mem.copyWithin(dst.byteOffset / 4 + drow + j0, x.byteOffset / 4 + row + j0 - left, x.byteOffset / 4 + row + j1 - left);
-              continue;
-            }
             for (let j = 0; j < Wq; j++) {
               const vx = j * sw + b - left;
               if (vx < 0 || vx % uw !== 0) continue;
               const xx = vx / uw;
-              if (xx < W) dst[drow + j] = x[row + xx]!;
+              if (xx < W) out[drow + j] = xv[row + xx]!;
             }
           }
         }
       }
     }
+  }
+
+  /** copy3 (copy.ts) of [P, R, src, srcPlane, srcRow, dst, dstPlane, dstRow, run], on threads only when it moves megabytes */
+  private copy3(args: readonly number[], threads: number): void {
+    const bytes = args[0]! * args[1]! * args[8]!;
+    this.rt.run(this.copy, 'copy3', args, bytes >= COPY_THREADS_BYTES ? threads : 1);
   }
 
   /** byte offsets of each tap (i, j) into a phase layout of C channels */
@@ -196,19 +211,15 @@ export class Conv {
       for (let g = 0; g < groups; g++) {
         const pa = weight(g);
         for (let n = 0; n < N; n++) {
-          if (!direct) this.phases(this.be.view(src.buf) as Float32Array, n, Ctot, g * depth, depth, H, W, l, this.rt.f32(xp, layout));
+          if (!direct) this.phases(src.buf.ptr, n, Ctot, g * depth, depth, H, W, l, xp, threads);
           const from = direct ? src.buf.ptr + (n * Ctot + g * depth) * H * W * 4 : xp;
           this.gemm.gemm(
             { M: rows, N: grid, K: depth, pa, wholeK: true, pb: from, bPacked: false, ldb: l.Hq * l.Wq * 4, taps, ntaps, c: cbuf, ldc: grid * 4 },
             threads,
           );
-          const c = this.rt.f32(cbuf, rows * grid);
-          const o = this.be.view(out) as Float32Array;
-          for (let r = 0; r < rows; r++) {
-            const dst = ((n * groups + g) * rows + r) * outH * outW;
-            if (l.Wq === outW) o.set(c.subarray(r * grid, r * grid + outH * outW), dst);
-            else for (let y = 0; y < outH; y++) o.set(c.subarray(r * grid + y * l.Wq, r * grid + y * l.Wq + outW), dst + y * outW);
-          }
+          // the grid's first outW columns of each row into the output
+          const dst = out.ptr + (n * groups + g) * rows * outH * outW * 4;
+          this.copy3([rows, outH, cbuf, grid * 4, l.Wq * 4, dst, outH * outW * 4, outW * 4, outW * 4], threads);
         }
       }
     } finally {
@@ -240,7 +251,7 @@ export class Conv {
     try {
       const total = new Float64Array(O * ntaps);
       for (let n = 0; n < N; n++) {
-        if (!direct) this.phases(this.be.view(x.buf) as Float32Array, n, C, 0, C, H, W, l, this.rt.f32(xp, layout));
+        if (!direct) this.phases(x.buf.ptr, n, C, 0, C, H, W, l, xp, threads);
         const from = direct ? x.buf.ptr + n * layout * 4 : xp;
         this.rt.run(this.dw, 'dwgrad', [O, Ho, Wo, Og, from, l.Hq * l.Wq * 4, l.Wq * 4, taps, ntaps, dy.buf.ptr + n * O * Ho * Wo * 4, part], threads);
         const pv = this.rt.f32(part, O * ntaps);
@@ -325,15 +336,11 @@ export class Conv {
       const tapOffsets = Array.from(this.rt.i32(taps, ntaps));
       for (let g = 0; g < G; g++) {
         for (let n = 0; n < N; n++) {
-          this.phases(this.be.view(x.buf) as Float32Array, n, C, g * Cg, Cg, H, W, l, this.rt.f32(xp, layout));
+          this.phases(x.buf.ptr, n, C, g * Cg, Cg, H, W, l, xp, threads);
           // dy of this image and group on the grid, zero past Wo
-          const q = this.rt.f32(dyq, Og * grid);
-          q.fill(0);
-          const d = this.be.view(dy.buf) as Float32Array;
-          for (let o = 0; o < Og; o++) {
-            const src = (n * O + g * Og + o) * Ho * Wo;
-            for (let y = 0; y < Ho; y++) q.set(d.subarray(src + y * Wo, src + (y + 1) * Wo), o * grid + y * l.Wq);
-          }
+          this.rt.f32(dyq, Og * grid).fill(0);
+          const from = dy.buf.ptr + (n * O + g * Og) * Ho * Wo * 4;
+          this.copy3([Og, Ho, from, Ho * Wo * 4, Wo * 4, dyq, grid * 4, l.Wq * 4, Wo * 4], threads);
           this.gemm.packB(dyq, grid, Og, 4, grid * 4, pb, threads);
           for (let t = 0; t < ntaps; t++) {
             this.gemm.gemm(
@@ -354,6 +361,9 @@ export class Conv {
     return dwOut;
   }
 }
+
+/** below this many bytes a copy runs on one thread (waking the others costs more) */
+const COPY_THREADS_BYTES = 4 << 20;
 
 /** How a plane is laid out as phases: the stride, the upsampling, the shift, and each phase's size. */
 interface PhaseLayout {
