@@ -10,7 +10,7 @@ import { LazyBackend } from './fusion/lazy-backend.js';
 export type { DType, DataArray } from './dtype.js';
 export { DTYPES, isFloat, promoteTypes } from './dtype.js';
 export type { Shape } from './shape.js';
-export { broadcastShapes, broadcastStrides, contiguousStrides, sizeOf } from './shape.js';
+export { batchOffsets, broadcastShapes, broadcastStrides, contiguousStrides, isDenseBatch, sizeOf } from './shape.js';
 export * from './errors.js';
 export type * from './backend.js';
 export { UNARY_OPS, BINARY_OPS, COMPARE_OPS, REDUCE_OPS } from './backend.js';

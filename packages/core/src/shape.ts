@@ -72,3 +72,33 @@ export function normalizeAxes(op: string, axes: number | readonly number[] | und
   if (new Set(out).size !== out.length) throw new AxisError(`${op}: repeated axis in [${list.join(', ')}]`);
   return out.sort((a, b) => a - b);
 }
+
+/**
+ * The offsets of each batch matrix of a batched op (row-major over `shape`), one per operand:
+ * offsets[k] advances by strides[k][d] along batch dim d (0 where operand k broadcasts it).
+ */
+export function* batchOffsets(shape: Shape, strides: readonly (readonly number[])[]): Generator<number[]> {
+  const idx = new Array<number>(shape.length).fill(0);
+  const off = strides.map(() => 0);
+  const total = sizeOf(shape);
+  for (let t = 0; t < total; t++) {
+    yield off.slice();
+    for (let d = shape.length - 1; d >= 0; d--) {
+      idx[d]!++;
+      strides.forEach((s, k) => (off[k]! += s[d]!));
+      if (idx[d]! < shape[d]!) break;
+      strides.forEach((s, k) => (off[k]! -= idx[d]! * s[d]!));
+      idx[d] = 0;
+    }
+  }
+}
+
+/** Whether batch strides walk consecutive matrices of `size` elements (no broadcast batch dim): the batch folds into the rows. */
+export function isDenseBatch(strides: readonly number[], shape: Shape, size: number): boolean {
+  let expect = size;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && strides[d] !== expect) return false;
+    expect *= shape[d]!;
+  }
+  return true;
+}

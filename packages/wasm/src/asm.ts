@@ -72,6 +72,25 @@ export function forLoop(fn: Func, v: string, from: Code, to: Code, step: Code, b
   ];
 }
 
+/** while (v < bound) { body; v += step } (v an i32 local, not reset: it continues from its value) */
+export function whileLoop(fn: Func, v: string, bound: Code, step: number, body: Code): Code {
+  return [
+    OP.block,
+    OP.void,
+    OP.loop,
+    OP.void,
+    ...geS(fn.get(v), bound),
+    OP.brIf,
+    1,
+    ...body,
+    ...fn.set(v, add(fn.get(v), i32(step))),
+    OP.br,
+    0,
+    OP.end,
+    OP.end,
+  ];
+}
+
 /** if (cond) a else b */
 export function ifElse(cond: Code, a: Code, b: Code = []): Code {
   return b.length ? [...cond, OP.if, OP.void, ...a, OP.else, ...b, OP.end] : [...cond, OP.if, OP.void, ...a, OP.end];

@@ -32,6 +32,7 @@ import {
   storeF32,
   storeV,
   sub,
+  whileLoop,
 } from '../asm.js';
 
 const names = (...n: string[]) => n.map((x) => [x, I32] as const);
@@ -73,9 +74,9 @@ function dwconv(): { f: Func; code: Code } {
     ...f.set('orow', add(g('dst'), mul(mul(g('r'), g('Wo')), i32(4)))),
     ...f.set('x', i32(0)),
     // x advances by 8 while 8 remain, then 4, then 1 (forLoop re-reads its bound: Wo - 7 and Wo - 3)
-    ...whileLoop(f, sub(g('Wo'), i32(7)), 8, sum(8)),
-    ...whileLoop(f, sub(g('Wo'), i32(3)), 4, sum(4)),
-    ...whileLoop(f, g('Wo'), 1, sum(1)),
+    ...whileLoop(f, 'x', sub(g('Wo'), i32(7)), 8, sum(8)),
+    ...whileLoop(f, 'x', sub(g('Wo'), i32(3)), 4, sum(4)),
+    ...whileLoop(f, 'x', g('Wo'), 1, sum(1)),
   ];
   const code: Code = [
     ...f.set('r0', divU(mul(g('tid'), rows), g('nth'))),
@@ -83,27 +84,6 @@ function dwconv(): { f: Func; code: Code } {
     ...forLoop(f, 'r', g('r0'), g('r1'), i32(1), row),
   ];
   return { f, code };
-}
-
-/** while (x < bound) { body; x += step } */
-function whileLoop(f: Func, bound: Code, step: number, body: Code): Code {
-  return [
-    OP.block,
-    OP.void,
-    OP.loop,
-    OP.void,
-    ...f.get('x'),
-    ...bound,
-    OP.i32GeS,
-    OP.brIf,
-    1,
-    ...body,
-    ...f.set('x', add(f.get('x'), i32(step))),
-    OP.br,
-    0,
-    OP.end,
-    OP.end,
-  ];
 }
 
 /** dwgrad(tid, nth, O, Ho, Wo, Og, src, plane, row, taps, ntaps, dy, dw) */
@@ -121,6 +101,7 @@ function dwgrad(): { f: Func; code: Code } {
     ...f.set('x', i32(0)),
     ...whileLoop(
       f,
+      'x',
       sub(g('Wo'), i32(3)),
       4,
       f.set('a', fadd(v('a'), fmul(loadV(add(g('q'), mul(g('x'), i32(4)))), loadV(add(g('p'), mul(g('x'), i32(4)))))), V128),
@@ -128,6 +109,7 @@ function dwgrad(): { f: Func; code: Code } {
     ...f.set('acc', [...f.get('acc', F64), ...lane(0), 0xa0, ...lane(1), 0xa0, ...lane(2), 0xa0, ...lane(3), 0xa0], F64),
     ...whileLoop(
       f,
+      'x',
       g('Wo'),
       1,
       f.set(

@@ -21,7 +21,7 @@
  * address.
  */
 import type { ExprNode, ReduceOp, UnaryParams } from '@pixgrad/core';
-import { type Code, Func, I32, type MemoryImport, OP, V128, add, divU, forLoop, i32, loadI32, minS, moduleOf, mul, simd, sub } from '../asm.js';
+import { type Code, Func, I32, type MemoryImport, OP, V128, add, divU, forLoop, i32, loadI32, minS, moduleOf, mul, simd, sub, whileLoop } from '../asm.js';
 import { F, I, MATH_ARITY, MATH_DEPS, type MathFn, mathFunc, sel } from './math.js';
 
 export type LeafKind = 'scalar' | 'contig' | 'bcast' | 'gather';
@@ -280,42 +280,8 @@ function runFunc(spec: KernelSpec, call: (m: MathFn) => Code): { f: Func; code: 
     c.push(...f.set(`i${inner}`, from));
     c.push(...f.set('end4', sub(to, i32(3))));
     // four at a time while four remain, then one at a time
-    c.push(
-      OP.block,
-      OP.void,
-      OP.loop,
-      OP.void,
-      ...g(`i${inner}`),
-      ...g('end4'),
-      OP.i32GeS,
-      OP.brIf,
-      1,
-      ...step(true),
-      ...advance(4, inner),
-      ...f.set(`i${inner}`, add(g(`i${inner}`), i32(4))),
-      OP.br,
-      0,
-      OP.end,
-      OP.end,
-    );
-    c.push(
-      OP.block,
-      OP.void,
-      OP.loop,
-      OP.void,
-      ...g(`i${inner}`),
-      ...to,
-      OP.i32GeS,
-      OP.brIf,
-      1,
-      ...step(false),
-      ...advance(1, inner),
-      ...f.set(`i${inner}`, add(g(`i${inner}`), i32(1))),
-      OP.br,
-      0,
-      OP.end,
-      OP.end,
-    );
+    c.push(...whileLoop(f, `i${inner}`, g('end4'), 4, [...step(true), ...advance(4, inner)]));
+    c.push(...whileLoop(f, `i${inner}`, to, 1, [...step(false), ...advance(1, inner)]));
     return c;
   };
   const level = (d: number): Code => {

@@ -1,4 +1,4 @@
-import { type Shape, type View, broadcastStrides, sizeOf } from '@pixgrad/core';
+import { type Shape, type View, batchOffsets, broadcastStrides, isDenseBatch, sizeOf } from '@pixgrad/core';
 import type { WasmBackend, WasmBuf } from '../backend.js';
 import type { KernelModule, WasmRuntime } from '../runtime.js';
 import { hasRelaxedSimd } from '../asm.js';
@@ -100,24 +100,15 @@ export class Gemm {
     const pa = this.rt.alloc(Math.ceil(m / MR) * MR * K * 4);
     const pb = this.rt.alloc(Math.ceil(N / NR) * NR * K * 4);
     try {
-      const idx = new Array<number>(batchShape.length).fill(0);
-      let aOff = 0,
-        bOff = 0,
-        packedB = -1;
-      for (let t = 0; t < (fold ? 1 : batch); t++) {
-        this.packA(a.buf.ptr + aOff, m, K, ars, acs, pa, threads);
-        if (bOff !== packedB) this.packB(b.buf.ptr + bOff, K, N, brs, bcs, pb, threads);
-        packedB = bOff;
-        this.gemm({ M: m, N, K, pa, pb, bPacked: true, c: out.ptr + t * M * N * 4, ldc: N * 4 }, threads);
-        for (let d = batchShape.length - 1; d >= 0; d--) {
-          idx[d]!++;
-          aOff += aBatch[d]!;
-          bOff += bBatch[d]!;
-          if (idx[d]! < batchShape[d]!) break;
-          aOff -= idx[d]! * aBatch[d]!;
-          bOff -= idx[d]! * bBatch[d]!;
-          idx[d] = 0;
-        }
+      let packedB = -1;
+      const offsets = fold ? [[0, 0]] : batchOffsets(batchShape, [aBatch, bBatch]);
+      let t = 0;
+      for (const [aOff, bOff] of offsets) {
+        this.packA(a.buf.ptr + aOff!, m, K, ars, acs, pa, threads);
+        // a B shared by consecutive matrices is packed once
+        if (bOff !== packedB) this.packB(b.buf.ptr + bOff!, K, N, brs, bcs, pb, threads);
+        packedB = bOff!;
+        this.gemm({ M: m, N, K, pa, pb, bPacked: true, c: out.ptr + t++ * M * N * 4, ldc: N * 4 }, threads);
       }
     } finally {
       this.rt.free_(pa);
@@ -125,14 +116,4 @@ export class Gemm {
     }
     return out;
   }
-}
-
-/** whether batch strides walk consecutive matrices of `size` bytes (no broadcast batch dim) */
-function isDenseBatch(strides: readonly number[], shape: Shape, size: number): boolean {
-  let expect = size;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    if (shape[d] !== 1 && strides[d] !== expect) return false;
-    expect *= shape[d]!;
-  }
-  return true;
 }

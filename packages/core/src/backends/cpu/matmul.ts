@@ -1,6 +1,6 @@
 import type { View } from '../../backend.js';
 import { allocArray, type DataArray } from '../../dtype.js';
-import { type Shape, broadcastStrides, sizeOf } from '../../shape.js';
+import { type Shape, batchOffsets, broadcastStrides, isDenseBatch, sizeOf } from '../../shape.js';
 import { gemm } from './gemm.js';
 
 /**
@@ -47,32 +47,11 @@ export function matmul(a: View<DataArray>, b: View<DataArray>, transA: boolean, 
     return out;
   }
 
-  const idx = new Array<number>(batchShape.length).fill(0);
-  let aOff = 0,
-    bOff = 0;
-  for (let t = 0; t < batch; t++) {
-    const o = t * m * n;
-    gemm(m, n, k, a.buf, aOff, ars, acs, b.buf, bOff, brs, bcs, acc, direct ? o : 0, n);
+  let o = 0;
+  for (const [aOff, bOff] of batchOffsets(batchShape, [aBatch, bBatch])) {
+    gemm(m, n, k, a.buf, aOff!, ars, acs, b.buf, bOff!, brs, bcs, acc, direct ? o : 0, n);
     store(o);
-    for (let d = batchShape.length - 1; d >= 0; d--) {
-      idx[d]!++;
-      aOff += aBatch[d]!;
-      bOff += bBatch[d]!;
-      if (idx[d]! < batchShape[d]!) break;
-      aOff -= idx[d]! * aBatch[d]!;
-      bOff -= idx[d]! * bBatch[d]!;
-      idx[d] = 0;
-    }
+    o += m * n;
   }
   return out;
-}
-
-/** whether batch strides walk consecutive matrices of `size` elements (no broadcast batch dim) */
-function isDenseBatch(strides: readonly number[], shape: Shape, size: number): boolean {
-  let expect = size;
-  for (let d = shape.length - 1; d >= 0; d--) {
-    if (shape[d] !== 1 && strides[d] !== expect) return false;
-    expect *= shape[d]!;
-  }
-  return true;
 }
