@@ -16,10 +16,11 @@ import {
   evaluateUnfused,
   sizeOf,
 } from '@pixgrad/core';
-import type { WasmRuntime } from './runtime.js';
-import { Gemm } from './kernels/linalg.js';
+import type { KernelModule, WasmRuntime } from './runtime.js';
+import { Gemm, THREAD_MIN_WORK } from './kernels/linalg.js';
 import { Conv } from './kernels/conv.js';
 import { FusedKernels } from './kernels/fused.js';
+import { poolModule } from './kernels/pool.js';
 
 /** A buffer on the wasm device: a block of the runtime's memory. */
 export class WasmBuf {
@@ -55,11 +56,13 @@ export class WasmBackend implements Backend<WasmBuf>, FusionKernels<WasmBuf> {
   private readonly gemm: Gemm;
   private readonly conv: Conv;
   private readonly fusedKernels: FusedKernels;
+  private readonly pool: KernelModule;
 
   constructor(readonly rt: WasmRuntime) {
     this.gemm = new Gemm(rt);
     this.conv = new Conv(this, this.gemm);
     this.fusedKernels = new FusedKernels(rt);
+    this.pool = rt.compile(poolModule(rt.memoryImport), ['maxpool']);
   }
 
   // ---------------------------------------------------------------- memory
@@ -242,9 +245,14 @@ export class WasmBackend implements Backend<WasmBuf>, FusionKernels<WasmBuf> {
   scatterAdd: Backend<WasmBuf>['scatterAdd'] = (shape, axis, index, src) =>
     this.adopt(this.cpu.scatterAdd(shape, axis, this.host(index), this.host(src)), src.dtype);
   maxPool2d: Backend<WasmBuf>['maxPool2d'] = (x, p, outHW) => {
-    const { values, indices } = this.cpu.maxPool2d(this.host(x), p, outHW);
-    this.dispatched--;
-    return { values: this.adopt(values, x.dtype), indices: this.adopt(indices, 'int32') };
+    const [N, C, H, W] = x.shape as [number, number, number, number];
+    const [Ho, Wo] = outHW;
+    const values = this.alloc(N * C * Ho * Wo, x.dtype);
+    const indices = this.alloc(N * C * Ho * Wo, 'int32');
+    const args = [N * C, H, W, Ho, Wo, ...p.kernel, ...p.stride, ...p.padding, ...p.dilation, x.buf.ptr, values.ptr, indices.ptr];
+    this.rt.run(this.pool, 'maxpool', args, N * C * Ho * Wo * p.kernel[0] * p.kernel[1] >= THREAD_MIN_WORK ? this.rt.threads : 1);
+    this.dispatched++;
+    return { values, indices };
   };
 
   // ---------------------------------------------------------------- wasm kernels
