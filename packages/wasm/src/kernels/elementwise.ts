@@ -20,7 +20,7 @@
  * its D byte strides, and for a guarded leaf its buffer's first and end address; the output
  * address.
  */
-import type { ExprNode, ReduceOp, UnaryParams } from '@pixgrad/core';
+import type { ExprNode, ReduceOp, UnaryOp, UnaryParams } from '@pixgrad/core';
 import { type Code, Func, I32, type MemoryImport, OP, V128, add, divU, forLoop, i32, loadI32, minS, moduleOf, mul, simd, sub, whileLoop } from '../asm.js';
 import { F, I, MATH_ARITY, MATH_DEPS, type MathFn, mathFunc, sel } from './math.js';
 
@@ -321,42 +321,40 @@ function loadSplat(dtype: 'float32' | 'bool', at: Code): Code {
 const f64Const = (v: number): Code => [0x44, ...new Uint8Array(Float64Array.of(v).buffer)];
 const f64x2Const = (v: number): Code => [0xfd, 0x0c, ...new Uint8Array(Float64Array.of(v, v).buffer)];
 
+/**
+ * Each unary op on f32x4 lanes: a Record over UNARY_OPS, so a new op does not compile until it
+ * has its wasm (math.ts holds the transcendental functions these call).
+ */
+const UNARY_WASM: { [K in UnaryOp]: (x: Code, p: UnaryParams<K>, call: (m: MathFn) => Code) => Code } = {
+  neg: (x) => F.neg(x),
+  abs: (x) => F.abs(x),
+  sign: (x) => sel(F.gt(x, F.c(0)), F.c(1), sel(F.lt(x, F.c(0)), F.c(-1), sel(F.eq(x, F.c(0)), F.c(0), F.c(NaN)))),
+  exp: (x, _p, call) => [...x, ...call('exp')],
+  log: (x, _p, call) => [...x, ...call('log')],
+  log1p: (x, _p, call) => [...x, ...call('log1p')],
+  expm1: (x, _p, call) => [...x, ...call('expm1')],
+  sqrt: (x) => F.sqrt(x),
+  rsqrt: (x) => F.div(F.c(1), F.sqrt(x)),
+  reciprocal: (x) => F.div(F.c(1), x),
+  sin: (x, _p, call) => [...x, ...call('sin')],
+  cos: (x, _p, call) => [...x, ...call('cos')],
+  tanh: (x, _p, call) => [...x, ...call('tanh')],
+  sigmoid: (x, _p, call) => [...x, ...call('sigmoid')],
+  relu: (x) => sel(I.or(F.gt(x, F.c(0)), F.ne(x, x)), x, F.c(0)),
+  leakyRelu: (x, p) => sel(F.gt(x, F.c(0)), x, F.mul(F.c(p.slope), x)),
+  softplus: (x, p, call) => {
+    const bx = F.mul(F.c(p.beta), x);
+    return sel(F.gt(bx, F.c(p.threshold)), x, F.div([...bx, ...call('exp'), ...call('log1p')], F.c(p.beta)));
+  },
+  floor: (x) => F.floor(x),
+  ceil: (x) => F.ceil(x),
+  // round half to even, as the CPU's
+  round: (x) => F.nearest(x),
+  clamp: (x, p) => F.min(F.max(x, F.c(p.min ?? -Infinity)), F.c(p.max ?? Infinity)),
+};
+
 function unaryCode(n: Extract<ExprNode, { k: 'unary' }>, x: Code, call: (m: MathFn) => Code): Code {
-  switch (n.op) {
-    case 'neg':
-      return F.neg(x);
-    case 'abs':
-      return F.abs(x);
-    case 'sign':
-      return sel(F.gt(x, F.c(0)), F.c(1), sel(F.lt(x, F.c(0)), F.c(-1), sel(F.eq(x, F.c(0)), F.c(0), F.c(NaN))));
-    case 'sqrt':
-      return F.sqrt(x);
-    case 'rsqrt':
-      return F.div(F.c(1), F.sqrt(x));
-    case 'reciprocal':
-      return F.div(F.c(1), x);
-    case 'relu':
-      return sel(I.or(F.gt(x, F.c(0)), F.ne(x, x)), x, F.c(0));
-    case 'leakyRelu':
-      return sel(F.gt(x, F.c(0)), x, F.mul(F.c((n.params as UnaryParams<'leakyRelu'>).slope), x));
-    case 'softplus': {
-      const { beta, threshold } = n.params as UnaryParams<'softplus'>;
-      const bx = F.mul(F.c(beta), x);
-      return sel(F.gt(bx, F.c(threshold)), x, F.div([...bx, ...call('exp'), ...call('log1p')], F.c(beta)));
-    }
-    case 'floor':
-      return F.floor(x);
-    case 'ceil':
-      return F.ceil(x);
-    case 'round':
-      return F.nearest(x);
-    case 'clamp': {
-      const { min = -Infinity, max = Infinity } = n.params as UnaryParams<'clamp'>;
-      return F.min(F.max(x, F.c(min)), F.c(max));
-    }
-    default:
-      return [...x, ...call(n.op as MathFn)];
-  }
+  return (UNARY_WASM[n.op] as (x: Code, p: UnaryParams, call: (m: MathFn) => Code) => Code)(x, n.params, call);
 }
 
 function binaryCode(op: Extract<ExprNode, { k: 'binary' }>['op'], a: Code, b: Code, call: (m: MathFn) => Code): Code {
