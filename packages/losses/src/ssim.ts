@@ -145,7 +145,8 @@ export function ssimDownsampleFactor(H: number, W: number): number {
  * parameters of the authors' ssim.m (whose L defaults to 255 for 8-bit images: pass
  * `dataRange: 255` for values in 0..255). The Gaussian filter is separable: the five local
  * moments (x, y, x^2, y^2, xy) are stacked along channels and filtered by two depthwise conv2d
- * calls (groups = 5C), with the window uploaded once per device. Options: `padding` for same-size maps, `downsample` for
+ * calls (groups = 5C), with the window uploaded once per device; from 2^20 pixels per plane one
+ * channel at a time, which bounds the memory (same values). Options: `padding` for same-size maps, `downsample` for
  * ssim.m's pre-downsampling, `returnMap`.
  * @example ssim(x, y) // scalar in [-1, 1], 1 for identical images
  * @example const { ssim: s, map } = ssim(x, y, { returnMap: true })
