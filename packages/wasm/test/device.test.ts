@@ -133,6 +133,21 @@ describe('the wasm device', () => {
     }
   });
 
+  it('computes a weight gradient right in memory that held NaN (no stale value leaks through a zero)', async () => {
+    // a freed block full of NaN is what the next allocations of that size get
+    const stale = tensor(new Float32Array(1 << 20).fill(NaN), { device: 'wasm' });
+    await stale.data();
+    stale.dispose();
+    const g = new Generator(11);
+    const x = randn([1, 8, 30, 31], { generator: g, dtype: 'float64' });
+    const w = randn([6, 8, 3, 3], { generator: g, dtype: 'float64', requiresGrad: true });
+    const want = await gradients(sum(conv2d(x, w).square()), [w])[0]!.data();
+    const [xw, ww] = [x, w].map((t) => t.detach().cast('float32').to('wasm'));
+    ww!.requiresGrad_();
+    const got = await gradients(sum(conv2d(xw!, ww!).square()), [ww!])[0]!.data();
+    for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!), `dw[${i}]`).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(want[i]!)));
+  });
+
   it('refuses float64 with a message that says where float64 work goes', () => {
     expect(() => tensor([1, 2], { dtype: 'float64', device: 'wasm' })).toThrow(DTypeError);
     expect(() => tensor([1, 2], { dtype: 'float64', device: 'wasm' })).toThrow(/float64 is not supported on the wasm device.*use the cpu device/);

@@ -90,19 +90,24 @@ export class Conv {
    */
   private phases(x: number, n: number, Ctot: number, c0: number, C: number, H: number, W: number, l: PhaseLayout, dst: number, threads: number): void {
     const { sh, sw, uh, uw, top, left, Hq, Wq } = l;
-    this.rt.f32(dst, sh * sw * C * Hq * Wq).fill(0);
     const plane = H * W;
     const src = x + (n * Ctot + c0) * plane * 4;
-    if (sh === 1 && sw === 1 && uh === 1 && uw === 1) {
-      // rows i with 0 <= i - top < H, columns j with 0 <= j - left < W
-      const [i0, i1] = [Math.max(0, top), Math.min(Hq, H + top)];
-      const [j0, j1] = [Math.max(0, left), Math.min(Wq, W + left)];
-      if (i1 > i0 && j1 > j0) {
-        const from = src + ((i0 - top) * W + (j0 - left)) * 4;
-        this.copy3([C, i1 - i0, from, plane * 4, W * 4, dst + (i0 * Wq + j0) * 4, Hq * Wq * 4, Wq * 4, (j1 - j0) * 4], threads);
+    // rows i with 0 <= i - top < H, columns j with 0 <= j - left < W
+    const [i0, i1] = [Math.max(0, top), Math.min(Hq, H + top)];
+    const [j0, j1] = [Math.max(0, left), Math.min(Wq, W + left)];
+    if (sh === 1 && sw === 1 && uh === 1 && uw === 1 && i1 > i0 && j1 > j0) {
+      // the runs with their left and right padding zeroed by copy3; the rows above and below here
+      const out = this.rt.f32(dst, C * Hq * Wq);
+      for (let c = 0; c < C; c++) {
+        out.fill(0, c * Hq * Wq, (c * Hq + i0) * Wq);
+        out.fill(0, (c * Hq + i1) * Wq, (c + 1) * Hq * Wq);
       }
+      const from = src + ((i0 - top) * W + (j0 - left)) * 4;
+      this.copy3([C, i1 - i0, from, plane * 4, W * 4, dst + (i0 * Wq + j0) * 4, Hq * Wq * 4, Wq * 4, (j1 - j0) * 4, j0 * 4, (Wq - j1) * 4], threads);
       return;
     }
+    this.rt.f32(dst, sh * sw * C * Hq * Wq).fill(0);
+    if (sh === 1 && sw === 1 && uh === 1 && uw === 1) return; // no input pixel lands in the layout
     const xv = this.rt.f32(src, C * plane);
     const out = this.rt.f32(dst, sh * sw * C * Hq * Wq);
     for (let a = 0; a < sh; a++) {
@@ -129,7 +134,7 @@ export class Conv {
     }
   }
 
-  /** copy3 (copy.ts) of [P, R, src, srcPlane, srcRow, dst, dstPlane, dstRow, run], on threads only when it moves megabytes */
+  /** copy3 (copy.ts) of [P, R, src, srcPlane, srcRow, dst, dstPlane, dstRow, run, before, after], on threads only when it moves megabytes */
   private copy3(args: readonly number[], threads: number): void {
     const bytes = args[0]! * args[1]! * args[8]!;
     this.rt.run(this.copy, 'copy3', args, bytes >= COPY_THREADS_BYTES ? threads : 1);
@@ -219,7 +224,7 @@ export class Conv {
           );
           // the grid's first outW columns of each row into the output
           const dst = out.ptr + (n * groups + g) * rows * outH * outW * 4;
-          this.copy3([rows, outH, cbuf, grid * 4, l.Wq * 4, dst, outH * outW * 4, outW * 4, outW * 4], threads);
+          this.copy3([rows, outH, cbuf, grid * 4, l.Wq * 4, dst, outH * outW * 4, outW * 4, outW * 4, 0, 0], threads);
         }
       }
     } finally {
@@ -332,15 +337,18 @@ export class Conv {
     const acc = this.rt.alloc(ntaps * Cg * Og * 4);
     const taps = this.taps(kh, kw, dh, dw, l, Cg);
     const threads = Cg * Og * grid * ntaps >= THREAD_MIN_WORK ? this.rt.threads : 1;
+    // A's rows run a few elements past the layout at the last taps; those meet dy's zero columns,
+    // and 0 times a stale NaN would still be NaN: the slack is zeroed once
+    this.rt.f32(xp + layout * 4, l.Wq + kw * dw + NR).fill(0);
     try {
       const tapOffsets = Array.from(this.rt.i32(taps, ntaps));
       for (let g = 0; g < G; g++) {
         for (let n = 0; n < N; n++) {
           this.phases(x.buf.ptr, n, C, g * Cg, Cg, H, W, l, xp, threads);
           // dy of this image and group on the grid, zero past Wo
-          this.rt.f32(dyq, Og * grid).fill(0);
+          // the grid's columns past Wo are zero (copy3 zeroes them after each run)
           const from = dy.buf.ptr + (n * O + g * Og) * Ho * Wo * 4;
-          this.copy3([Og, Ho, from, Ho * Wo * 4, Wo * 4, dyq, grid * 4, l.Wq * 4, Wo * 4], threads);
+          this.copy3([Og, Ho, from, Ho * Wo * 4, Wo * 4, dyq, grid * 4, l.Wq * 4, Wo * 4, 0, (l.Wq - Wo) * 4], threads);
           this.gemm.packB(dyq, grid, Og, 4, grid * 4, pb, threads);
           for (let t = 0; t < ntaps; t++) {
             this.gemm.gemm(
