@@ -28,6 +28,12 @@ export function isArrayOf(data: DataArray, dtype: DType): boolean {
   return data instanceof CTORS[dtype];
 }
 
+/** The typed array of `dtype` over `length` elements of a buffer from byteOffset (no copy). */
+export function viewArray<D extends DType>(dtype: D, buffer: ArrayBufferLike, byteOffset: number, length: number): ArrayOf[D] {
+  const View = CTORS[dtype] as unknown as new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayOf[D];
+  return new View(buffer, byteOffset, length);
+}
+
 export function bytesPerElement(dtype: DType): number {
   return CTORS[dtype].BYTES_PER_ELEMENT;
 }

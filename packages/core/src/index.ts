@@ -8,7 +8,7 @@ import { registerBackend } from './engine.js';
 import { LazyBackend } from './fusion/lazy-backend.js';
 
 export type { DType, DataArray } from './dtype.js';
-export { DTYPES, isFloat, promoteTypes } from './dtype.js';
+export { DTYPES, bytesPerElement, isFloat, promoteTypes, viewArray } from './dtype.js';
 export type { Shape } from './shape.js';
 export { batchOffsets, broadcastShapes, broadcastStrides, contiguousStrides, isDenseBatch, sizeOf } from './shape.js';
 export * from './errors.js';

@@ -12,12 +12,15 @@ import {
   type Shape,
   type View,
   broadcastLeafStrides,
+  bytesPerElement,
   contiguousStrides,
   evaluateUnfused,
+  resultDType,
   sizeOf,
+  viewArray,
 } from '@pixgrad/core';
 import type { KernelModule, WasmRuntime } from './runtime.js';
-import { Gemm, THREAD_MIN_WORK } from './kernels/linalg.js';
+import { Gemm } from './kernels/linalg.js';
 import { Conv } from './kernels/conv.js';
 import { FusedKernels } from './kernels/fused.js';
 import { poolModule } from './kernels/pool.js';
@@ -32,8 +35,6 @@ export class WasmBuf {
     readonly dtype: DType,
   ) {}
 }
-
-const BYTES: Record<DType, number> = { float32: 4, int32: 4, bool: 1, float64: 8 };
 
 /**
  * The wasm device: float32 (and int32, bool) buffers in one WebAssembly memory, kernels emitted
@@ -78,26 +79,16 @@ export class WasmBackend implements Backend<WasmBuf>, FusionKernels<WasmBuf> {
   /** a new buffer of n elements of dtype (counted as one allocation) */
   alloc(n: number, dtype: DType): WasmBuf {
     this.checkDType(dtype, 'alloc');
-    const b = new WasmBuf(this.rt.alloc(n * BYTES[dtype]), n, dtype);
+    const b = new WasmBuf(this.rt.alloc(n * bytesPerElement(dtype)), n, dtype);
     this.live++;
     this.allocated++;
-    this.liveBytes += n * BYTES[dtype];
+    this.liveBytes += n * bytesPerElement(dtype);
     return b;
   }
 
   /** a typed-array view of a buffer (valid until the memory next grows) */
   view(b: WasmBuf): DataArray {
-    const buf = this.rt.memory.buffer;
-    switch (b.dtype) {
-      case 'float32':
-        return new Float32Array(buf, b.ptr, b.length);
-      case 'int32':
-        return new Int32Array(buf, b.ptr, b.length);
-      case 'bool':
-        return new Uint8Array(buf, b.ptr, b.length);
-      case 'float64':
-        return new Float64Array(buf, b.ptr, b.length);
-    }
+    return viewArray(b.dtype, this.rt.memory.buffer, b.ptr, b.length);
   }
 
   upload(data: DataArray, dtype: DType): WasmBuf {
@@ -121,7 +112,7 @@ export class WasmBackend implements Backend<WasmBuf>, FusionKernels<WasmBuf> {
     this.conv.forget(b);
     this.rt.free_(b.ptr);
     this.live--;
-    this.liveBytes -= b.length * BYTES[b.dtype];
+    this.liveBytes -= b.length * bytesPerElement(b.dtype);
   }
   memory(): BackendMemory {
     return { buffers: this.live, bytes: this.liveBytes };
@@ -144,14 +135,20 @@ export class WasmBackend implements Backend<WasmBuf>, FusionKernels<WasmBuf> {
     return { ...p, leaves: p.leaves.map((l) => ({ ...l, buf: this.view(l.buf) })) };
   }
 
-  fused(p: FusedProgram<WasmBuf>): WasmBuf {
-    if (this.fusedKernels.supports(p)) {
+  /** A program on the generated kernels where they take it (float32 and bool, not empty), else `fallback` (a CPU kernel) copied in. */
+  private viaProgram(p: FusedProgram<WasmBuf>, fallback: () => DataArray): WasmBuf {
+    if (sizeOf(p.shape) > 0 && this.fusedKernels.supports(p)) {
       this.dispatched++;
       return this.fusedKernels.fused(this, p);
     }
-    const hp = this.hostProgram(p);
-    const out = this.cpu.fused ? this.cpu.fused(hp) : evaluateUnfused(this.cpu, hp);
-    return this.adopt(out, p.nodes[p.nodes.length - 1]!.dtype);
+    return this.adopt(fallback(), resultDType(p));
+  }
+
+  fused(p: FusedProgram<WasmBuf>): WasmBuf {
+    return this.viaProgram(p, () => {
+      const hp = this.hostProgram(p);
+      return this.cpu.fused ? this.cpu.fused(hp) : evaluateUnfused(this.cpu, hp);
+    });
   }
   fusedReduce(op: Parameters<Backend['reduce']>[0], p: FusedProgram<WasmBuf>, axes: readonly number[]): WasmBuf {
     if (this.fusedKernels.supports(p)) {
@@ -159,7 +156,7 @@ export class WasmBackend implements Backend<WasmBuf>, FusionKernels<WasmBuf> {
       return this.fusedKernels.fusedReduce(this, op, p, axes);
     }
     const hp = this.hostProgram(p);
-    const dtype = p.nodes[p.nodes.length - 1]!.dtype;
+    const dtype = resultDType(p);
     if (this.cpu.fusedReduce) return this.adopt(this.cpu.fusedReduce(op, hp, axes), dtype);
     const v = evaluateUnfused(this.cpu, hp);
     return this.adopt(this.cpu.reduce(op, { buf: v, shape: p.shape, dtype }, axes), dtype);
@@ -177,7 +174,7 @@ export class WasmBackend implements Backend<WasmBuf>, FusionKernels<WasmBuf> {
       nodes,
       leaves: xs.map((x) => ({ buf: x.buf, dtype: x.dtype, strides: broadcastLeafStrides(contiguousStrides(x.shape), x.shape, outShape), offset: 0 })),
     };
-    return this.fusedKernels.supports(p) && sizeOf(outShape) > 0 ? this.fused(p) : this.adopt(cpu(), nodes[nodes.length - 1]!.dtype);
+    return this.viaProgram(p, cpu);
   }
 
   unary: Backend<WasmBuf>['unary'] = (op, x, params) =>
@@ -217,7 +214,7 @@ export class WasmBackend implements Backend<WasmBuf>, FusionKernels<WasmBuf> {
     );
   strided: Backend<WasmBuf>['strided'] = (x, shape, strides, offset) => {
     const p: FusedProgram<WasmBuf> = { shape, nodes: [{ k: 'leaf', dtype: x.dtype, leaf: 0 }], leaves: [{ buf: x.buf, dtype: x.dtype, strides, offset }] };
-    return this.fusedKernels.supports(p) && sizeOf(shape) > 0 ? this.fused(p) : this.adopt(this.cpu.strided(this.host(x), shape, strides, offset), x.dtype);
+    return this.viaProgram(p, () => this.cpu.strided(this.host(x), shape, strides, offset));
   };
   reduce: Backend<WasmBuf>['reduce'] = (op, x, axes) => this.adopt(this.cpu.reduce(op, this.host(x), axes), x.dtype);
   argReduce: Backend<WasmBuf>['argReduce'] = (op, x, axis) => this.adopt(this.cpu.argReduce(op, this.host(x), axis), 'int32');
@@ -226,7 +223,7 @@ export class WasmBackend implements Backend<WasmBuf>, FusionKernels<WasmBuf> {
   concat: Backend<WasmBuf>['concat'] = (xs, axis, shape) => {
     const dtype = xs[0]!.dtype;
     const out = this.alloc(sizeOf(shape), dtype);
-    const e = BYTES[dtype];
+    const e = bytesPerElement(dtype);
     const outer = sizeOf(shape.slice(0, axis));
     const rest = sizeOf(shape.slice(axis + 1)) * e;
     const mem = new Uint8Array(this.rt.memory.buffer);
@@ -250,7 +247,7 @@ export class WasmBackend implements Backend<WasmBuf>, FusionKernels<WasmBuf> {
     const values = this.alloc(N * C * Ho * Wo, x.dtype);
     const indices = this.alloc(N * C * Ho * Wo, 'int32');
     const args = [N * C, H, W, Ho, Wo, ...p.kernel, ...p.stride, ...p.padding, ...p.dilation, x.buf.ptr, values.ptr, indices.ptr];
-    this.rt.run(this.pool, 'maxpool', args, N * C * Ho * Wo * p.kernel[0] * p.kernel[1] >= THREAD_MIN_WORK ? this.rt.threads : 1);
+    this.rt.run(this.pool, 'maxpool', args, this.rt.threadsFor(N * C * Ho * Wo * p.kernel[0] * p.kernel[1]));
     this.dispatched++;
     return { values, indices };
   };

@@ -50,6 +50,8 @@ const CTL_ARGS = 8;
 const MAX_ARGS = 32;
 const CTL_DONE = CTL_ARGS + MAX_ARGS;
 const HEAP_BASE = PAGE;
+/** below this many multiply-adds a kernel runs on one thread */
+const THREAD_MIN_WORK = 1 << 18;
 
 /** A compiled kernel module: its functions by name, on the main thread (and in every worker). */
 export interface KernelModule {
@@ -93,7 +95,6 @@ function onMessage(d) {
   if (d.type === 'init') {
     mem = d.memory; index = d.index; ctl = new Int32Array(mem.buffer, 0, ${PAGE / 4});
     last = d.seq; // the jobs after this message are this worker's, even those posted before it starts
-    for (const m of d.modules) modules[m.id] = m.names.map((n) => new WebAssembly.Instance(m.module, { env: { memory: mem } }).exports[n]);
     reply('ready');
     loop();
   } else if (d.type === 'module') {
@@ -114,7 +115,8 @@ export class WasmRuntime {
   readonly shared: boolean;
   readonly threads: number;
   private readonly workers: PoolWorker[] = [];
-  private readonly modules: { module: WebAssembly.Module; names: readonly string[]; id: number }[] = [];
+  /** kernel modules are compiled after the workers start, each sent to them with its id */
+  private nextModule = 0;
   private heapEnd = HEAP_BASE;
   /** the highest the heap's top has been: the memory in use, whatever was freed since */
   private peakEnd = HEAP_BASE;
@@ -181,7 +183,7 @@ export class WasmRuntime {
             (m) => m === 'ready' && resolve(true),
             () => resolve(false),
           );
-          w.postMessage({ type: 'init', memory: this.memory, index: i, seq: this.seq, modules: [] });
+          w.postMessage({ type: 'init', memory: this.memory, index: i, seq: this.seq });
           this.workers.push(w);
         }),
       );
@@ -193,8 +195,7 @@ export class WasmRuntime {
   compile(bytes: Uint8Array<ArrayBuffer>, names: readonly string[]): KernelModule {
     const module = new WebAssembly.Module(bytes);
     const inst = new WebAssembly.Instance(module, { env: { memory: this.memory } });
-    const id = this.modules.length;
-    this.modules.push({ module, names, id });
+    const id = this.nextModule++;
     for (const w of this.workers) w.postMessage({ type: 'module', id, module, names });
     const exports: Record<string, (...args: number[]) => unknown> = {};
     for (const n of names) exports[n] = inst.exports[n] as (...args: number[]) => unknown;
@@ -205,6 +206,11 @@ export class WasmRuntime {
   get memoryImport(): { import: true; minPages: number; maxPages: number; shared: boolean } {
     // an import's maximum bounds the memory's from above: wasm32's limit accepts every memory made here
     return { import: true, minPages: 1, maxPages: MAX_PAGES, shared: this.shared };
+  }
+
+  /** The threads for a kernel of `work` multiply-adds: all of them, or one below THREAD_MIN_WORK (waking the others costs more). */
+  threadsFor(work: number): number {
+    return work >= THREAD_MIN_WORK ? this.threads : 1;
   }
 
   /**
@@ -348,9 +354,6 @@ export class WasmRuntime {
   }
   i32(ptr: number, length: number): Int32Array {
     return new Int32Array(this.memory.buffer, ptr, length);
-  }
-  u8(ptr: number, length: number): Uint8Array {
-    return new Uint8Array(this.memory.buffer, ptr, length);
   }
 
   /** Stops the workers; the runtime is not used again. */

@@ -1,6 +1,6 @@
 import type { Conv2dParams, View } from '@pixgrad/core';
 import type { WasmBackend, WasmBuf } from '../backend.js';
-import { type Gemm, THREAD_MIN_WORK } from './linalg.js';
+import type { Gemm } from './linalg.js';
 import { MR, NR } from './gemm.js';
 import { DEPTHWISE_FUNCS, depthwiseModule } from './depthwise.js';
 import { copyModule } from './copy.js';
@@ -62,7 +62,7 @@ export class Conv {
     const direct = isPlain(l, H, W);
     const xp = direct ? 0 : this.rt.alloc((layout + l.Wq + k.kw * k.dw + NR) * 4);
     const taps = this.taps(k.kh, k.kw, k.dh, k.dw, l, C);
-    const threads = O * outH * outW * k.kh * k.kw >= THREAD_MIN_WORK ? this.rt.threads : 1;
+    const threads = this.rt.threadsFor(O * outH * outW * k.kh * k.kw);
     try {
       for (let n = 0; n < N; n++) {
         if (!direct) this.phases(src.buf.ptr, n, C, 0, C, H, W, l, xp, threads);
@@ -211,7 +211,7 @@ export class Conv {
     const xp = direct ? 0 : this.rt.alloc((layout + l.Wq + k.kw * k.dw + NR) * 4);
     const cbuf = this.rt.alloc(rows * grid * 4);
     const taps = this.taps(k.kh, k.kw, k.dh, k.dw, l, depth);
-    const threads = rows * grid * depth * ntaps >= THREAD_MIN_WORK ? this.rt.threads : 1;
+    const threads = this.rt.threadsFor(rows * grid * depth * ntaps);
     try {
       for (let g = 0; g < groups; g++) {
         const pa = weight(g);
@@ -252,7 +252,7 @@ export class Conv {
     const xp = direct ? 0 : this.rt.alloc((layout + l.Wq + k.kw * k.dw + NR) * 4);
     const part = this.rt.alloc(O * ntaps * 4);
     const taps = this.taps(k.kh, k.kw, k.dh, k.dw, l, C);
-    const threads = O * Ho * Wo * ntaps >= THREAD_MIN_WORK ? this.rt.threads : 1;
+    const threads = this.rt.threadsFor(O * Ho * Wo * ntaps);
     try {
       const total = new Float64Array(O * ntaps);
       for (let n = 0; n < N; n++) {
@@ -336,7 +336,7 @@ export class Conv {
     const pb = this.rt.alloc(Math.ceil(Og / NR) * NR * grid * 4);
     const acc = this.rt.alloc(ntaps * Cg * Og * 4);
     const taps = this.taps(kh, kw, dh, dw, l, Cg);
-    const threads = Cg * Og * grid * ntaps >= THREAD_MIN_WORK ? this.rt.threads : 1;
+    const threads = this.rt.threadsFor(Cg * Og * grid * ntaps);
     // A's rows run a few elements past the layout at the last taps; those meet dy's zero columns,
     // and 0 times a stale NaN would still be NaN: the slack is zeroed once
     this.rt.f32(xp + layout * 4, l.Wq + kw * dw + NR).fill(0);

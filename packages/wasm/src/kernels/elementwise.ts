@@ -20,7 +20,7 @@
  * its D byte strides, and for a guarded leaf its buffer's first and end address; the output
  * address.
  */
-import type { ExprNode, ReduceOp, UnaryOp, UnaryParams } from '@pixgrad/core';
+import { type ExprNode, type ReduceOp, type UnaryOp, type UnaryParams, bytesPerElement } from '@pixgrad/core';
 import { type Code, Func, I32, type MemoryImport, OP, V128, add, divU, forLoop, i32, loadI32, minS, moduleOf, mul, simd, sub, whileLoop } from '../asm.js';
 import { F, I, MATH_ARITY, MATH_DEPS, type MathFn, mathFunc, sel } from './math.js';
 
@@ -61,7 +61,6 @@ function mathNeeded(nodes: readonly ExprNode[]): MathFn[] {
   return [...want];
 }
 
-const BYTES = { float32: 4, bool: 1 } as const;
 /** the parts of a whole reduction (each a float64 partial; threads take whole parts) */
 export const REDUCE_PARTS = 16;
 const laneConst = (a: number, b: number, c: number, d: number): Code => [0xfd, 0x0c, ...new Uint8Array(Int32Array.of(a, b, c, d).buffer)];
@@ -92,7 +91,7 @@ function runFunc(spec: KernelSpec, call: (m: MathFn) => Code): { f: Func; code: 
   const { D, leaves, nodes } = spec;
   const red = spec.reduce && spec.reduce.nKept < D ? spec.reduce : undefined;
   const out = nodes[nodes.length - 1]!;
-  const osize = red ? 4 : BYTES[out.dtype as 'float32' | 'bool'];
+  const osize = red ? 4 : bytesPerElement(out.dtype);
   const code: Code = [];
   // ---- arguments
   let a = 0;

@@ -1,11 +1,21 @@
-import { type FusedProgram, type ReduceOp, isScalarLeaf, loopGroups, mergeLoops, programKey, rangeDims, resultDType, sizeOf } from '@pixgrad/core';
+import {
+  type FusedProgram,
+  type ReduceOp,
+  bytesPerElement,
+  isScalarLeaf,
+  loopGroups,
+  mergeLoops,
+  programKey,
+  rangeDims,
+  resultDType,
+  sizeOf,
+} from '@pixgrad/core';
 import type { WasmBackend, WasmBuf } from '../backend.js';
 import type { KernelModule, WasmRuntime } from '../runtime.js';
 import { type KernelSpec, type LeafKind, REDUCE_PARTS, elementwiseModule, wasmSupports } from './elementwise.js';
 
 /** below this many elements a program runs on one thread */
 const THREAD_MIN_ELEMENTS = 1 << 15;
-const BYTES = { float32: 4, bool: 1, int32: 4, float64: 8 } as const;
 
 /** The fused elementwise kernels of a runtime: compiled once per program structure and loop nest. */
 export class FusedKernels {
@@ -75,7 +85,7 @@ export class FusedKernels {
     const scratch = partial ? this.rt.alloc(8 * REDUCE_PARTS) : 0;
     const args: number[] = [...nest.sizes];
     p.leaves.forEach((l, k) => {
-      const e = BYTES[l.dtype];
+      const e = bytesPerElement(l.dtype);
       args.push(l.buf.ptr + l.offset * e, ...nest.strides[k]!.map((s) => s * e));
       if (l.guard) args.push(l.buf.ptr, l.buf.ptr + l.buf.length * e);
     });

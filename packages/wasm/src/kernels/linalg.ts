@@ -26,9 +26,6 @@ export interface GemmArgs {
   add?: boolean;
 }
 
-/** below this many multiply-adds a kernel runs on one thread (waking the others costs more) */
-export const THREAD_MIN_WORK = 1 << 18;
-
 /** The GEMM kernels compiled for a runtime, and the drivers that pack operands and split the work. */
 export class Gemm {
   readonly mod: KernelModule;
@@ -38,10 +35,6 @@ export class Gemm {
     this.mod = rt.compile(gemmModule(rt.memoryImport, hasRelaxedSimd()), GEMM_FUNCS);
     this.tap0 = rt.alloc(4);
     rt.i32(this.tap0, 1)[0] = 0;
-  }
-
-  threadsFor(work: number): number {
-    return work >= THREAD_MIN_WORK ? this.rt.threads : 1;
   }
 
   /**
@@ -96,7 +89,7 @@ export class Gemm {
     // B shared by the whole batch and A's rows dense: the batch folds into M, one GEMM
     const fold = !transA && bBatch.every((s) => s === 0) && isDenseBatch(aBatch, batchShape, M * K * 4);
     const m = fold ? batch * M : M;
-    const threads = this.threadsFor(m * N * K);
+    const threads = this.rt.threadsFor(m * N * K);
     const pa = this.rt.alloc(Math.ceil(m / MR) * MR * K * 4);
     const pb = this.rt.alloc(Math.ceil(N / NR) * NR * K * 4);
     try {
